@@ -1,0 +1,163 @@
+"""Model bundle: the folder the trainer exports and the app loads.
+
+A bundle holds:
+
+* ``model.tflite`` — input ``[batch, 64, 64, 1]`` float32 with pixel values
+  0..255 (bright ink on black; the model normalizes inside), output
+  ``[batch, classes]`` probabilities;
+* ``labels.txt`` — line *i* is the character of class *i*;
+* ``model.json`` — metadata (see :data:`REQUIRED_KEYS` and :func:`write_metadata`).
+
+:func:`load_bundle` validates the three against each other and raises
+:class:`BundleError` naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hanzipad import CONVENTION_VERSION, IMAGE_SIZE
+
+MODEL_FILE = "model.tflite"
+LABELS_FILE = "labels.txt"
+META_FILE = "model.json"
+BUNDLE_FORMAT = "hanzipad-bundle"
+BUNDLE_FORMAT_VERSION = 1
+
+#: Keys model.json must have.
+REQUIRED_KEYS = ("format", "format_version", "input_size", "convention_version", "classes")
+
+
+class BundleError(RuntimeError):
+    """A model bundle that is missing, incomplete or inconsistent."""
+
+
+@dataclass
+class Bundle:
+    path: Path
+    labels: list[str]
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / MODEL_FILE
+
+    @property
+    def input_size(self) -> int:
+        return int(self.meta.get("input_size", IMAGE_SIZE))
+
+    @property
+    def classes(self) -> int:
+        return len(self.labels)
+
+    def describe(self) -> str:
+        name = self.meta.get("name") or self.path.name
+        return f"{name} ({self.classes} characters)"
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` folder: beside the package in a checkout or editable install,
+    inside the frozen app's folder under PyInstaller, or ``$HANZIPAD_RESOURCES``."""
+    env = os.environ.get("HANZIPAD_RESOURCES")
+    if env:
+        return Path(env)
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def default_bundle_path() -> Path:
+    return resources_dir() / "model"
+
+
+def load_bundle(path: str | Path | None = None) -> Bundle:
+    """Read and check a bundle's metadata and labels (the model itself is checked by the
+    recognizer when it loads it, against these)."""
+    path = Path(path) if path is not None else default_bundle_path()
+    if not path.exists():
+        raise BundleError(f"model bundle not found: {path}")
+    if not path.is_dir():
+        raise BundleError(f"{path}: a model bundle is a folder (with {MODEL_FILE}, {LABELS_FILE}, {META_FILE})")
+    missing = [n for n in (MODEL_FILE, LABELS_FILE, META_FILE) if not (path / n).is_file()]
+    if missing:
+        raise BundleError(f"{path}: incomplete model bundle, missing {', '.join(missing)}")
+    meta = read_metadata(path / META_FILE)
+    labels = read_labels(path / LABELS_FILE)
+    if meta["classes"] != len(labels):
+        raise BundleError(
+            f"{path}: {META_FILE} says {meta['classes']} classes but {LABELS_FILE} has {len(labels)} lines"
+        )
+    if meta["convention_version"] != CONVENTION_VERSION:
+        raise BundleError(
+            f"{path}: made for preprocessing convention {meta['convention_version']}, "
+            f"this HanziPad uses {CONVENTION_VERSION}; export the model again with this version"
+        )
+    if meta["input_size"] != IMAGE_SIZE:
+        raise BundleError(f"{path}: input size {meta['input_size']} is not {IMAGE_SIZE}")
+    return Bundle(path=path, labels=labels, meta=meta)
+
+
+def read_metadata(file: Path) -> dict:
+    try:
+        meta = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BundleError(f"{file}: cannot read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise BundleError(f"{file}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(meta, dict):
+        raise BundleError(f"{file}: expected a JSON object")
+    missing = [k for k in REQUIRED_KEYS if k not in meta]
+    if missing:
+        raise BundleError(f"{file}: missing keys {', '.join(missing)}")
+    if meta["format"] != BUNDLE_FORMAT:
+        raise BundleError(f"{file}: format is {meta['format']!r}, expected {BUNDLE_FORMAT!r}")
+    if meta["format_version"] != BUNDLE_FORMAT_VERSION:
+        raise BundleError(f"{file}: bundle format version {meta['format_version']} is not supported")
+    for key in ("input_size", "convention_version", "classes"):
+        if not isinstance(meta[key], int) or isinstance(meta[key], bool) or meta[key] <= 0:
+            raise BundleError(f"{file}: {key} must be a positive integer, got {meta[key]!r}")
+    return meta
+
+
+def read_labels(file: Path) -> list[str]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BundleError(f"{file}: cannot read labels ({exc})") from None
+    labels = text.split("\n")
+    if labels and labels[-1] == "":
+        labels.pop()
+    if not labels:
+        raise BundleError(f"{file}: no labels")
+    for i, label in enumerate(labels):
+        if not label or label != label.strip():
+            raise BundleError(f"{file}: line {i + 1} is not a single label ({label!r})")
+    return labels
+
+
+def write_labels(file: Path, labels: list[str]) -> None:
+    file.write_text("".join(f"{c}\n" for c in labels), encoding="utf-8")
+
+
+def base_metadata(classes: int, **extra) -> dict:
+    """model.json fields every bundle has; the trainer adds sources, evaluation, command…"""
+    meta = {
+        "format": BUNDLE_FORMAT,
+        "format_version": BUNDLE_FORMAT_VERSION,
+        "input_size": IMAGE_SIZE,
+        "input": {"shape": [None, IMAGE_SIZE, IMAGE_SIZE, 1], "dtype": "float32", "range": [0, 255],
+                  "polarity": "bright ink on black"},
+        "convention_version": CONVENTION_VERSION,
+        "classes": classes,
+    }
+    meta.update(extra)
+    return meta
+
+
+def write_metadata(file: Path, meta: dict) -> None:
+    file.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

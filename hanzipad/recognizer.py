@@ -1,0 +1,116 @@
+"""Recognizer: 64x64 images -> ranked candidate characters, with a light runtime.
+
+Runs the bundle's ``model.tflite`` with LiteRT (``ai-edge-litert``); when that
+is not installed it falls back to TensorFlow's interpreter (imported only then).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hanzipad import IMAGE_SIZE
+from hanzipad.bundle import Bundle, BundleError, load_bundle
+
+
+@dataclass(frozen=True)
+class Candidate:
+    char: str
+    prob: float
+
+    def to_dict(self) -> dict:
+        return {"char": self.char, "prob": round(self.prob, 6)}
+
+
+def _interpreter_class():
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+
+        return Interpreter, "litert"
+    except ImportError:
+        pass
+    try:  # pragma: no cover - depends on what is installed
+        import tensorflow as tf
+
+        return tf.lite.Interpreter, "tensorflow"
+    except ImportError:
+        raise BundleError(
+            "no model runtime: install ai-edge-litert (or TensorFlow) to run the recognizer"
+        ) from None
+
+
+class Recognizer:
+    """Classify normalized 64x64 images with a model bundle.
+
+    Thread-safe: calls are serialized (the GUI's worker and tests may share one).
+    """
+
+    def __init__(self, bundle: Bundle | str | Path | None = None, num_threads: int = 1):
+        self.bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
+        cls, self.runtime = _interpreter_class()
+        try:
+            self._interp = cls(model_path=str(self.bundle.model_path), num_threads=num_threads)
+        except (ValueError, RuntimeError) as exc:
+            raise BundleError(f"{self.bundle.model_path}: not a valid TFLite model ({exc})") from None
+        inp = self._interp.get_input_details()
+        out = self._interp.get_output_details()
+        if len(inp) != 1 or len(out) != 1:
+            raise BundleError(f"{self.bundle.model_path}: expected one input and one output")
+        shape = tuple(int(d) for d in inp[0]["shape"])
+        if len(shape) != 4 or shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
+            raise BundleError(
+                f"{self.bundle.model_path}: input shape {list(shape)} is not [batch, {IMAGE_SIZE}, {IMAGE_SIZE}, 1]"
+            )
+        classes = int(out[0]["shape"][-1])
+        if classes != self.bundle.classes:
+            raise BundleError(
+                f"{self.bundle.path}: the model has {classes} outputs but labels.txt lists "
+                f"{self.bundle.classes} characters"
+            )
+        self._in = inp[0]["index"]
+        self._in_dtype = inp[0]["dtype"]
+        self._out = out[0]["index"]
+        self._batch = shape[0]
+        self._lock = threading.Lock()
+        self._interp.allocate_tensors()
+
+    @property
+    def labels(self) -> list[str]:
+        return self.bundle.labels
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """``[n, 64, 64]`` (or ``[n, 64, 64, 1]``) uint8 images -> ``[n, classes]`` probabilities."""
+        x = np.asarray(images)
+        if x.ndim == 2:
+            x = x[None]
+        if x.ndim == 3:
+            x = x[..., None]
+        if x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
+            raise ValueError(f"expected images of {IMAGE_SIZE}x{IMAGE_SIZE}, got shape {x.shape}")
+        x = x.astype(self._in_dtype, copy=False)
+        with self._lock:
+            if x.shape[0] != self._batch:
+                self._interp.resize_tensor_input(self._in, list(x.shape))
+                self._interp.allocate_tensors()
+                self._batch = x.shape[0]
+            self._interp.set_tensor(self._in, x)
+            self._interp.invoke()
+            probs = np.array(self._interp.get_tensor(self._out), dtype=np.float32)
+        return probs
+
+    def classify(self, image: np.ndarray, k: int = 10) -> list[Candidate]:
+        """Top-``k`` candidates for one 64x64 image, most probable first."""
+        return self.classify_batch(np.asarray(image)[None], k)[0]
+
+    def classify_batch(self, images: np.ndarray, k: int = 10) -> list[list[Candidate]]:
+        probs = self.probabilities(images)
+        return [self._top(p, k) for p in probs]
+
+    def _top(self, p: np.ndarray, k: int) -> list[Candidate]:
+        k = max(1, min(k, p.shape[0]))
+        idx = np.argpartition(-p, k - 1)[:k]
+        idx = idx[np.argsort(-p[idx], kind="stable")]
+        return [Candidate(self.labels[i], float(p[i])) for i in idx]
