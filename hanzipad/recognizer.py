@@ -6,6 +6,8 @@ is not installed it falls back to TensorFlow's interpreter (imported only then).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,26 @@ def _interpreter_class():
         ) from None
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence the runtime's native start-up chatter ("Created TensorFlow Lite XNNPACK
+    delegate…") written straight to file descriptor 2."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr (a windowed app): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
 class Recognizer:
     """Classify normalized 64x64 images with a model bundle.
 
@@ -52,7 +74,8 @@ class Recognizer:
         self.bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
         cls, self.runtime = _interpreter_class()
         try:
-            self._interp = cls(model_path=str(self.bundle.model_path), num_threads=num_threads)
+            with _quiet_native_stderr():
+                self._interp = cls(model_path=str(self.bundle.model_path), num_threads=num_threads)
         except (ValueError, RuntimeError) as exc:
             raise BundleError(f"{self.bundle.model_path}: not a valid TFLite model ({exc})") from None
         inp = self._interp.get_input_details()
@@ -75,7 +98,10 @@ class Recognizer:
         self._out = out[0]["index"]
         self._batch = shape[0]
         self._lock = threading.Lock()
-        self._interp.allocate_tensors()
+        with _quiet_native_stderr():
+            self._interp.allocate_tensors()
+            # One run now, so the first character the user draws is not the slow one.
+            self.probabilities(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.uint8))
 
     @property
     def labels(self) -> list[str]:

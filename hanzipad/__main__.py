@@ -1,0 +1,5 @@
+import sys
+
+from hanzipad.cli import main
+
+sys.exit(main())
