@@ -1,0 +1,153 @@
+"""CASIA .gnt / .pot readers on tiny files written per the spec."""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+
+import numpy as np
+import pytest
+
+from hanzipad.labels import class_of
+from hanzipad.normalize import normalize_image
+from hanzipad.raster import rasterize
+from trainer.sources import open_source
+from trainer.sources.casia import iter_gnt_bitmaps, iter_pot_inks
+
+
+def gnt_record(char: str, bitmap: np.ndarray, size: int | None = None) -> bytes:
+    tag = char.encode("gb2312") if len(char) == 1 else char.encode("latin-1")
+    h, w = bitmap.shape
+    size = 10 + w * h if size is None else size
+    return struct.pack("<I2sHH", size, tag, w, h) + bitmap.astype(np.uint8).tobytes()
+
+
+def bitmap(seed: int, h: int = 40, w: int = 30) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = np.full((h, w), 255, np.uint8)
+    r0, c0 = rng.integers(2, 10, 2)
+    img[r0 : r0 + 20, c0 : c0 + 4] = rng.integers(0, 80)  # a dark vertical bar
+    img[r0 + 8 : r0 + 11, c0 : c0 + 15] = 30  # and a horizontal one
+    return img
+
+
+def pot_record(char: str, strokes, tag: bytes | None = None, nstrokes: int | None = None) -> bytes:
+    if tag is None:
+        gb = char.encode("gb2312")
+        tag = bytes((gb[1], gb[0], 0, 0))  # little-endian integer hi<<8|lo
+    pts = []
+    for s in strokes:
+        pts += [v for p in s for v in p] + [-1, 0]
+    pts += [-1, -1]
+    body = struct.pack(f"<{len(pts)}h", *pts)
+    n = len(strokes) if nstrokes is None else nstrokes
+    return struct.pack("<H4sH", 8 + len(body), tag, n) + body
+
+
+def test_gnt_labels_and_bitmaps_match_normalizer(tmp_path):
+    bms = [bitmap(i) for i in range(3)]
+    data = gnt_record("啊", bms[0]) + gnt_record("阿", bms[1]) + gnt_record("人", bms[2])
+    assert data[4:6] == b"\xb0\xa1"  # the tag is the GB code bytes in file order
+    f = tmp_path / "a.gnt"
+    f.write_bytes(data)
+    src = open_source(f"gnt:{f}")
+    assert src.shards() == [str(f)]
+    out = list(src.iter_shard(str(f)))
+    assert [lab for _, lab in out] == [0, 1, class_of("人")]
+    for (img, _), bm in zip(out, bms):
+        assert img.dtype == np.uint8 and img.shape == (64, 64)
+        np.testing.assert_array_equal(img, normalize_image(bm))
+    assert src.stats.yielded == 3 and src.stats.skipped == 0
+
+
+def test_gnt_truncated_and_out_of_label(tmp_path):
+    good = gnt_record("啊", bitmap(0))
+    level2 = gnt_record("亍", bitmap(1))  # GB2312 level 2: not in the label set
+    ascii_tag = gnt_record("AB", bitmap(2))  # not a hanzi at all
+    trunc = gnt_record("阿", bitmap(3))[:-50]  # file ends inside the bitmap
+    f = tmp_path / "t.gnt"
+    f.write_bytes(good + level2 + ascii_tag + good + trunc)
+    src = open_source(f"gnt:{tmp_path}")
+    labels = [lab for _, lab in src]
+    assert labels == [0, 0]
+    st = src.stats
+    assert (st.yielded, st.out_of_labels, st.corrupt) == (2, 2, 1)
+    off = 3 * len(good) + len(ascii_tag)
+    assert any(f"{f} @ byte {off}: file ends inside the bitmap" in m for m in st.messages)
+    assert any("亍" in m and "not in the label set" in m for m in st.messages)
+
+
+def test_gnt_size_mismatch_stops_the_file(tmp_path):
+    f = tmp_path / "m.gnt"
+    good = gnt_record("啊", bitmap(0))
+    f.write_bytes(good + gnt_record("阿", bitmap(1), size=999) + good)
+    got = list(iter_gnt_bitmaps(str(f), stats := open_source(f"gnt:{f}").stats))
+    assert len(got) == 1 and got[0][1] == "啊" and got[0][2] == 0
+    assert stats.corrupt == 1 and f"@ byte {len(good)}: record size 999" in stats.messages[0]
+
+
+def test_gnt_zero_dims_and_header_eof(tmp_path):
+    f = tmp_path / "z.gnt"
+    f.write_bytes(gnt_record("啊", np.zeros((0, 5), np.uint8)) + gnt_record("阿", bitmap(1)) + b"\x01\x02")
+    src = open_source(f"gnt:{f}")
+    assert [lab for _, lab in src] == [1]
+    assert src.stats.corrupt == 2
+    assert "empty bitmap" in src.stats.messages[0] and "inside a record header" in src.stats.messages[1]
+
+
+def test_gnt_inside_zip(tmp_path):
+    z = tmp_path / "hwdb.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("Gnt/001.gnt", gnt_record("啊", bitmap(0)))
+        zf.writestr("Gnt/002.gnt", gnt_record("阿", bitmap(1)))
+        zf.writestr("readme.txt", "x")
+    src = open_source(f"gnt:{z}")
+    assert src.shards() == [f"{z}::Gnt/001.gnt", f"{z}::Gnt/002.gnt"]
+    assert [lab for _, lab in src] == [0, 1]
+
+
+STROKES_A = [[(10, 10), (60, 12), (110, 15)], [(60, 0), (58, 80), (55, 140)]]
+STROKES_B = [[(0, 50), (100, 50)]]
+
+
+def test_pot_strokes_labels_and_tag_byte_order(tmp_path):
+    f = tmp_path / "a.pot"
+    data = pot_record("啊", STROKES_A) + pot_record("人", STROKES_B)
+    assert data[2:6] == b"\xa1\xb0\x00\x00"  # LE integer 0xB0A1: file order would read 0xA1B0
+    f.write_bytes(data)
+    inks = list(iter_pot_inks(str(f)))
+    assert [c for _, c, _ in inks] == ["啊", "人"]
+    assert [o for _, _, o in inks] == [0, len(pot_record("啊", STROKES_A))]
+    ink = inks[0][0]
+    assert [[(p.x, p.y) for p in s] for s in ink.strokes] == STROKES_A
+    assert ink.label == "啊"
+    src = open_source(f"pot:{f}")
+    out = list(src)
+    assert [lab for _, lab in out] == [0, class_of("人")]
+    np.testing.assert_array_equal(out[0][0], rasterize(ink))
+    assert out[0][0].max() == 255
+
+
+def test_pot_corrupt_and_out_of_label(tmp_path):
+    f = tmp_path / "b.pot"
+    bad_count = pot_record("阿", STROKES_A, nstrokes=5)
+    wrong_tag = pot_record("x", STROKES_B, tag=b"\xa1\xb0\x01\x00")  # bytes 2-3 not zero
+    level2 = pot_record("亍", STROKES_B)
+    trunc = pot_record("人", STROKES_A)[:-6]
+    f.write_bytes(pot_record("啊", STROKES_A) + bad_count + wrong_tag + level2 + trunc)
+    src = open_source(f"pot:{f}")
+    assert [lab for _, lab in src] == [0]
+    st = src.stats
+    assert (st.yielded, st.corrupt, st.out_of_labels) == (1, 2, 2)
+    first = len(pot_record("啊", STROKES_A))
+    assert st.messages[0] == f"{f} @ byte {first}: header says 5 strokes, the data has 2"
+    assert "file ends inside the record" in st.messages[-1]
+
+
+def test_missing_path_and_empty_folder(tmp_path):
+    from trainer.sources import SourceError
+
+    with pytest.raises(SourceError, match="no such file"):
+        open_source(f"gnt:{tmp_path / 'nope'}").shards()
+    with pytest.raises(SourceError, match="no CASIA .pot files"):
+        open_source(f"pot:{tmp_path}").shards()

@@ -1,0 +1,155 @@
+"""Training data sources: ``KIND:PATH`` specs -> streams of normalized samples.
+
+API (used by the tf.data pipeline, ``evaluate`` and ``prepare``)::
+
+    spec = parse_spec("strokes:/data/hanzi-writer-data-2.0.1.tgz?per_char=20&seed=3")
+    src = open_source(spec, seed=0, classes=None, label_map=None)
+    for shard in src.shards():                 # independent units (files or partition ids)
+        for image, label in src.iter_shard(shard, seed=epoch):
+            ...                                # image: uint8[64, 64], ink 255 on 0
+    src.stats                                  # SkipStats: yielded / skipped counts + messages
+    src.describe()                             # dict for model.json "sources"
+
+KINDs: ``gnt`` (CASIA HWDB .gnt), ``pot`` (CASIA OLHWDB .pot), ``pngdir`` (one folder per
+class, named by class index or by the character), ``strokes`` (hanzi-writer-data tarball or
+folder -> synthetic handwriting), ``font`` (TTF/OTF/TTC glyphs), ``shards`` (a folder made by
+``hanzipad-train prepare``).  PATH is a file or a folder searched recursively.
+
+Options may follow ``?`` like a URL query (an addition; the plain ``KIND:PATH`` is the
+contract): ``strokes``: ``per_char`` (samples per character per pass, default 1), ``seed``,
+``writers`` (size of a fixed pool of writer styles; 0 = a new style per sample), ``chunk``
+(characters per shard); ``font``: ``index`` (face in a .ttc), ``size`` (render size in
+pixels); every kind: ``seed``.
+
+Labels: indices are those of ``label_map`` (default: the 3755 GB2312 level-1 characters in
+code order, :func:`hanzipad.labels.gb2312_level1`).  ``classes`` restricts a source to a
+subset of characters without renumbering them.  Images pass through
+:mod:`hanzipad.normalize` / :mod:`hanzipad.raster` only.  Everything streams: memory stays
+flat whatever the dataset's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote
+
+from trainer.sources.base import SkipStats, Source, SourceError, default_label_map
+
+KINDS = ("gnt", "pot", "pngdir", "strokes", "font", "shards")
+
+#: Allowed options per kind: name -> (type, minimum).
+_INT = int
+OPTIONS: dict[str, dict[str, tuple[type, int]]] = {
+    "gnt": {},
+    "pot": {},
+    "pngdir": {},
+    "strokes": {"per_char": (_INT, 1), "writers": (_INT, 0), "chunk": (_INT, 1)},
+    "font": {"index": (_INT, 0), "size": (_INT, 16)},
+    "shards": {},
+}
+for _opts in OPTIONS.values():
+    _opts["seed"] = (_INT, 0)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A parsed ``KIND:PATH[?name=value&...]``."""
+
+    kind: str
+    path: str
+    options: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        out = f"{self.kind}:{self.path}"
+        if self.options:
+            out += "?" + "&".join(f"{k}={quote(str(v))}" for k, v in sorted(self.options.items()))
+        return out
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+def parse_spec(spec: str | SourceSpec) -> SourceSpec:
+    """Parse ``KIND:PATH`` with optional ``?name=value&...`` options.
+
+    Raises :class:`ValueError` (:class:`SourceError`) with a clear message for an unknown
+    kind, an empty path, or a bad or unknown option.
+    """
+    if isinstance(spec, SourceSpec):
+        return spec
+    if not isinstance(spec, str) or ":" not in spec:
+        raise SourceError(
+            f"bad data spec {spec!r}: expected KIND:PATH with KIND one of {', '.join(KINDS)}"
+        )
+    kind, _, rest = spec.partition(":")
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        raise SourceError(f"bad data spec {spec!r}: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+    path, query = rest, ""
+    if "?" in rest:
+        path, _, query = rest.rpartition("?")
+    if not path.strip():
+        raise SourceError(f"bad data spec {spec!r}: no path after '{kind}:'")
+    options = {}
+    if query:
+        try:
+            pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            raise SourceError(f"bad data spec {spec!r}: options after '?' must be name=value&...") from None
+        allowed = OPTIONS[kind]
+        for name, value in pairs:
+            if name not in allowed:
+                raise SourceError(
+                    f"bad data spec {spec!r}: unknown option {name!r} for {kind} "
+                    f"(allowed: {', '.join(sorted(allowed))})"
+                )
+            typ, minimum = allowed[name]
+            try:
+                val = typ(value)
+            except ValueError:
+                raise SourceError(f"bad data spec {spec!r}: option {name}={value!r} is not an integer") from None
+            if val < minimum:
+                raise SourceError(f"bad data spec {spec!r}: option {name} must be at least {minimum}")
+            options[name] = val
+    return SourceSpec(kind, path, options)
+
+
+def source_class(kind: str) -> type[Source]:
+    if kind == "gnt":
+        from trainer.sources.casia import GntSource as cls
+    elif kind == "pot":
+        from trainer.sources.casia import PotSource as cls
+    elif kind == "pngdir":
+        from trainer.sources.images import PngDirSource as cls
+    elif kind == "font":
+        from trainer.sources.font import FontSource as cls
+    elif kind == "strokes":
+        from trainer.sources.strokes import StrokesSource as cls
+    elif kind == "shards":
+        from trainer.shards import ShardSource as cls
+    else:
+        raise SourceError(f"unknown source kind {kind!r} (expected one of {', '.join(KINDS)})")
+    return cls
+
+
+def open_source(spec: str | SourceSpec, *, seed: int = 0, classes=None, label_map=None) -> Source:
+    """Open a source.  ``classes``: optional list of characters to keep (indices unchanged);
+    ``label_map``: dict char -> class index (default: the 3755 level-1 characters).
+
+    Raises :class:`SourceError` (a ValueError) naming the spec and the problem when the
+    path is missing or holds no usable files.
+    """
+    spec = parse_spec(spec)
+    return source_class(spec.kind)(spec, seed=seed, classes=classes, label_map=label_map)
+
+
+__all__ = [
+    "KINDS",
+    "SkipStats",
+    "Source",
+    "SourceError",
+    "SourceSpec",
+    "default_label_map",
+    "open_source",
+    "parse_spec",
+]

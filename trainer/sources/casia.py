@@ -1,0 +1,249 @@
+"""CASIA handwriting databases: HWDB offline ``.gnt`` bitmaps and OLHWDB online ``.pot`` ink.
+
+``gnt`` record: uint32 LE record size (= 10 + w*h), 2-byte tag (the GB2312 code bytes in
+file order: ``b'\\xb0\\xa1'`` is 啊), uint16 LE width, uint16 LE height, w*h uint8 grey
+pixels (255 = background).  Bitmaps are normalized through
+:func:`hanzipad.normalize.normalize_image`.
+
+``pot`` record: uint16 LE record size (whole record, size field included), a 4-byte tag
+holding the GB code as a little-endian integer (bytes [1], [0] form the GB2312 pair; bytes
+2-3 zero), uint16 LE stroke count, then int16 LE (x, y) points; (-1, 0) ends a stroke,
+(-1, -1) ends the sample.  Samples become :class:`hanzipad.ink.Ink` and are rendered with
+:func:`hanzipad.raster.rasterize`, exactly like the pad.
+
+Corrupt or truncated records are reported as ``"file @ byte N: reason"``, skipped and
+counted.  After a gnt size mismatch, or any record whose end cannot be found, the rest
+of that file cannot be trusted: reading stops there (counted once).  A file may also be
+a ``.zip`` archive holding such files; its members are shards ``archive.zip::member``.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from hanzipad.ink import Ink, Point
+from hanzipad.labels import gb_code_to_char
+from hanzipad.normalize import normalize_image
+from hanzipad.raster import rasterize
+from trainer.sources.base import SkipStats, Source, SourceError, find_files
+
+GNT_HEADER = struct.Struct("<I2sHH")
+POT_HEADER = struct.Struct("<H4sH")
+#: Largest gnt bitmap decoded (pixels); larger records are skipped (their size is consistent).
+MAX_BITMAP_PIXELS = 4096 * 4096
+ZIP_SEP = "::"
+
+
+@contextmanager
+def open_shard(shard: str):
+    """Open a plain file or ``archive.zip::member`` for streaming binary reads."""
+    if ZIP_SEP in shard and shard.split(ZIP_SEP, 1)[0].lower().endswith(".zip"):
+        archive, member = shard.split(ZIP_SEP, 1)
+        with zipfile.ZipFile(archive) as zf, zf.open(member) as f:
+            yield f
+    else:
+        with open(shard, "rb", buffering=1 << 20) as f:
+            yield f
+
+
+def expand_archives(files: list[str], suffix: str) -> list[str]:
+    """Replace each ``.zip`` in ``files`` by its members ending in ``suffix``."""
+    out = []
+    for f in files:
+        if f.lower().endswith(".zip"):
+            try:
+                with zipfile.ZipFile(f) as zf:
+                    out += [
+                        f"{f}{ZIP_SEP}{n}" for n in sorted(zf.namelist()) if n.lower().endswith(suffix)
+                    ]
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise SourceError(f"{f}: not a readable zip archive ({exc})") from None
+        else:
+            out.append(f)
+    return out
+
+
+def _char(hi: int, lo: int) -> str | None:
+    c = gb_code_to_char(hi, lo)
+    return c if c is not None and len(c) == 1 else None
+
+
+# -- gnt ---------------------------------------------------------------------
+
+def iter_gnt_bitmaps(path: str, stats: SkipStats | None = None) -> Iterator[tuple[np.ndarray, str | None, int]]:
+    """Yield ``(bitmap uint8[h, w], char or None, byte offset)`` per sound record of a gnt file.
+
+    ``char`` is None when the tag is not a GB2312 character.  Corrupt records are
+    counted in ``stats`` (when given) and skipped.
+    """
+    stats = stats if stats is not None else SkipStats()
+    with open_shard(path) as f:
+        offset = 0
+        while True:
+            head = f.read(GNT_HEADER.size)
+            if not head:
+                return
+            if len(head) < GNT_HEADER.size:
+                stats.note("corrupt", f"{path} @ byte {offset}: file ends inside a record header "
+                           f"({len(head)} of {GNT_HEADER.size} bytes)")
+                return
+            size, tag, w, h = GNT_HEADER.unpack(head)
+            n = w * h
+            if size != GNT_HEADER.size + n:
+                stats.note("corrupt", f"{path} @ byte {offset}: record size {size} does not match its "
+                           f"{w}x{h} bitmap (expected {GNT_HEADER.size + n}); "
+                           "the rest of the file cannot be trusted, stopping here")
+                return
+            if n == 0:
+                stats.note("corrupt", f"{path} @ byte {offset}: empty bitmap ({w}x{h})")
+                offset += size
+                continue
+            if n > MAX_BITMAP_PIXELS:
+                stats.note("corrupt", f"{path} @ byte {offset}: bitmap too large ({w}x{h})")
+                skipped = _skip(f, n)
+                if skipped < n:
+                    return
+                offset += size
+                continue
+            data = f.read(n)
+            if len(data) < n:
+                stats.note("corrupt", f"{path} @ byte {offset}: file ends inside the bitmap "
+                           f"({len(data)} of {n} bytes)")
+                return
+            yield np.frombuffer(data, np.uint8).reshape(h, w), _char(tag[0], tag[1]), offset
+            offset += size
+
+
+def _skip(f, n: int) -> int:
+    done = 0
+    while done < n:
+        chunk = f.read(min(1 << 20, n - done))
+        if not chunk:
+            break
+        done += len(chunk)
+    return done
+
+
+class GntSource(Source):
+    """``gnt:PATH`` — CASIA HWDB offline samples (a .gnt file, a folder of them, or .zip)."""
+
+    kind = "gnt"
+
+    def shards(self) -> list[str]:
+        files = find_files(self.path, (".gnt", ".zip"), "CASIA .gnt", self.spec)
+        return expand_archives(files, ".gnt")
+
+    def iter_shard(self, shard: str, seed: int = 0):
+        for bitmap, char, offset in iter_gnt_bitmaps(shard, self.stats):
+            label = self.label_of(char, f"{shard} @ byte {offset}")
+            if label is None:
+                continue
+            img = normalize_image(bitmap)
+            if not img.any():
+                self.stats.note("corrupt", f"{shard} @ byte {offset}: blank bitmap (no ink)")
+                continue
+            self.stats.add_yielded()
+            yield img, label
+
+    def _describe_extra(self) -> dict:
+        return {"format": "CASIA HWDB offline (.gnt)"}
+
+
+# -- pot ---------------------------------------------------------------------
+
+def iter_pot_inks(path: str, stats: SkipStats | None = None) -> Iterator[tuple[Ink, str | None, int]]:
+    """Yield ``(ink, char or None, byte offset)`` per sound record of a pot file.
+
+    The ink's strokes are the file's points (screen coordinates, y down);
+    ``ink.meta["label"]`` holds the character when it decodes.
+    """
+    stats = stats if stats is not None else SkipStats()
+    with open_shard(path) as f:
+        offset = 0
+        while True:
+            head = f.read(POT_HEADER.size)
+            if not head:
+                return
+            if len(head) < POT_HEADER.size:
+                stats.note("corrupt", f"{path} @ byte {offset}: file ends inside a record header "
+                           f"({len(head)} of {POT_HEADER.size} bytes)")
+                return
+            size, tag, nstrokes = POT_HEADER.unpack(head)
+            if size < POT_HEADER.size + 4:
+                stats.note("corrupt", f"{path} @ byte {offset}: record size {size} is too small; "
+                           "the rest of the file cannot be trusted, stopping here")
+                return
+            body = f.read(size - POT_HEADER.size)
+            if len(body) < size - POT_HEADER.size:
+                stats.note("corrupt", f"{path} @ byte {offset}: file ends inside the record "
+                           f"({POT_HEADER.size + len(body)} of {size} bytes)")
+                return
+            where = f"{path} @ byte {offset}"
+            offset += size
+            strokes = _pot_strokes(body, nstrokes, where, stats)
+            if strokes is None:
+                continue
+            code = int.from_bytes(tag, "little")
+            char = None if code >> 16 else _char((code >> 8) & 0xFF, code & 0xFF)
+            meta = {"label": char} if char else {}
+            ink = Ink([tuple(Point(float(x), float(y)) for x, y in s) for s in strokes], meta=meta)
+            yield ink, char, offset - size
+
+
+def _pot_strokes(body: bytes, nstrokes: int, where: str, stats: SkipStats):
+    if len(body) % 4:
+        stats.note("corrupt", f"{where}: point data is not a whole number of (x, y) pairs")
+        return None
+    pts = np.frombuffer(body, "<i2").reshape(-1, 2)
+    if len(pts) == 0 or tuple(pts[-1]) != (-1, -1):
+        stats.note("corrupt", f"{where}: sample does not end with (-1, -1)")
+        return None
+    pts = pts[:-1]
+    marks = np.flatnonzero(pts[:, 0] == -1)
+    if marks.size and not (pts[marks, 1] == 0).all():
+        stats.note("corrupt", f"{where}: unexpected pen marker inside the sample")
+        return None
+    strokes = np.split(pts, marks)
+    strokes = [s[1:] if i and len(s) else s for i, s in enumerate(strokes)]  # drop the (-1, 0)
+    if strokes and len(strokes[-1]) == 0:
+        strokes.pop()  # the last stroke's (-1, 0) right before (-1, -1)
+    if any(len(s) == 0 for s in strokes):
+        stats.note("corrupt", f"{where}: empty stroke")
+        return None
+    if len(strokes) != nstrokes:
+        stats.note("corrupt", f"{where}: header says {nstrokes} strokes, the data has {len(strokes)}")
+        return None
+    return [s.tolist() for s in strokes]
+
+
+class PotSource(Source):
+    """``pot:PATH`` — CASIA OLHWDB online samples, rendered by the app's rasterizer."""
+
+    kind = "pot"
+
+    def shards(self) -> list[str]:
+        files = find_files(self.path, (".pot", ".zip"), "CASIA .pot", self.spec)
+        return expand_archives(files, ".pot")
+
+    def iter_shard(self, shard: str, seed: int = 0):
+        for ink, char, offset in iter_pot_inks(shard, self.stats):
+            label = self.label_of(char, f"{shard} @ byte {offset}")
+            if label is None:
+                continue
+            img = rasterize(ink)
+            if not img.any():
+                self.stats.note("corrupt", f"{shard} @ byte {offset}: blank sample (no ink)")
+                continue
+            self.stats.add_yielded()
+            yield img, label
+
+    def _describe_extra(self) -> dict:
+        return {"format": "CASIA OLHWDB online (.pot)"}
+
+
+__all__ = ["GntSource", "PotSource", "iter_gnt_bitmaps", "iter_pot_inks", "open_shard"]
