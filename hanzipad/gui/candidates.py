@@ -1,0 +1,179 @@
+"""The candidate bar: top-3 large with probabilities, top-10 on demand."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QGridLayout,
+    QHBoxLayout,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hanzipad.gui.fonts import cjk_font
+from hanzipad.gui.i18n import tr
+
+TOP = 3
+MORE = 10
+ACCENT = QColor(200, 64, 48)
+
+
+def key_label(index: int) -> str:
+    """Keyboard key picking candidate ``index`` (0-based): 1..9, then 0 for the tenth."""
+    return str((index + 1) % 10)
+
+
+class CandidateButton(QAbstractButton):
+    """One candidate: the character large, its rank key and probability small."""
+
+    def __init__(self, index: int, large: bool, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.index = index
+        self.large = large
+        self.char = ""
+        self.prob = 0.0
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setEnabled(False)
+
+    def set_candidate(self, char: str, prob: float) -> None:
+        self.char, self.prob = char, prob
+        self.setText(char)
+        self.setToolTip(f"{char}  {prob:.1%}" if char else "")
+        self.setEnabled(bool(char))
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(96, 92) if self.large else QSize(58, 60)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(64, 92) if self.large else QSize(40, 60)
+
+    def paintEvent(self, event):
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(2, 2, -2, -2)
+        path = QPainterPath()
+        path.addRoundedRect(r, 10, 10)
+        hovered = self.underMouse() and self.isEnabled()
+        bg = QColor(255, 242, 238) if self.isDown() else QColor(255, 250, 248) if hovered else \
+            QColor(250, 250, 252)
+        p.fillPath(path, bg)
+        border = ACCENT if hovered else QColor(222, 222, 230)
+        p.setPen(QPen(border, 1.2))
+        p.drawPath(path)
+        small = p.font()
+        small.setPixelSize(12 if self.large else 10)
+        p.setFont(small)
+        p.setPen(QColor(150, 150, 160))
+        p.drawText(r.adjusted(8, 5, -8, -5), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                   key_label(self.index))
+        if not self.char:
+            p.end()
+            return
+        p.setPen(ACCENT if self.prob >= 0.5 else QColor(120, 120, 132))
+        p.drawText(r.adjusted(8, 5, -8, -5), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                   _percent(self.prob))
+        p.setFont(cjk_font(48 if self.large else 28))
+        p.setPen(QColor(24, 24, 32))
+        p.drawText(r.adjusted(0, 8 if self.large else 6, 0, 0), Qt.AlignmentFlag.AlignCenter,
+                   self.char)
+        p.end()
+
+    def enterEvent(self, event):
+        self.update()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event):
+        self.update()
+        super().leaveEvent(event)
+
+
+def _percent(prob: float) -> str:
+    if prob >= 0.995:
+        return "100%"
+    if prob >= 0.01:
+        return f"{prob * 100:.0f}%"
+    return "<1%"
+
+
+class CandidateBar(QWidget):
+    """Emits :attr:`picked` with the character when a candidate is clicked (or :meth:`pick`)."""
+
+    picked = Signal(str)
+    #: New candidates are on screen (for tests and latency measurements).
+    shown = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._candidates: list = []
+        self.buttons: list[CandidateButton] = []
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        for i in range(TOP):
+            b = CandidateButton(i, large=True)
+            top.addWidget(b)
+            self.buttons.append(b)
+        self.more_button = QToolButton()
+        self.more_button.setCheckable(True)
+        self.more_button.setText(tr("More") + " ▾")
+        self.more_button.setToolTip(tr("More candidates"))
+        self.more_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.more_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.more_button.setMinimumWidth(64)
+        self.more_button.toggled.connect(self.set_expanded)
+        top.addWidget(self.more_button)
+        self.more_panel = QWidget()
+        grid = QGridLayout(self.more_panel)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        for i in range(TOP, MORE):
+            b = CandidateButton(i, large=False)
+            grid.addWidget(b, 0, i - TOP)
+            self.buttons.append(b)
+        self.more_panel.setVisible(False)
+        for b in self.buttons:
+            b.clicked.connect(lambda _=False, b=b: self.pick(b.index))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(8)
+        outer.addLayout(top)
+        outer.addWidget(self.more_panel)
+
+    def expanded(self) -> bool:
+        return self.more_button.isChecked()
+
+    def set_expanded(self, on: bool) -> None:
+        if self.more_button.isChecked() != on:
+            self.more_button.setChecked(on)  # re-enters through toggled
+            return
+        self.more_panel.setVisible(on)
+        self.more_button.setText(tr("More") + (" ▴" if on else " ▾"))
+
+    def set_candidates(self, candidates) -> None:
+        self._candidates = list(candidates)[:MORE]
+        for i, b in enumerate(self.buttons):
+            if i < len(self._candidates):
+                b.set_candidate(self._candidates[i].char, self._candidates[i].prob)
+            else:
+                b.set_candidate("", 0.0)
+        self.shown.emit()
+
+    def candidates(self) -> list:
+        return list(self._candidates)
+
+    def clear(self) -> None:
+        self.set_candidates([])
+
+    def pick(self, index: int) -> bool:
+        """Pick candidate ``index``; the expanded ones only when the list is expanded."""
+        limit = MORE if self.expanded() else TOP
+        if 0 <= index < min(limit, len(self._candidates)):
+            self.picked.emit(self._candidates[index].char)
+            return True
+        return False

@@ -1,0 +1,407 @@
+"""The main window: canvas, candidate bar, composed text, menus, status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QIcon,
+    QImageReader,
+    QKeySequence,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QStyle,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hanzipad import ink as inkfile
+from hanzipad.bundle import resources_dir
+from hanzipad.gui import settings
+from hanzipad.gui.candidates import MORE, CandidateBar
+from hanzipad.gui.canvas import Canvas, Content, ShownImage
+from hanzipad.gui.commands import AddStrokeCommand, ReplaceContentCommand
+from hanzipad.gui.fonts import cjk_font
+from hanzipad.gui.i18n import tr
+from hanzipad.gui.worker import Recognition
+from hanzipad.normalize import ImageError, load_image
+
+#: Longest side an opened image is decoded at for display (the recognizer uses its own copy).
+DISPLAY_SIDE = 1024
+
+
+def app_icon() -> QIcon:
+    icons = resources_dir() / "icons"
+    for name in ("hanzipad.svg", "hanzipad.png"):
+        if (icons / name).is_file():
+            return QIcon(str(icons / name))
+    return QIcon()
+
+
+class MainWindow(QMainWindow):
+    #: A file was opened and put on the canvas (path).
+    fileOpened = Signal(str)
+    #: A message about a problem was shown (text); also kept in :attr:`last_error`.
+    problem = Signal(str)
+
+    def __init__(self, model: str | Path | None = None, load_model: bool = True):
+        super().__init__()
+        self.setWindowTitle(tr("HanziPad"))
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.last_error: str | None = None
+        self.last_ms: float | None = None
+        self._message_box: QMessageBox | None = None
+
+        self.undo_stack = QUndoStack(self)
+        self.canvas = Canvas(pen_width=settings.pen_width())
+        self.canvas.hint = tr("Write a character here")
+        self.candidate_bar = CandidateBar()
+        self.text = QLineEdit()
+        self.text.setPlaceholderText(tr("Composed text — pick candidates or type here"))
+        self.text.setFont(cjk_font(26))
+        self.text.setMinimumHeight(52)
+        self.text.setClearButtonEnabled(True)
+        self.copy_button = QPushButton(tr("Copy all"))
+        self.copy_button.setMinimumHeight(52)
+        self.copy_button.clicked.connect(self.copy_all)
+
+        self._build_layout()
+        self._build_actions()
+
+        self.model_label = QLabel(tr("model not loaded"))
+        self.model_label.setStyleSheet("color: #6a6a78; padding: 0 6px;")
+        self.statusBar().addPermanentWidget(self.model_label)
+
+        self.recognition = Recognition(self)
+        self.recognition.modelLoaded.connect(self._on_model_loaded)
+        self.recognition.modelFailed.connect(self._on_model_failed)
+        self.recognition.candidates.connect(self._on_candidates)
+        self.recognition.error.connect(self._on_recognition_error)
+
+        self.canvas.strokeFinished.connect(self._on_stroke)
+        self.canvas.contentChanged.connect(self.recognize)
+        self.candidate_bar.picked.connect(self.pick)
+
+        geometry, state = settings.window_state()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(560, 780)
+        if state is not None:
+            self.restoreState(state)
+        self.canvas.setFocus()
+        if load_model:
+            self.load_model(model)
+
+    # ------------------------------------------------------------------ build
+    def _build_layout(self) -> None:
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(16, 12, 16, 10)
+        layout.setSpacing(12)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.copy_button)
+        layout.addLayout(row)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.candidate_bar)
+        self.setCentralWidget(central)
+        self.setStyleSheet(
+            "QLineEdit { border: 1px solid #d6d6de; border-radius: 8px; padding: 4px 10px;"
+            " background: #ffffff; }"
+            "QLineEdit:focus { border-color: #c84030; }"
+            "QPushButton, QToolButton#more { border: 1px solid #d6d6de; border-radius: 8px;"
+            " padding: 4px 14px; background: #fafafc; }"
+            "QPushButton:hover { border-color: #c84030; }"
+            "Canvas { border: 1px solid #d6d6de; }"
+        )
+
+    def _action(self, text, slot, shortcuts=(), icon=None, tip=None) -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.open_action = self._action(tr("&Open…"), self.open_dialog, ["Ctrl+O"],
+                                        sp.SP_DialogOpenButton, tr("Open"))
+        self.save_action = self._action(tr("&Save ink…"), self.save_dialog, ["Ctrl+S"],
+                                        sp.SP_DialogSaveButton, tr("Save"))
+        self.quit_action = self._action(tr("&Quit"), self.close, ["Ctrl+Q"])
+        self.undo_action = self.undo_stack.createUndoAction(self, tr("&Undo"))
+        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
+        self.undo_action.setIcon(self.style().standardIcon(sp.SP_ArrowBack))
+        self.redo_action = self.undo_stack.createRedoAction(self, tr("&Redo"))
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setIcon(self.style().standardIcon(sp.SP_ArrowForward))
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+        self.clear_action = self._action(tr("&Clear"), self.clear, ["Esc"],
+                                         sp.SP_DialogResetButton, tr("Clear"))
+        self.copy_action = self._action(tr("Copy &all"), self.copy_all, ["Ctrl+Shift+C"])
+        self.more_action = self._action(tr("More candidates"), self._toggle_more, ["Ctrl+M"])
+        self.pick_actions = []
+        for i in range(MORE):
+            a = self._action(f"pick {i + 1}", lambda _=False, i=i: self.candidate_bar.pick(i),
+                             [str((i + 1) % 10)])
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.pick_actions.append(a)
+
+        menu = self.menuBar().addMenu(tr("&File"))
+        menu.addAction(self.open_action)
+        menu.addAction(self.save_action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+        menu = self.menuBar().addMenu(tr("&Edit"))
+        for a in (self.undo_action, self.redo_action, self.clear_action, self.copy_action):
+            menu.addAction(a)
+        menu = self.menuBar().addMenu(tr("&View"))
+        menu.addAction(self.more_action)
+
+        bar = QToolBar(tr("HanziPad"))
+        bar.setObjectName("main-toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for a in (self.open_action, self.save_action, None, self.undo_action, self.redo_action,
+                  self.clear_action):
+            if a is None:
+                bar.addSeparator()
+            else:
+                bar.addAction(a)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addWidget(QLabel(tr("Pen width") + " "))
+        self.pen_spin = QSpinBox()
+        self.pen_spin.setRange(settings.MIN_PEN_WIDTH, settings.MAX_PEN_WIDTH)
+        self.pen_spin.setValue(int(self.canvas.pen_width))
+        self.pen_spin.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.pen_spin.valueChanged.connect(self.set_pen_width)
+        bar.addWidget(self.pen_spin)
+        self.addToolBar(bar)
+
+    # ------------------------------------------------------------------ model
+    def load_model(self, model: str | Path | None) -> None:
+        self.statusBar().showMessage(tr("loading model…"))
+        self.model_label.setText(tr("loading model…"))
+        self.recognition.load(model)
+
+    @Slot(str)
+    def _on_model_loaded(self, description: str) -> None:
+        self.model_label.setText(tr("model: {}").format(description))
+        self.statusBar().showMessage(tr("model: {}").format(description), 4000)
+
+    @Slot(str)
+    def _on_model_failed(self, message: str) -> None:
+        self.model_label.setText(tr("model not loaded"))
+        self.statusBar().showMessage(tr("No model: {}").format(message))
+        self.show_problem(tr("Model problem"), tr("No model: {}").format(message) + "\n\n"
+                          + tr("Drawing still works, but no candidates can be shown."))
+
+    # ------------------------------------------------------------ recognition
+    @Slot()
+    def recognize(self) -> None:
+        """Ask the worker for candidates for what the canvas shows now (never waits)."""
+        if self.canvas.is_empty():
+            self.recognition.request(None)
+            self.candidate_bar.clear()
+            return
+        image = self.canvas.image()
+        self.recognition.request(image.array if image is not None else self.canvas.ink())
+
+    @Slot(int, object, float)
+    def _on_candidates(self, generation: int, candidates, ms: float) -> None:
+        self.last_ms = ms
+        self.candidate_bar.set_candidates(candidates)
+
+    @Slot(str)
+    def _on_recognition_error(self, message: str) -> None:
+        self.statusBar().showMessage(tr("recognition failed: {}").format(message))
+
+    # ---------------------------------------------------------------- editing
+    @Slot(object)
+    def _on_stroke(self, stroke) -> None:
+        self.undo_stack.push(AddStrokeCommand(self.canvas, stroke))
+
+    @Slot()
+    def clear(self) -> None:
+        if not self.canvas.is_empty():
+            self.undo_stack.push(ReplaceContentCommand(self.canvas, Content()))
+
+    @Slot(str)
+    def pick(self, char: str) -> None:
+        """Append the character to the composed text, copy it, clear the canvas."""
+        self.text.end(False)
+        self.text.insert(char)
+        QGuiApplication.clipboard().setText(char)
+        self.statusBar().showMessage(tr("Copied {}").format(char), 3000)
+        self.clear()
+        self.canvas.setFocus()
+
+    @Slot()
+    def copy_all(self) -> None:
+        QGuiApplication.clipboard().setText(self.text.text())
+        self.statusBar().showMessage(tr("Copied all text"), 3000)
+
+    def _toggle_more(self) -> None:
+        self.candidate_bar.set_expanded(not self.candidate_bar.expanded())
+
+    @Slot(int)
+    def set_pen_width(self, width: int) -> None:
+        self.canvas.set_pen_width(width)
+        if self.pen_spin.value() != width:
+            self.pen_spin.setValue(width)
+        settings.set_pen_width(width)
+
+    # ------------------------------------------------------------------ files
+    def show_problem(self, title: str, text: str) -> None:
+        """A non-modal message (the user can keep drawing) plus the status bar."""
+        self.last_error = text
+        self.statusBar().showMessage(text.split("\n")[0])
+        if self._message_box is not None:
+            self._message_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _=0, box=box: self._forget_box(box))
+        self._message_box = box
+        box.show()
+        self.problem.emit(text)
+
+    def _forget_box(self, box) -> None:
+        if self._message_box is box:
+            self._message_box = None
+
+    def message_box(self) -> QMessageBox | None:
+        return self._message_box
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("Open image or ink"), settings.last_dir(),
+            tr("Images and ink (*.png *.jpg *.jpeg *.bmp *.json);;Images (*.png *.jpg *.jpeg *.bmp);;"
+               "Ink (*.json);;All files (*)"))
+        if path:
+            self.open_file(path)
+
+    def open_files(self, files: list[str]) -> None:
+        if not files:
+            return
+        self.open_file(files[0])
+        if len(files) > 1:
+            self.statusBar().showMessage(tr("{} more files ignored").format(len(files) - 1))
+
+    def open_file(self, path: str | Path) -> bool:
+        """Show an image or ink file on the canvas and classify it; False (and a message
+        naming the file and the reason) when it cannot be used. Nothing drawn is lost:
+        opening is an undoable replacement."""
+        path = Path(path)
+        try:
+            if inkfile.is_ink_path(path):
+                content = self._ink_content(inkfile.load(path))
+            else:
+                content = Content(image=self._image_content(path))
+        except (inkfile.InkError, ImageError) as exc:
+            self.show_problem(tr("Cannot open file"), str(exc))
+            return False
+        settings.set_last_dir(str(path.parent))
+        self.undo_stack.push(ReplaceContentCommand(self.canvas, content,
+                                                   tr("Open {}").format(path.name)))
+        self.statusBar().showMessage(tr("Opened {}").format(path), 4000)
+        self.fileOpened.emit(str(path))
+        return True
+
+    def _ink_content(self, ink: inkfile.Ink) -> Content:
+        strokes = tuple(s for s in ink.strokes if s)
+        if not strokes:
+            raise inkfile.InkError(f"{ink.meta.get('_path', 'ink')}: no strokes to show")
+        x0, y0, x1, y1 = ink.bounds()
+        w = ink.width if ink.width > 0 and ink.width >= x1 else max(x1 + x0, 1.0)
+        h = ink.height if ink.height > 0 and ink.height >= y1 else max(y1 + y0, 1.0)
+        if x0 < 0 or y0 < 0:  # keep negative coordinates visible: move the ink into view
+            dx, dy = -min(x0, 0.0), -min(y0, 0.0)
+            strokes = tuple(tuple(type(p)(p.x + dx, p.y + dy, p.t, p.pressure) for p in s)
+                            for s in strokes)
+            w, h = max(w, x1 + dx), max(h, y1 + dy)
+        side = max(w, h)
+        return Content(strokes=strokes, ink_size=(side, side))
+
+    def _image_content(self, path: Path) -> ShownImage:
+        array = load_image(path)  # raises ImageError naming the file and the problem
+        reader = QImageReader(str(path))
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and max(size.width(), size.height()) > DISPLAY_SIDE:
+            reader.setScaledSize(size.scaled(DISPLAY_SIDE, DISPLAY_SIDE,
+                                             Qt.AspectRatioMode.KeepAspectRatio))
+        image = reader.read()
+        if image.isNull():  # Qt cannot decode it but Pillow could: show what the model sees
+            from PySide6.QtGui import QImage
+
+            inverted = (255 - array).copy()
+            image = QImage(inverted.data, 64, 64, 64, QImage.Format.Format_Grayscale8).copy()
+        return ShownImage(image=image, array=array, path=str(path))
+
+    def save_dialog(self) -> None:
+        if not self.canvas.strokes():
+            self.show_problem(tr("Cannot save file"), tr("Nothing to save: draw a character first."))
+            return
+        start = settings.last_dir() or str(Path.home())
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save ink"),
+                                              str(Path(start) / "ink.json"), tr("Ink (*.json)"))
+        if path:
+            if not path.lower().endswith(".json"):
+                path += ".json"
+            self.save_ink(path)
+
+    def save_ink(self, path: str | Path) -> bool:
+        path = Path(path)
+        try:
+            inkfile.save(self.canvas.ink(), path)
+        except OSError as exc:
+            self.show_problem(tr("Cannot save file"), f"{path}: {exc.strerror or exc}")
+            return False
+        settings.set_last_dir(str(path.parent))
+        self.statusBar().showMessage(tr("Saved {}").format(path), 4000)
+        return True
+
+    # ------------------------------------------------------------ drag & drop
+    def dragEnterEvent(self, event):
+        urls = event.mimeData().urls()
+        if urls and all(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_files(files)
+
+    # ------------------------------------------------------------------ close
+    def closeEvent(self, event):
+        settings.set_window_state(self.saveGeometry(), self.saveState())
+        self.recognition.shutdown()
+        if self._message_box is not None:
+            self._message_box.close()
+        super().closeEvent(event)

@@ -1,0 +1,165 @@
+"""Recognition off the UI thread.
+
+:class:`RecognitionWorker` lives in a :class:`QThread`; it loads the model bundle
+and classifies.  :class:`Recognition` (UI thread) owns the thread and coalesces
+requests: it keeps only the newest one in a one-slot mailbox and wakes the worker
+once, so while the model is busy, older requests are overwritten instead of
+queued.  Every request carries a generation number; results for an older
+generation than the newest request are dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from hanzipad.ink import Ink
+from hanzipad.raster import rasterize
+
+#: How many candidates the worker asks for (top-3 shown, top-10 on demand).
+TOP_K = 10
+
+
+class RecognitionWorker(QObject):
+    loaded = Signal(str)  # description of the bundle
+    loadFailed = Signal(str)  # why the bundle could not be used
+    result = Signal(int, object, float)  # generation, [Candidate], milliseconds
+    failed = Signal(int, str)  # generation, reason
+
+    def __init__(self, mailbox: _Mailbox):
+        super().__init__()
+        self._mailbox = mailbox
+        self._recognizer = None
+
+    @Slot(object)
+    def load(self, model_path) -> None:
+        from hanzipad.recognizer import Recognizer  # the runtime loads in this thread
+
+        try:
+            self._recognizer = Recognizer(model_path)
+        except Exception as exc:  # noqa: BLE001 - any failure is reported, the app goes on
+            self._recognizer = None
+            self.loadFailed.emit(str(exc) or type(exc).__name__)
+            return
+        self.loaded.emit(self._recognizer.bundle.describe())
+        self.work()
+
+    @Slot()
+    def work(self) -> None:
+        if self._recognizer is None:
+            return  # the request stays in the mailbox until the model is loaded
+        item = self._mailbox.take()
+        if item is None:
+            return
+        generation, payload = item
+        start = time.perf_counter()
+        try:
+            image = rasterize(payload) if isinstance(payload, Ink) else np.asarray(payload)
+            candidates = self._recognizer.classify(image, TOP_K) if image.any() else []
+        except Exception as exc:  # noqa: BLE001
+            self.failed.emit(generation, str(exc) or type(exc).__name__)
+            return
+        self.result.emit(generation, candidates, (time.perf_counter() - start) * 1000.0)
+
+
+class _Mailbox:
+    """One slot holding the newest request; ``put`` says whether the worker must be woken."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._item = None
+        self._woken = False
+
+    def put(self, item) -> bool:
+        with self._lock:
+            self._item = item
+            wake = not self._woken
+            self._woken = True
+            return wake
+
+    def take(self):
+        with self._lock:
+            item, self._item = self._item, None
+            self._woken = False
+            return item
+
+
+class Recognition(QObject):
+    """UI-side front of the worker thread."""
+
+    modelLoaded = Signal(str)
+    modelFailed = Signal(str)
+    #: Fresh candidates for the newest request: (generation, [Candidate], ms).
+    candidates = Signal(int, object, float)
+    error = Signal(str)
+
+    _load = Signal(object)
+    _wake = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.generation = 0
+        self.ready = False
+        self.load_error: str | None = None
+        self._mailbox = _Mailbox()
+        self._thread = QThread()
+        self._thread.setObjectName("hanzipad-recognition")
+        self._worker = RecognitionWorker(self._mailbox)
+        self._worker.moveToThread(self._thread)
+        self._thread.finished.connect(self._worker.deleteLater)
+        self._load.connect(self._worker.load)
+        self._wake.connect(self._worker.work)
+        self._worker.loaded.connect(self._on_loaded)
+        self._worker.loadFailed.connect(self._on_load_failed)
+        self._worker.result.connect(self._on_result)
+        self._worker.failed.connect(self._on_failed)
+        self._thread.start()
+
+    def load(self, model_path) -> None:
+        """Load a bundle (None = the default one) in the worker thread."""
+        self.ready = False
+        self._load.emit(model_path)
+
+    def request(self, payload: Ink | np.ndarray | None) -> int:
+        """Classify ``payload`` (ink, or a normalized 64x64 image); returns its generation.
+
+        ``None`` (nothing to classify) only invalidates earlier requests.
+        """
+        self.generation += 1
+        if payload is not None and self._thread.isRunning():
+            if self._mailbox.put((self.generation, payload)):
+                self._wake.emit()
+        return self.generation
+
+    def shutdown(self) -> None:
+        """Stop the thread: waits for a classification in progress (milliseconds) to end."""
+        if self._thread.isRunning():
+            self._mailbox.take()
+            self._thread.quit()
+            self._thread.wait()
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    @Slot(str)
+    def _on_loaded(self, description: str) -> None:
+        self.ready, self.load_error = True, None
+        self.modelLoaded.emit(description)
+
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
+        self.ready, self.load_error = False, message
+        self.modelFailed.emit(message)
+
+    @Slot(int, object, float)
+    def _on_result(self, generation: int, candidates, ms: float) -> None:
+        if generation == self.generation:
+            self.candidates.emit(generation, candidates, ms)
+
+    @Slot(int, str)
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation == self.generation:
+            self.error.emit(message)
