@@ -1,0 +1,112 @@
+"""pngdir, font and strokes sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from hanzipad.labels import class_of
+from hanzipad.normalize import load_image
+from trainer.sources import SourceError, open_source
+
+STROKE_DATA = "/work/data/hanzi-writer-data-2.0.1.tgz"
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
+
+def _draw(path, shape):
+    img = Image.new("L", (48, 40), 255)
+    d = ImageDraw.Draw(img)
+    if shape == "cross":
+        d.line([(5, 20), (40, 20)], fill=0, width=4)
+        d.line([(24, 4), (24, 36)], fill=0, width=4)
+    else:
+        d.rectangle([8, 8, 36, 30], outline=0, width=3)
+    img.save(path)
+
+
+def test_pngdir_both_namings_and_bad_images(tmp_path):
+    (tmp_path / "00001").mkdir()
+    (tmp_path / "人").mkdir()
+    (tmp_path / "notaclass").mkdir()
+    _draw(tmp_path / "00001" / "a.png", "cross")
+    _draw(tmp_path / "00001" / "b.png", "box")
+    _draw(tmp_path / "人" / "c.png", "box")
+    _draw(tmp_path / "notaclass" / "d.png", "box")
+    (tmp_path / "人" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    Image.new("L", (30, 30), 255).save(tmp_path / "人" / "blank.png")
+    (tmp_path / "人" / "notes.txt").write_text("ignored")
+    src = open_source(f"pngdir:{tmp_path}")
+    out = list(src)
+    got = sorted((lab, img.tobytes()) for img, lab in out)
+    want = sorted(
+        [
+            (1, load_image(tmp_path / "00001" / "a.png").tobytes()),
+            (1, load_image(tmp_path / "00001" / "b.png").tobytes()),
+            (class_of("人"), load_image(tmp_path / "人" / "c.png").tobytes()),
+        ]
+    )
+    assert got == want
+    st = src.stats
+    assert (st.yielded, st.corrupt, st.out_of_labels) == (3, 2, 1)
+    assert any("broken.png" in m for m in st.messages)
+    assert any("'notaclass' is neither" in m for m in st.messages)
+
+
+def test_pngdir_partitions_cover_each_file_once(tmp_path, monkeypatch):
+    import trainer.sources.images as images
+
+    monkeypatch.setattr(images, "FILES_PER_SHARD", 2)
+    for i in range(5):
+        (tmp_path / f"{i:05d}").mkdir()
+        _draw(tmp_path / f"{i:05d}" / "x.png", "cross")
+    src = open_source(f"pngdir:{tmp_path}")
+    shards = src.shards()
+    assert len(shards) == 3
+    labels = [lab for s in shards for _, lab in src.iter_shard(s)]
+    assert sorted(labels) == [0, 1, 2, 3, 4]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SourceError, match="no image files"):
+        open_source(f"pngdir:{tmp_path / 'empty'}").shards()
+
+
+def test_font_source_few_classes():
+    src = open_source(f"font:{FONT}", classes=list("啊人口"))
+    out = list(src)
+    assert sorted(lab for _, lab in out) == sorted([0, class_of("人"), class_of("口")])
+    for img, _ in out:
+        assert img.shape == (64, 64) and img.dtype == np.uint8 and img.max() > 200
+        assert img[0].max() == 0  # normalized: a margin around the glyph
+    d = src.describe()
+    assert d["family"] == "WenQuanYi Zen Hei" and "GPL" in d["licence"]
+    # a font without CJK glyphs: every character missing, counted
+    latin = open_source("font:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", classes=list("啊人"))
+    assert list(latin) == [] and latin.stats.missing == 2
+
+
+def test_font_bad_file(tmp_path):
+    bad = tmp_path / "x.ttf"
+    bad.write_bytes(b"nope")
+    with pytest.raises(SourceError, match="cannot read the font"):
+        open_source(f"font:{bad}")
+
+
+def test_strokes_source_deterministic():
+    pytest.importorskip("trainer.synth")
+    if not Path(STROKE_DATA).exists():
+        pytest.skip(f"{STROKE_DATA} not here")
+    spec = f"strokes:{STROKE_DATA}?per_char=2&writers=2&chunk=2"
+    src = open_source(spec, classes=list("啊人口"))
+    shards = src.shards()
+    assert shards == ["part-00000-of-00002", "part-00001-of-00002"]
+    a = list(src.iter_shard(shards[0], seed=5))
+    # characters in label order 啊 口 人: shard 0 holds every 2nd one
+    assert sorted(lab for _, lab in a) == [0, 0, class_of("人"), class_of("人")]
+    b = list(open_source(spec, classes=list("啊人口")).iter_shard(shards[0], seed=5))
+    assert all(np.array_equal(x[0], y[0]) and x[1] == y[1] for x, y in zip(a, b))
+    c = list(src.iter_shard(shards[0], seed=6))
+    assert not all(np.array_equal(x[0], y[0]) for x, y in zip(a, c))
+    d = src.describe()
+    assert (d["package"], d["version"], d["licence"]) == ("hanzi-writer-data", "2.0.1", "Arphic Public License")

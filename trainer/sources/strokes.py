@@ -1,0 +1,116 @@
+"""``strokes:PATH`` — synthetic handwriting from the hanzi-writer-data stroke medians.
+
+PATH is the npm tarball (``hanzi-writer-data-*.tgz``, streamed with tarfile) or its
+extracted folder.  Medians are read by :mod:`trainer.strokedata`, each sample is
+synthesized by :func:`trainer.synth.synthesize_ink` (one writer style per sample, or
+drawn from a fixed pool of ``writers`` styles) and rendered with
+:func:`hanzipad.raster.rasterize` at the writer's pen width.
+
+Options: ``per_char`` (samples per character per pass, default 1), ``seed``, ``writers``
+(0 = a fresh writer per sample), ``chunk`` (characters per shard, default 64).  A shard is
+``part-K-of-N``: every N-th wanted character, ``per_char`` samples of each, in a shuffled
+order; output is deterministic given (source seed, call seed, shard).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hanzipad.raster import rasterize
+from trainer.sources.base import Source, SourceError, parse_partition, partition_ids
+
+DEFAULT_CHUNK = 64
+
+
+class StrokesSource(Source):
+    kind = "strokes"
+
+    def __init__(self, spec, **kw):
+        super().__init__(spec, **kw)
+        if not self.path.exists():
+            raise SourceError(f"{spec}: {self.path}: no such file or folder")
+        name = self.path.name.lower()
+        if self.path.is_file() and not name.endswith((".tgz", ".tar.gz", ".tar")):
+            raise SourceError(f"{spec}: {self.path}: expected the hanzi-writer-data .tgz or its folder")
+        self.per_char = int(self.options.get("per_char", 1))
+        self.writers = int(self.options.get("writers", 0))
+        self.chunk = int(self.options.get("chunk", DEFAULT_CHUNK))
+        self._records = None
+        self._pool = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_records"] = None  # reloaded lazily in the process that needs them
+        return state
+
+    def records(self) -> dict:
+        """``{char: (screen medians, radStrokes)}`` for the wanted characters (loaded once)."""
+        if self._records is None:
+            from trainer.strokedata import LoadReport, StrokeDataError, load_records
+
+            report = LoadReport()
+            try:
+                self._records = load_records(self.path, chars=self.wanted_chars(), report=report)
+            except StrokeDataError as exc:
+                raise SourceError(f"{self.spec}: {exc}") from None
+            for msg in report.errors:
+                self.stats.note("corrupt", msg)
+        return self._records
+
+    def writer_pool(self) -> list | None:
+        if self.writers and self._pool is None:
+            from trainer.synth import Writer
+
+            rng = np.random.default_rng([self.seed & 0xFFFFFFFF, 0x57A1])
+            self._pool = [Writer.sample(rng) for _ in range(self.writers)]
+        return self._pool
+
+    def shards(self) -> list[str]:
+        n = max(1, math.ceil(len(self.wanted_chars()) / self.chunk))
+        return partition_ids(n)
+
+    def iter_shard(self, shard: str, seed: int = 0):
+        from trainer.synth import synthesize_ink
+
+        k, n = parse_partition(shard, self.spec)
+        chars = self.wanted_chars()[k::n]
+        records = self.records()
+        pool = self.writer_pool()
+        rng = self.rng(shard, seed)
+        order = [c for c in chars for _ in range(self.per_char)]
+        for i in rng.permutation(len(order)):
+            char = order[i]
+            rec = records.get(char)
+            if rec is None:
+                self.stats.note("missing", f"{self.path}: no stroke data for {char!r} (U+{ord(char):04X})")
+                continue
+            medians, rad = rec
+            writer = pool[int(rng.integers(len(pool)))] if pool else None
+            try:
+                ink = synthesize_ink(medians, rng, writer, rad_strokes=rad)
+                img = rasterize(ink, width_scale=float(ink.meta.get("width_scale", 1.0)))
+            except Exception as exc:  # noqa: BLE001 - one bad synthesis must not stop training
+                self.stats.note("corrupt", f"{self.path}: synthesis of {char!r} failed ({type(exc).__name__}: {exc})")
+                continue
+            if not img.any():
+                self.stats.note("corrupt", f"{self.path}: synthesis of {char!r} gave an empty image")
+                continue
+            self.stats.add_yielded()
+            yield img, self.label_map[char]
+
+    def _describe_extra(self) -> dict:
+        out = {"per_char": self.per_char, "writers": self.writers, "seed": self.seed,
+               "synthesizer": "trainer.synth"}
+        try:
+            from trainer.strokedata import package_info
+
+            info = package_info(self.path)
+            out.update(package=info.get("name", ""), version=info.get("version", ""),
+                       licence=info.get("license", ""))
+        except (ValueError, OSError) as exc:
+            out["licence"] = f"unknown ({exc})"
+        if out.get("package") == "hanzi-writer-data":
+            out["upstream"] = "Make Me a Hanzi (Arphic PL fonts), https://github.com/chanind/hanzi-writer-data"
+        return out
