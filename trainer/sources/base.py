@@ -60,10 +60,10 @@ class SkipStats:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    def note(self, kind: str, message: str | None = None) -> None:
-        """Count one skipped sample of ``kind`` (a field name) and keep its message."""
+    def note(self, kind: str, message: str | None = None, n: int = 1) -> None:
+        """Count ``n`` skipped samples of ``kind`` (a field name) and keep the message."""
         with self._lock:
-            setattr(self, kind, getattr(self, kind) + 1)
+            setattr(self, kind, getattr(self, kind) + n)
             if message and len(self.messages) < MAX_MESSAGES:
                 self.messages.append(message)
 
