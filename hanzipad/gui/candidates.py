@@ -120,6 +120,7 @@ class CandidateBar(QWidget):
             top.addWidget(b)
             self.buttons.append(b)
         self.more_button = QToolButton()
+        self.more_button.setObjectName("more")
         self.more_button.setCheckable(True)
         self.more_button.setText(tr("More") + " ▾")
         self.more_button.setToolTip(tr("More candidates"))

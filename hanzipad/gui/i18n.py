@@ -40,7 +40,7 @@ ZH = {
     "Redo": "重做",
     "Clear": "清除",
     "Write a character here": "在这里写一个字",
-    "Composed text — pick candidates or type here": "已选文字——选择候选字或直接输入",
+    "Picked characters appear here": "选中的字会出现在这里",
     "Open image or ink": "打开图片或笔迹",
     "Images and ink (*.png *.jpg *.jpeg *.bmp *.json);;Images (*.png *.jpg *.jpeg *.bmp);;"
     "Ink (*.json);;All files (*)":

@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.canvas.hint = tr("Write a character here")
         self.candidate_bar = CandidateBar()
         self.text = QLineEdit()
-        self.text.setPlaceholderText(tr("Composed text — pick candidates or type here"))
+        self.text.setPlaceholderText(tr("Picked characters appear here"))
         self.text.setFont(cjk_font(26))
         self.text.setMinimumHeight(52)
         self.text.setClearButtonEnabled(True)
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
 
         geometry, state = settings.window_state()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(560, 780)
+            self.resize(660, 800)
         if state is not None:
             self.restoreState(state)
         self.canvas.setFocus()
@@ -124,9 +124,10 @@ class MainWindow(QMainWindow):
             "QLineEdit { border: 1px solid #d6d6de; border-radius: 8px; padding: 4px 10px;"
             " background: #ffffff; }"
             "QLineEdit:focus { border-color: #c84030; }"
-            "QPushButton, QToolButton#more { border: 1px solid #d6d6de; border-radius: 8px;"
-            " padding: 4px 14px; background: #fafafc; }"
-            "QPushButton:hover { border-color: #c84030; }"
+            "QPushButton, QToolButton#more { border: 1px solid #d6d6de; border-radius: 10px;"
+            " padding: 4px 14px; background: #fafafc; color: #3a3a48; }"
+            "QPushButton:hover, QToolButton#more:hover { border-color: #c84030; }"
+            "QToolButton#more:checked { background: #fff2ee; border-color: #c84030; }"
             "Canvas { border: 1px solid #d6d6de; }"
         )
 
@@ -149,14 +150,14 @@ class MainWindow(QMainWindow):
         self.save_action = self._action(tr("&Save ink…"), self.save_dialog, ["Ctrl+S"],
                                         sp.SP_DialogSaveButton, tr("Save"))
         self.quit_action = self._action(tr("&Quit"), self.close, ["Ctrl+Q"])
-        self.undo_action = self.undo_stack.createUndoAction(self, tr("&Undo"))
-        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
-        self.undo_action.setIcon(self.style().standardIcon(sp.SP_ArrowBack))
-        self.redo_action = self.undo_stack.createRedoAction(self, tr("&Redo"))
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.redo_action.setIcon(self.style().standardIcon(sp.SP_ArrowForward))
-        self.addAction(self.undo_action)
-        self.addAction(self.redo_action)
+        self.undo_action = self._action(tr("&Undo"), self.undo_stack.undo, ["Ctrl+Z"],
+                                        sp.SP_ArrowBack, tr("Undo"))
+        self.redo_action = self._action(tr("&Redo"), self.undo_stack.redo,
+                                        ["Ctrl+Shift+Z", "Ctrl+Y"], sp.SP_ArrowForward, tr("Redo"))
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
         self.clear_action = self._action(tr("&Clear"), self.clear, ["Esc"],
                                          sp.SP_DialogResetButton, tr("Clear"))
         self.copy_action = self._action(tr("Copy &all"), self.copy_all, ["Ctrl+Shift+C"])
@@ -189,6 +190,7 @@ class MainWindow(QMainWindow):
                 bar.addSeparator()
             else:
                 bar.addAction(a)
+                bar.widgetForAction(a).setText(a.toolTip())
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)

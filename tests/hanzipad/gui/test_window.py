@@ -1,0 +1,286 @@
+"""The main window driven like a user: draw, get candidates, pick, undo, open, save."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from PIL import Image, ImageDraw
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication
+from PySide6.QtTest import QTest
+
+from hanzipad import ink as inkfile
+from tests.hanzipad.gui.conftest import line
+from tests.helpers import TINY_LABELS
+
+
+def draw_shi(window, qtbot):
+    """Draw 十 and wait until its candidates are on screen."""
+    canvas = window.canvas
+    line(canvas, 0.2, 0.5, 0.8, 0.5)
+    with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
+        line(canvas, 0.5, 0.2, 0.5, 0.8)
+    return window.candidate_bar.candidates()
+
+
+def test_drawing_gives_candidates_from_worker(window, qtbot):
+    candidates = draw_shi(window, qtbot)
+    assert len(window.canvas.strokes()) == 2
+    assert len(candidates) == 10
+    assert all(c.char in TINY_LABELS for c in candidates)
+    probs = [c.prob for c in candidates]
+    assert probs == sorted(probs, reverse=True) and sum(probs) == pytest.approx(1.0, abs=1e-3)
+    # the three large buttons show the top three, with their probabilities
+    for button, cand in zip(window.candidate_bar.buttons[:3], candidates):
+        assert button.char == cand.char and button.isEnabled()
+    # points carry time stamps and lie in ink space = canvas size
+    stroke = window.canvas.strokes()[1]
+    assert len(stroke) >= 5
+    assert all(p.t is not None for p in stroke)
+    assert [p.t for p in stroke] == sorted(p.t for p in stroke)
+    ink = window.canvas.ink()
+    assert (ink.width, ink.height) == (window.canvas.width(), window.canvas.height())
+    assert window.last_ms is not None and window.last_ms < 1000
+
+
+def test_candidates_match_recognizer_on_same_ink(window, qtbot, tiny_bundle):
+    from hanzipad.raster import rasterize
+    from hanzipad.recognizer import Recognizer
+
+    candidates = draw_shi(window, qtbot)
+    expected = Recognizer(tiny_bundle).classify(rasterize(window.canvas.ink()), 10)
+    assert [c.char for c in candidates] == [c.char for c in expected]
+
+
+def test_undo_redo_clear_and_escape(window, qtbot):
+    canvas = window.canvas
+    draw_shi(window, qtbot)
+    QTest.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.strokes()) == 1
+    QTest.keyClick(canvas, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert len(canvas.strokes()) == 2
+    QTest.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(canvas, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.strokes()) == 2
+    # undo re-runs recognition
+    with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
+        QTest.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.candidate_bar.candidates()
+    QTest.keyClick(canvas, Qt.Key.Key_Escape)
+    assert canvas.is_empty()
+    assert window.candidate_bar.candidates() == []
+    assert not window.candidate_bar.buttons[0].isEnabled()
+    QTest.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the clear
+    assert len(canvas.strokes()) == 1
+
+
+def test_pick_by_click_and_by_key(window, qtbot):
+    candidates = draw_shi(window, qtbot)
+    QTest.mouseClick(window.candidate_bar.buttons[0], Qt.MouseButton.LeftButton)
+    assert window.text.text() == candidates[0].char
+    assert QGuiApplication.clipboard().text() == candidates[0].char
+    assert window.canvas.is_empty()
+    candidates = draw_shi(window, qtbot)
+    QTest.keyClick(window.canvas, Qt.Key.Key_2)
+    assert window.text.text().endswith(candidates[1].char) and len(window.text.text()) == 2
+    assert QGuiApplication.clipboard().text() == candidates[1].char
+    assert window.canvas.is_empty()
+    window.copy_button.click()
+    assert QGuiApplication.clipboard().text() == window.text.text()
+
+
+def test_more_candidates_only_when_expanded(window, qtbot):
+    candidates = draw_shi(window, qtbot)
+    assert not window.candidate_bar.more_panel.isVisible()
+    QTest.keyClick(window.canvas, Qt.Key.Key_5)  # not shown yet: ignored
+    assert window.text.text() == "" and not window.canvas.is_empty()
+    QTest.mouseClick(window.candidate_bar.more_button, Qt.MouseButton.LeftButton)
+    assert window.candidate_bar.more_panel.isVisible()
+    assert [b.char for b in window.candidate_bar.buttons] == [c.char for c in candidates]
+    QTest.keyClick(window.canvas, Qt.Key.Key_0)  # the tenth
+    assert window.text.text() == candidates[9].char
+
+
+def _png(path, size=(200, 160)):
+    img = Image.new("L", size, 255)
+    d = ImageDraw.Draw(img)
+    d.line([(40, 80), (160, 80)], fill=0, width=10)
+    d.line([(100, 20), (100, 140)], fill=0, width=10)
+    img.save(path)
+    return path
+
+
+def test_open_image_shows_and_classifies_it(window, qtbot, tmp_path):
+    from hanzipad.normalize import load_image
+    from hanzipad.recognizer import Recognizer
+
+    path = _png(tmp_path / "shi.png")
+    with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
+        assert window.open_file(path)
+    shown = window.canvas.image()
+    assert shown is not None and not shown.image.isNull()
+    expected = Recognizer(window.recognition._worker._recognizer.bundle).classify(
+        load_image(path), 10)
+    assert [c.char for c in window.candidate_bar.candidates()] == [c.char for c in expected]
+    # drawing on top replaces the image; undo brings it back
+    line(window.canvas, 0.2, 0.3, 0.8, 0.3)
+    assert window.canvas.image() is None and len(window.canvas.strokes()) == 1
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.canvas.image() is not None
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"this is not a picture", "not an image"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "corrupt or truncated"),
+])
+def test_bad_image_gives_message_and_keeps_ink(window, qtbot, tmp_path, content, reason):
+    draw_shi(window, qtbot)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(content)
+    with qtbot.waitSignal(window.problem, timeout=2000) as blocker:
+        assert not window.open_file(bad)
+    message = blocker.args[0]
+    assert str(bad) in message and reason in message
+    box = window.message_box()
+    assert box is not None and box.isVisible() and str(bad) in box.text()
+    assert not box.isModal()
+    assert len(window.canvas.strokes()) == 2  # nothing lost
+    assert str(bad) in window.statusBar().currentMessage()
+
+
+def test_bad_ink_file_gives_message(window, qtbot, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"strokes": [[[1, NaN]]]}')
+    assert not window.open_file(bad)
+    assert str(bad) in window.last_error and "non-finite" in window.last_error
+    missing = tmp_path / "missing.png"
+    assert not window.open_file(missing)
+    assert str(missing) in window.last_error and "no such file" in window.last_error
+
+
+def test_drop_image_file(window, qtbot, tmp_path):
+    path = _png(tmp_path / "drop.png")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
+        window.dropEvent(event)
+    assert window.canvas.image() is not None and window.canvas.image().path == str(path)
+
+
+def test_save_and_reopen_ink(window, qtbot, tmp_path):
+    candidates = draw_shi(window, qtbot)
+    strokes = window.canvas.strokes()
+    path = tmp_path / "shi.json"
+    assert window.save_ink(path)
+    saved = json.loads(path.read_text())
+    assert saved["width"] == window.canvas.width() and len(saved["strokes"]) == 2
+    assert len(saved["strokes"][0][0]) == 3  # x, y, t (a mouse has no pressure)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
+    with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
+        assert window.open_file(path)
+    assert window.canvas.strokes() == strokes
+    assert [c.char for c in window.candidate_bar.candidates()] == [c.char for c in candidates]
+    assert inkfile.load(path).point_count() == sum(len(s) for s in strokes)
+
+
+def test_missing_bundle_window_opens_and_says_why(make_window, qtbot, tmp_path):
+    missing = tmp_path / "no-model"
+    window = make_window(missing, wait_model=False)
+    qtbot.waitUntil(lambda: window.recognition.load_error is not None, timeout=5000)
+    assert "model bundle not found" in window.last_error and str(missing) in window.last_error
+    assert str(missing) in window.statusBar().currentMessage()
+    box = window.message_box()
+    assert box is not None and box.isVisible() and str(missing) in box.text()
+    line(window.canvas, 0.2, 0.5, 0.8, 0.5)  # drawing still works
+    assert len(window.canvas.strokes()) == 1
+
+
+def test_corrupt_bundle_window_opens_and_says_why(make_window, qtbot, tmp_path, tiny_bundle):
+    import shutil
+
+    bundle = tmp_path / "corrupt"
+    shutil.copytree(tiny_bundle, bundle)
+    (bundle / "model.tflite").write_bytes(b"not a flatbuffer at all")
+    window = make_window(bundle, wait_model=False)
+    qtbot.waitUntil(lambda: window.recognition.load_error is not None, timeout=5000)
+    assert "model.tflite" in window.last_error
+    assert not window.recognition.ready
+
+
+def test_close_while_inference_runs(window, qtbot, monkeypatch):
+    import hanzipad.gui.worker as worker
+
+    started, real = threading.Event(), worker.rasterize
+
+    def slow_rasterize(ink):
+        started.set()
+        time.sleep(0.4)
+        return real(ink)
+
+    monkeypatch.setattr(worker, "rasterize", slow_rasterize)
+    line(window.canvas, 0.2, 0.5, 0.8, 0.5)
+    assert started.wait(5)
+    line(window.canvas, 0.5, 0.2, 0.5, 0.8)  # queued behind the running one
+    window.close()
+    assert not window.recognition.is_running()
+    qtbot.wait(50)  # late signals from the worker must not crash anything
+
+
+def test_requests_are_coalesced(window, qtbot, monkeypatch):
+    import hanzipad.gui.worker as worker
+
+    seen, real = [], worker.rasterize
+    gate, started = threading.Event(), threading.Event()
+
+    def gated(ink):
+        seen.append(len(ink.strokes))
+        started.set()
+        gate.wait(5)
+        return real(ink)
+
+    monkeypatch.setattr(worker, "rasterize", gated)
+    line(window.canvas, 0.1, 0.2, 0.1, 0.8)
+    assert started.wait(5)
+    for i in range(1, 6):
+        line(window.canvas, 0.1 + i * 0.1, 0.2, 0.1 + i * 0.1, 0.8)
+    gate.set()
+    qtbot.waitUntil(lambda: len(window.candidate_bar.candidates()) > 0, timeout=5000)
+    qtbot.wait(100)
+    # the first request was running; of the five queued behind it only the newest ran
+    assert seen == [1, 6]
+
+
+def test_settings_persist_across_windows(make_window, tiny_bundle):
+    first = make_window(tiny_bundle, wait_model=False)
+    first.set_pen_width(14)
+    first.resize(610, 560)
+    first.close()
+    second = make_window(tiny_bundle, wait_model=False)
+    assert second.canvas.pen_width == 14 and second.pen_spin.value() == 14
+    assert (second.width(), second.height()) == (610, 560)
+
+
+def test_ink_scales_with_window(window, qtbot):
+    canvas = window.canvas
+    line(canvas, 0.2, 0.5, 0.8, 0.5)
+    before = canvas.ink()
+    window.resize(window.width() + 200, window.height() + 200)
+    qtbot.waitUntil(lambda: canvas.width() > before.width)
+    line(canvas, 0.5, 0.2, 0.5, 0.8)
+    after = canvas.ink()
+    assert (after.width, after.height) == (before.width, before.height)  # same ink space
+    xs = [p.x for p in after.strokes[1]]
+    assert min(xs) == pytest.approx(max(xs), abs=2) and 0 < xs[0] < before.width
+    ys = [p.y for p in after.strokes[1]]
+    assert min(ys) >= -1 and max(ys) <= before.height + 1
+    image = canvas.grab().toImage()
+    assert image.width() == canvas.width()
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(10, 10))
+    assert len(canvas.strokes()) == 3  # a click is a dot
