@@ -221,6 +221,16 @@ class ShardSource(Source):
     def shards(self) -> list[str]:
         return [str(self.folder / e["images"]) for e in self.index["shards"]]
 
+    def load_arrays(self, shard: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(images memmap uint8[n, 64, 64], labels int64[n])`` of one shard with the labels
+        mapped to THIS source's label map; -1 marks samples to drop (character outside the
+        label map or the selected classes, or a corrupt label).  No per-sample stats."""
+        images, labels = load_shard_arrays(shard)
+        stored = np.asarray(labels, np.int64)
+        ok = (stored >= 0) & (stored < len(self.remap))
+        mapped = np.where(ok, self.remap[np.where(ok, stored, 0)], -1)
+        return images, np.maximum(mapped, -1)
+
     def iter_shard(self, shard: str, seed: int = 0):
         images, labels = load_shard_arrays(shard)
         bad = (labels < 0) | (labels >= len(self.remap))

@@ -41,6 +41,10 @@ def test_shard_source_remaps_labels(tmp_path):
     assert sorted(lab for _, lab in src) == sorted([class_of("人"), class_of("口")])
     src = open_source(f"shards:{tmp_path}", label_map={"口": 0})
     assert [lab for _, lab in src] == [0] and src.stats.out_of_labels == 1
+    imgs, labs = src.load_arrays(src.shards()[0])
+    assert labs.tolist() == [0, -1] and imgs[0, 0, 0] == 9
+    src = open_source(f"shards:{tmp_path}", classes=["人"])
+    assert src.load_arrays(src.shards()[0])[1].tolist() == [-1, class_of("人")]
 
 
 def test_bad_folders(tmp_path):
