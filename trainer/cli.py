@@ -1,0 +1,162 @@
+"""``hanzipad-train``: train, evaluate, export, predict, prepare.
+
+Exit codes: 0 ok, 1 failure (e.g. export disagreement), 2 bad usage/config/data,
+128+N stopped by signal N (checkpoint saved; run again to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+EXIT_USAGE = 2
+
+
+def _err(msg: str) -> None:
+    print(f"hanzipad-train: error: {msg}", file=sys.stderr, flush=True)
+
+
+def _config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="TOML config file (flags override it)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config setting (repeatable), e.g. --set lr=1e-3")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hanzipad-train",
+        description="Train, evaluate and export HanziPad's handwriting model. "
+        "Data are given as KIND:PATH (gnt, pot, pngdir, strokes, font, shards).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    t = sub.add_parser("train", help="train (or resume) a model in a run dir",
+                       description="Train a model; run again on the same --run-dir to resume.")
+    t.add_argument("--train", nargs="+", metavar="KIND:PATH", help="training data")
+    t.add_argument("--val", nargs="+", metavar="KIND:PATH", help="validation data (not augmented)")
+    t.add_argument("--run-dir", metavar="DIR", required=True, help="checkpoints, logs, config")
+    t.add_argument("--max-steps", type=int, metavar="N")
+    t.add_argument("--batch-size", type=int, metavar="B")
+    t.add_argument("--checkpoint-every", type=int, metavar="N")
+    t.add_argument("--val-every", type=int, metavar="N")
+    t.add_argument("--lr", type=float)
+    t.add_argument("--arch", choices=("compact", "article"))
+    t.add_argument("--width", type=float, help="channel multiplier of the compact net")
+    t.add_argument("--classes", metavar="CHARS", help="train on these characters only")
+    t.add_argument("--classes-file", metavar="FILE", help="train on the characters in FILE")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--input", choices=("tfdata", "numpy"),
+                   help="tf.data pipeline (default) or a Keras PyDataset (no TensorFlow needed)")
+    t.add_argument("--no-augment", dest="augment", action="store_false", default=None)
+    t.add_argument("--mixed-precision", choices=("auto", "on", "off"))
+    t.add_argument("--jit-compile", choices=("auto", "on", "off"))
+    t.add_argument("--strategy", choices=("default", "mirrored", "multiworker"))
+    _config_args(t)
+
+    e = sub.add_parser("evaluate", help="accuracy of a bundle or run dir on data")
+    e.add_argument("--model", required=True, metavar="BUNDLE_OR_RUN_DIR")
+    e.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH")
+    e.add_argument("--json", action="store_true", help="last line: one JSON object of figures")
+    e.add_argument("--limit", type=int, metavar="N", help="evaluate the first N samples only")
+    e.add_argument("--checkpoint", choices=("best", "latest"), default="best",
+                   help="which checkpoint of a run dir (default best, else latest)")
+    e.add_argument("--batch-size", type=int, default=256)
+    e.add_argument("--seed", type=int, default=12345, help="seed for synthetic sources")
+
+    x = sub.add_parser("export", help="write the app's model bundle from a run dir")
+    x.add_argument("--run-dir", required=True, metavar="DIR")
+    x.add_argument("--out", required=True, metavar="BUNDLE_DIR")
+    x.add_argument("--quantize", choices=("float16", "int8"))
+    x.add_argument("--checkpoint", choices=("best", "latest"), default="best",
+                   help="best (default, when the run validated) or latest")
+    x.add_argument("--name", help="model name in model.json (default: the run dir's name)")
+    x.add_argument("--check-samples", type=int, default=512, metavar="N",
+                   help="images used to check the exported model agrees (default 512)")
+
+    r = sub.add_parser("predict", help="top-3 characters per image or ink file")
+    r.add_argument("files", nargs="+", metavar="IMAGE")
+    r.add_argument("--model", metavar="BUNDLE_OR_RUN_DIR", help="default: the app's bundled model")
+    r.add_argument("--top", type=int, default=3)
+    r.add_argument("--json", action="store_true")
+
+    pr = sub.add_parser("prepare", help="convert data once into compact uint8 shards")
+    pr.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH")
+    pr.add_argument("--out", required=True, metavar="DIR")
+    pr.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    pr.add_argument("--shard-size", type=int, default=8192)
+    pr.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def _train(args, argv) -> int:
+    from trainer.config import ConfigError, resolve
+    from trainer.sources import SourceError
+    from trainer.train import stored_config, train
+
+    overrides = {
+        k: getattr(args, k)
+        for k in ("train", "val", "max_steps", "batch_size", "checkpoint_every", "val_every", "lr",
+                  "arch", "width", "classes", "classes_file", "seed", "input", "augment",
+                  "mixed_precision", "jit_compile", "strategy")
+    }
+    overrides["run_dir"] = args.run_dir
+    try:
+        cfg = resolve(args.config, overrides, args.set, base=stored_config(args.run_dir))
+        if not cfg.train:
+            raise ConfigError("no training data: give --train KIND:PATH (or train = [...] in --config)")
+        if cfg.max_steps < 1 or cfg.batch_size < 1:
+            raise ConfigError("max_steps and batch_size must be at least 1")
+        return train(cfg, ["hanzipad-train"] + argv)
+    except (ConfigError, SourceError) as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "train":
+            return _train(args, argv)
+        if args.command == "evaluate":
+            from trainer.evaluate import evaluate_main
+
+            return evaluate_main(args)
+        if args.command == "export":
+            from trainer.export import export_main
+
+            return export_main(args)
+        if args.command == "predict":
+            from trainer.predict import predict_main
+
+            return predict_main(args)
+        if args.command == "prepare":
+            return _prepare(args)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except (OSError, ValueError) as exc:  # data/config problems surface as these
+        _err(str(exc))
+        return EXIT_USAGE
+    return EXIT_USAGE
+
+
+def _prepare(args) -> int:
+    from trainer.shards import prepare_main
+
+    result = prepare_main(args.data, args.out, args.workers, args.shard_size, args.seed)
+    return int(result or 0)
+
+
+def command_line(argv: list[str]) -> str:
+    return shlex.join(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

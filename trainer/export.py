@@ -1,0 +1,136 @@
+"""``hanzipad-train export``: a run dir's checkpoint -> the app's bundle (model.tflite,
+labels.txt, model.json), then a check that the exported model agrees with the Keras one."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from trainer.evaluate import FIGURES, ModelError, load_keras_core
+from trainer.train import COMMANDS, read_json
+
+#: Minimum share of sample images on which the bundle and the Keras model agree (top-1).
+MIN_AGREEMENT = 0.995
+
+
+def sample_images(cfg, labels, n: int) -> np.ndarray:
+    """Up to ``n`` images from the run's validation data, else its training data."""
+    from trainer.pipeline import DataSet
+
+    out = []
+    for specs in (cfg.val, cfg.train):
+        if not specs or len(out) >= n:
+            continue
+        try:
+            data = DataSet(specs, labels, seed=cfg.seed + 7)
+        except (OSError, ValueError) as exc:
+            print(f"note: cannot read {', '.join(specs)} for the agreement check ({exc})")
+            continue
+        for image, _ in data:
+            out.append(image)
+            if len(out) >= n:
+                break
+    return np.stack(out) if out else np.zeros((0, 64, 64), np.uint8)
+
+
+def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samples=512) -> dict:
+    import keras
+
+    import trainer
+    from hanzipad import __version__
+    from hanzipad.recognizer import Recognizer
+    from trainer.bundle_export import tflite_bytes, write_bundle
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ModelError(f"{run_dir}: no such run dir")
+    model, labels, cfg, state, ckpt = load_keras_core(run_dir, checkpoint)
+    t0 = time.time()
+    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its signatures
+        data = tflite_bytes(model, quantize)
+    commands = read_json(run_dir / COMMANDS, [])
+    val = state.get("val") or {}
+    figures = {}
+    if state.get("best_val_top1") is not None:
+        figures["val"] = {"top1": state["best_val_top1"], "top3": state.get("best_val_top3"),
+                          "step": state.get("best_step"), "data": cfg.val}
+    if val:
+        figures["val_last"] = val
+    figures.update(read_json(run_dir / FIGURES, {}))
+    try:
+        import tensorflow as tf
+
+        tf_version = tf.__version__
+    except ImportError:  # pragma: no cover
+        tf_version = None
+    meta = dict(
+        name=name or run_dir.resolve().name,
+        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        hanzipad_version=__version__,
+        arch=cfg.arch,
+        width=cfg.width,
+        params=int(model.count_params()),
+        checkpoint=ckpt.name,
+        steps=int(state.get("step", 0)),
+        best_step=state.get("best_step"),
+        batch_size=cfg.batch_size,
+        images_seen=state.get("images_seen"),
+        wall_time_s=state.get("wall_time_s"),
+        quantize=quantize,
+        sources=state.get("sources", []),
+        val_sources=state.get("val_sources", []),
+        figures=figures,
+        command=commands[-1]["argv"] if commands else None,
+        commands=commands,
+        config=cfg.to_dict(),
+        keras_version=keras.__version__,
+        tensorflow_version=tf_version,
+        trainer=getattr(trainer, "__name__", "trainer"),
+    )
+    # agreement check first, on a scratch copy: the app's recognizer against the Keras model
+    images = sample_images(cfg, labels, check_samples)
+    if len(images) == 0:
+        raise ModelError(f"{run_dir}: no val/train images to check the exported model with")
+    out = Path(out)
+    scratch = out.with_name(f".{out.name}.check")
+    try:
+        write_bundle(scratch, data, labels, **meta)
+        p_lite = Recognizer(scratch).probabilities(images)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    p_keras = np.concatenate([np.asarray(model.predict_on_batch(
+        images[i:i + 256, :, :, None].astype(np.float32))) for i in range(0, len(images), 256)])
+    agree = float((p_lite.argmax(1) == p_keras.argmax(1)).mean())
+    if agree >= MIN_AGREEMENT:
+        write_bundle(out, data, labels, **meta)
+    return {"out": str(out), "bytes": len(data), "agreement": agree, "n": len(images),
+            "seconds": round(time.time() - t0, 1), "steps": meta["steps"], "params": meta["params"]}
+
+
+def export_main(args) -> int:
+    from trainer.config import ConfigError
+    from trainer.sources import SourceError
+
+    try:
+        r = export(args.run_dir, args.out, args.quantize, args.checkpoint, args.name,
+                   args.check_samples)
+    except (ModelError, ConfigError, SourceError) as exc:
+        print(f"hanzipad-train: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {r['out']} ({r['bytes'] / 1e6:.2f} MB model, {r['params']:,} parameters, "
+          f"step {r['steps']})")
+    print(f"agreement with the Keras model: {100 * r['agreement']:.2f}% of {r['n']} images "
+          f"(top-1; required {100 * MIN_AGREEMENT:.1f}%)")
+    if r["agreement"] < MIN_AGREEMENT:
+        print(f"hanzipad-train: error: the exported model disagrees with the trained one on "
+              f"{100 * (1 - r['agreement']):.2f}% of the sample: do not ship {r['out']}",
+              file=sys.stderr)
+        print(f"hanzipad-train: error: {r['out']} was not written", file=sys.stderr)
+        return 1
+    return 0

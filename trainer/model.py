@@ -1,0 +1,133 @@
+"""Networks: input ``[batch, 64, 64, 1]`` float 0..255 (bright ink on black), rescaled inside
+the model, output ``[batch, classes]`` softmax probabilities (float32 even under mixed precision).
+
+* ``compact`` (default): VGG-style, batch norm, global average pooling; ``width`` scales channels.
+* ``article``: the article's network for reference: conv-pool, conv-pool, fully connected.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers as L
+
+CORE_NAME = "hanzipad"
+
+
+def _conv(x, filters, name):
+    x = L.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = L.BatchNormalization(name=f"{name}_bn")(x)
+    return L.ReLU(name=f"{name}_relu")(x)
+
+
+def compact(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
+    def c(n):
+        return max(8, int(round(n * width / 8)) * 8)
+
+    inp = keras.Input((64, 64, 1), name="image")
+    x = L.Rescaling(1 / 255.0, name="rescale")(inp)
+    x = _conv(x, c(32), "b1")  # 64
+    x = L.MaxPooling2D(name="b1_pool")(x)
+    x = _conv(x, c(64), "b2a")  # 32
+    x = _conv(x, c(64), "b2b")
+    x = L.MaxPooling2D(name="b2_pool")(x)
+    x = _conv(x, c(128), "b3a")  # 16
+    x = _conv(x, c(128), "b3b")
+    x = L.MaxPooling2D(name="b3_pool")(x)
+    x = _conv(x, c(256), "b4a")  # 8
+    x = L.GlobalAveragePooling2D(name="gap")(x)
+    if dropout > 0:
+        x = L.Dropout(dropout, name="dropout")(x)
+    out = L.Dense(classes, activation="softmax", dtype="float32", name="probs")(x)
+    return keras.Model(inp, out, name=CORE_NAME)
+
+
+def article(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
+    """conv(32)-pool, conv(64)-pool, FC classes (as in the article the project started from)."""
+    inp = keras.Input((64, 64, 1), name="image")
+    x = L.Rescaling(1 / 255.0, name="rescale")(inp)
+    x = L.Conv2D(int(32 * width), 3, padding="same", activation="relu", name="conv1")(x)
+    x = L.MaxPooling2D(name="pool1")(x)
+    x = L.Conv2D(int(64 * width), 3, padding="same", activation="relu", name="conv2")(x)
+    x = L.MaxPooling2D(name="pool2")(x)
+    x = L.Flatten(name="flatten")(x)
+    if dropout > 0:
+        x = L.Dropout(dropout, name="dropout")(x)
+    out = L.Dense(classes, activation="softmax", dtype="float32", name="probs")(x)
+    return keras.Model(inp, out, name=CORE_NAME)
+
+
+ARCHS = {"compact": compact, "article": article}
+
+
+def build_model(arch: str, classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
+    if arch not in ARCHS:
+        raise ValueError(f"unknown arch {arch!r} (use {', '.join(ARCHS)})")
+    return ARCHS[arch](classes, width=width, dropout=dropout)
+
+
+def with_augmentation(core: keras.Model, augmenter) -> keras.Model:
+    """The training model: augmentation layers (active only when training) before ``core``."""
+    if augmenter is None:
+        return core
+    inp = keras.Input((64, 64, 1), name="image")
+    return keras.Model(inp, core(augmenter(inp)), name="train_model")
+
+
+def core_of(model: keras.Model) -> keras.Model:
+    """The inference network inside a (possibly augmentation-wrapped) training model."""
+    try:
+        return model.get_layer(CORE_NAME)
+    except ValueError:
+        return model
+
+
+@keras.saving.register_keras_serializable(package="hanzipad")
+class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up to ``peak`` over ``warmup`` steps, then cosine decay to ``floor`` at
+    ``total`` steps (constant after). ``cosine=False``: constant after warm-up."""
+
+    def __init__(self, peak, floor, warmup, total, cosine=True):
+        self.peak, self.floor = float(peak), float(floor)
+        self.warmup, self.total, self.cosine = int(warmup), int(total), bool(cosine)
+
+    def __call__(self, step):
+        from keras import ops
+
+        step = ops.cast(step, "float32")
+        warm = self.peak * (step + 1) / max(1, self.warmup)
+        if self.cosine:
+            span = max(1, self.total - self.warmup)
+            t = ops.clip((step - self.warmup) / span, 0.0, 1.0)
+            decayed = self.floor + 0.5 * (self.peak - self.floor) * (1 + ops.cos(math.pi * t))
+        else:
+            decayed = ops.convert_to_tensor(self.peak)
+        return ops.where(step < self.warmup, warm, decayed)
+
+    def get_config(self):
+        return {"peak": self.peak, "floor": self.floor, "warmup": self.warmup,
+                "total": self.total, "cosine": self.cosine}
+
+
+def make_optimizer(cfg):
+    schedule = WarmupCosine(cfg.lr, cfg.min_lr, cfg.warmup_steps, cfg.max_steps,
+                            cosine=cfg.schedule == "cosine")
+    if cfg.optimizer == "adam":
+        return keras.optimizers.Adam(schedule)
+    if cfg.optimizer == "adamw":
+        return keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay)
+    return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True)
+
+
+def compile_model(model: keras.Model, cfg, jit_compile=False) -> None:
+    model.compile(
+        optimizer=make_optimizer(cfg),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+        metrics=[
+            keras.metrics.CategoricalAccuracy(name="top1"),
+            keras.metrics.TopKCategoricalAccuracy(k=3, name="top3"),
+        ],
+        steps_per_execution=cfg.steps_per_execution,
+        jit_compile=jit_compile,
+    )

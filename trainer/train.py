@@ -1,0 +1,442 @@
+"""``hanzipad-train train``: flat, readable training (nanoGPT style) on Keras 3 ``fit``.
+
+Run dir layout::
+
+    config.json      resolved config (the one the run trains with)
+    command.json     every command line that trained this run
+    latest.keras     self-contained checkpoint (weights + optimizer state + schedule)
+    state.json       step, best validation, config hash, data position, wall time
+    best.keras       best checkpoint on the validation data (top-1)
+    tb/              TensorBoard logs (loss, top-1, top-3, learning rate, input grids)
+
+Running ``train`` again on the same run dir resumes from ``latest.keras``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from trainer.config import Config, class_list
+
+LATEST = "latest.keras"
+BEST = "best.keras"
+STATE = "state.json"
+CONFIG = "config.json"
+COMMANDS = "command.json"
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path, default=None):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return default
+
+
+def stored_config(run_dir: str | Path) -> dict | None:
+    return read_json(Path(run_dir) / CONFIG)
+
+
+# --------------------------------------------------------------------------- devices
+
+def has_gpu() -> bool:
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return bool(tf.config.list_physical_devices("GPU"))
+        if backend == "jax":
+            import jax
+
+            return any(d.platform in ("gpu", "cuda", "rocm") for d in jax.devices())
+        if backend == "torch":
+            import torch
+
+            return torch.cuda.is_available()
+    except Exception:  # pragma: no cover - device probing is best effort
+        return False
+    return False
+
+
+def make_strategy(name: str):
+    """(strategy or None, num_workers, worker_index, is_chief)."""
+    if name == "default":
+        return None, 1, 0, True
+    import tensorflow as tf
+
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy(), 1, 0, True
+    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    if not tf_config.get("cluster"):
+        raise ValueError("--strategy multiworker needs TF_CONFIG (cluster and task) in the environment")
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    task = tf_config.get("task", {})
+    ttype, tindex = task.get("type", "worker"), int(task.get("index", 0))
+    cluster = tf_config["cluster"]
+    workers = len(cluster.get("worker", [])) + len(cluster.get("chief", []))
+    index = tindex + (1 if "chief" in cluster and ttype == "worker" else 0)
+    chief = ttype == "chief" or ("chief" not in cluster and ttype == "worker" and tindex == 0)
+    return strategy, workers, index, chief
+
+
+# --------------------------------------------------------------------------- callbacks
+
+def _callbacks_module():
+    import keras
+
+    class StepControl(keras.callbacks.Callback):
+        """Checkpoints every N steps, at the end and on SIGTERM/Ctrl+C; stops at max_steps;
+        keeps best.keras on validation top-1; logs progress with images/s and ETA."""
+
+        def __init__(self, run: Run):
+            super().__init__()
+            self.run = run
+            self.t0 = time.time()
+            self.last_t = time.time()
+            self.last_step = run.start_step
+            self.bar = None
+
+        def _step(self):
+            return int(self.model.optimizer.iterations.numpy()) if hasattr(
+                self.model.optimizer.iterations, "numpy") else int(self.model.optimizer.iterations)
+
+        def on_train_begin(self, logs=None):
+            cfg = self.run.cfg
+            use_bar = cfg.progress == "bar" or (cfg.progress == "auto" and sys.stdout.isatty())
+            if use_bar:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=cfg.max_steps, initial=self.run.start_step, unit="step",
+                                dynamic_ncols=True, smoothing=0.1)
+
+        def on_train_batch_end(self, batch, logs=None):
+            run, cfg = self.run, self.run.cfg
+            step = self._step()
+            logs = logs or {}
+            if self.bar is not None:
+                self.bar.update(step - self.bar.n)
+            if step % cfg.log_every == 0 or step >= cfg.max_steps:
+                now = time.time()
+                ips = (step - self.last_step) * run.global_batch / max(1e-9, now - self.last_t)
+                self.last_t, self.last_step = now, step
+                lr = float(self.model.optimizer.learning_rate)
+                left = (cfg.max_steps - step) * run.global_batch / max(ips, 1e-9)
+                run.last_ips = ips
+                msg = (f"loss {logs.get('loss', float('nan')):.4f} top1 {100 * logs.get('top1', 0):.1f}% "
+                       f"top3 {100 * logs.get('top3', 0):.1f}% lr {lr:.2e} {ips:.0f} img/s")
+                if self.bar is not None:
+                    self.bar.set_postfix_str(msg)
+                else:
+                    log(f"step {step}/{cfg.max_steps} {msg} ETA {_hms(left)}")
+                run.write_scalar("learning_rate", lr, step)
+                run.write_scalar("images_per_second", ips, step)
+            if cfg.checkpoint_every > 0 and step % cfg.checkpoint_every == 0 and step < cfg.max_steps:
+                run.save(self.model, step)
+            if run.stop_signal is not None or step >= cfg.max_steps:
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            step = self._step()
+            if "val_top1" in logs:
+                v1, v3 = 100 * float(logs["val_top1"]), 100 * float(logs["val_top3"])
+                best = self.run.state.get("best_val_top1")
+                better = best is None or v1 > best
+                self.run.state["val"] = {"step": step, "top1": round(v1, 3), "top3": round(v3, 3),
+                                         "loss": round(float(logs.get("val_loss", 0)), 5)}
+                line = f"step {step}: validation top-1 {v1:.2f}% top-3 {v3:.2f}%"
+                if better:
+                    self.run.state.update(best_val_top1=round(v1, 3), best_val_top3=round(v3, 3),
+                                          best_step=step)
+                    self.run.save(self.model, step, best=True)
+                    line += " (best)"
+                self._print(line)
+
+        def _print(self, line):
+            if self.bar is not None:
+                self.bar.write(line)
+            else:
+                log(line)
+
+        def on_train_end(self, logs=None):
+            if self.bar is not None:
+                self.bar.close()
+            self.run.save(self.model, self._step())
+
+    class InputImages(keras.callbacks.Callback):
+        """A grid of (augmented) training inputs in TensorBoard, once per run segment."""
+
+        def __init__(self, run: Run, images):
+            super().__init__()
+            self.run, self.images = run, images
+
+        def on_train_begin(self, logs=None):
+            import numpy as np
+
+            imgs = np.asarray(self.images)[:64, :, :, 0]
+            n = int(math.ceil(math.sqrt(len(imgs))))
+            grid = np.zeros((n * 66, n * 66), np.float32)
+            for k, im in enumerate(imgs):
+                r, c = divmod(k, n)
+                grid[r * 66 + 1:r * 66 + 65, c * 66 + 1:c * 66 + 65] = im
+            self.run.write_image("inputs", grid[None, :, :, None] / 255.0, self.run.start_step)
+
+    return StepControl, InputImages
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+# --------------------------------------------------------------------------- the run
+
+class Run:
+    def __init__(self, cfg: Config, argv: list[str]):
+        self.cfg = cfg
+        self.argv = argv
+        self.dir = Path(cfg.run_dir)
+        self.state: dict = {}
+        self.start_step = 0
+        self.global_batch = cfg.batch_size
+        self.stop_signal: int | None = None
+        self.is_chief = True
+        self.writer = None
+        self.last_ips = 0.0
+        self.session_t0 = time.time()
+        self.wall_before = 0.0
+
+    # -- logging to TensorBoard (tf.summary) when TensorFlow is here
+    def write_scalar(self, name, value, step):
+        if self.writer is not None:
+            import tensorflow as tf
+
+            with self.writer.as_default():
+                tf.summary.scalar(name, value, step=step)
+
+    def write_image(self, name, image, step):
+        if self.writer is not None:
+            import tensorflow as tf
+
+            with self.writer.as_default():
+                tf.summary.image(name, image, step=step)
+                self.writer.flush()
+
+    # -- checkpoints
+    def save(self, model, step: int, best: bool = False) -> None:
+        if not self.is_chief:
+            return
+        name = BEST if best else LATEST
+        tmp = self.dir / f"tmp-{os.getpid()}-{name}"
+        model.save(tmp)
+        os.replace(tmp, self.dir / name)
+        if not best:
+            self.state.update(
+                step=step,
+                config_hash=self.cfg.hash(),
+                seed=self.cfg.seed,
+                images_seen=step * self.global_batch,
+                wall_time_s=round(self.wall_before + time.time() - self.session_t0, 1),
+                saved=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            )
+        atomic_write_text(self.dir / STATE, json.dumps(self.state, ensure_ascii=False, indent=2))
+
+    def handle_signals(self):
+        def on_signal(signum, frame):
+            if self.stop_signal is not None and signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            self.stop_signal = signum
+            log(f"\n{signal.Signals(signum).name}: saving a checkpoint and stopping after this step"
+                + (" (Ctrl+C again to abort without saving)" if signum == signal.SIGINT else ""))
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+
+def setup_precision(cfg: Config) -> tuple[bool, bool]:
+    """Mixed precision (bfloat16) and XLA, on where a GPU is present (``auto``)."""
+    import keras
+
+    gpu = has_gpu()
+    mp = cfg.mixed_precision == "on" or (cfg.mixed_precision == "auto" and gpu)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if mp else "float32")
+    jit = cfg.jit_compile == "on" or (cfg.jit_compile == "auto" and gpu)
+    return mp, jit
+
+
+def train(cfg: Config, argv: list[str]) -> int:
+    import keras
+
+    from trainer import model as M
+    from trainer import pipeline as P
+    from trainer.augment import build_augmenter
+
+    run = Run(cfg, argv)
+    run.dir.mkdir(parents=True, exist_ok=True)
+    backend = keras.backend.backend()
+    have_tf = _have_tensorflow()
+    if cfg.input == "tfdata" and (backend != "tensorflow" or not have_tf):
+        log(f"note: Keras backend {backend!r}{'' if have_tf else ' without TensorFlow'}: "
+            "using --input numpy (PyDataset; augmentation on the device)")
+        cfg.input = "numpy"
+
+    classes = class_list(cfg)
+    strategy, num_workers, worker_index, run.is_chief = make_strategy(cfg.strategy)
+    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
+    run.global_batch = cfg.batch_size
+    per_worker_batch = cfg.batch_size // num_workers
+    if cfg.batch_size % max(1, replicas) != 0:
+        raise ValueError(f"batch size {cfg.batch_size} is not divisible by {replicas} replicas")
+
+    mp, jit = setup_precision(cfg)
+    log("config:\n" + cfg.dump())
+    log(f"backend {backend}, input {cfg.input}, {len(classes)} classes, strategy {cfg.strategy} "
+        f"({replicas} replicas, {num_workers} workers), mixed precision {'bf16' if mp else 'off'}, "
+        f"XLA {'on' if jit else 'off'}")
+
+    state = read_json(run.dir / STATE, {}) if (run.dir / LATEST).exists() else {}
+    run.state = dict(state)
+    run.wall_before = float(state.get("wall_time_s", 0.0))
+    if run.is_chief:
+        atomic_write_text(run.dir / CONFIG, cfg.dump() + "\n")
+        cmds = read_json(run.dir / COMMANDS, [])
+        cmds.append({"argv": argv, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                     "start_step": int(state.get("step", 0))})
+        atomic_write_text(run.dir / COMMANDS, json.dumps(cmds, ensure_ascii=False, indent=2))
+
+    train_data = P.DataSet(cfg.train, classes, seed=cfg.seed)
+    val_data = P.DataSet(cfg.val, classes, seed=cfg.seed + 1) if cfg.val else None
+    run.state["sources"] = train_data.describe()
+    run.state["val_sources"] = val_data.describe() if val_data else []
+    log(f"train: {len(train_data.shards)} shards from {', '.join(cfg.train)}")
+
+    augment_in_model = cfg.input == "numpy"
+    scope = strategy.scope() if strategy is not None else _nullcontext()
+    with scope:
+        if (run.dir / LATEST).exists():
+            model = keras.models.load_model(run.dir / LATEST)
+            run.start_step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+            log(f"resuming from step {run.start_step}")
+            if state.get("config_hash") and state["config_hash"] != cfg.hash():
+                log("note: the config differs from the checkpoint's (model/data settings changed)")
+            sched = model.optimizer._learning_rate
+            if isinstance(sched, M.WarmupCosine) and sched.total != cfg.max_steps:
+                # keep the schedule's shape: stretch it to the new max_steps
+                sched.total = cfg.max_steps
+        else:
+            core = M.build_model(cfg.arch, len(classes), cfg.width, cfg.dropout)
+            aug = build_augmenter(cfg, cfg.seed) if augment_in_model else None
+            model = M.with_augmentation(core, aug)
+            M.compile_model(model, cfg, jit_compile=jit)
+            log(f"new model: {cfg.arch} width {cfg.width}, {M.core_of(model).count_params():,} parameters")
+    if run.start_step >= cfg.max_steps:
+        log(f"already trained {run.start_step} steps (max_steps {cfg.max_steps}); nothing to do")
+        return 0
+
+    steps_per_epoch = cfg.val_every if val_data else cfg.checkpoint_every
+    steps_per_epoch = max(1, min(steps_per_epoch or cfg.max_steps, cfg.max_steps))
+    data_seed = cfg.seed * 1_000_003 + run.start_step  # a new data position on resume
+    run.state["data_seed"] = data_seed
+    if cfg.input == "tfdata":
+        aug = build_augmenter(cfg, data_seed) if cfg.augment else None
+        train_ds = P.train_dataset(train_data, cfg, batch_size=per_worker_batch, seed=data_seed,
+                                   augmenter=aug, num_workers=num_workers,
+                                   worker_index=worker_index)
+        val_ds = P.val_dataset(val_data, batch_size=cfg.batch_size, limit=cfg.val_max) if val_data else None
+        sample = next(iter(train_ds.take(1)))[0].numpy()
+    else:
+        train_ds = P.shard_stream(train_data, batch_size=per_worker_batch, steps=steps_per_epoch,
+                                  seed=data_seed, workers=cfg.data_workers,
+                                  num_workers=num_workers, worker_index=worker_index)
+        val_ds = P.val_arrays(val_data, cfg.val_max) if val_data else None
+        sample = train_ds[0][0]
+
+    StepControl, InputImages = _callbacks_module()
+    callbacks = [StepControl(run)]
+    if cfg.tensorboard and run.is_chief:
+        if have_tf and backend == "tensorflow" and _have_module("tensorboard"):
+            import tensorflow as tf
+
+            tb = keras.callbacks.TensorBoard(log_dir=str(run.dir / "tb"), update_freq=cfg.log_every)
+            _set_tb_step(tb, run.start_step)
+            run.writer = tf.summary.create_file_writer(str(run.dir / "tb" / "extra"))
+            callbacks += [tb, InputImages(run, sample)]
+        else:
+            log("note: TensorBoard logs skipped (needs TensorFlow and the tensorboard package)")
+
+    epochs = math.ceil((cfg.max_steps - run.start_step) / steps_per_epoch)
+    run.handle_signals()
+    log(f"training steps {run.start_step}..{cfg.max_steps}, batch {cfg.batch_size}, "
+        f"validation every {steps_per_epoch} steps" if val_data else
+        f"training steps {run.start_step}..{cfg.max_steps}, batch {cfg.batch_size}, no validation data")
+    fit_kwargs = {}
+    if val_ds is not None:
+        fit_kwargs["validation_data"] = val_ds
+        if cfg.input == "tfdata":  # one pass fills the cache and gives the step count
+            fit_kwargs["validation_steps"] = max(1, sum(1 for _ in val_ds))
+    t0 = time.time()
+    model.fit(train_ds, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+              verbose=0, shuffle=False, **fit_kwargs)
+    step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    dt = time.time() - t0
+    done = step - run.start_step
+    log(f"trained steps {run.start_step}..{step} in {_hms(dt)} "
+        f"({done * cfg.batch_size / max(dt, 1e-9):.0f} img/s incl. validation)")
+    log("train data: " + train_data.summary().replace("\n", "\n  "))
+    if val_data:
+        log("val data: " + val_data.summary().replace("\n", "\n  "))
+    run.state["train_stats"] = train_data.stats()
+    run.state["val_stats"] = val_data.stats() if val_data else {}
+    if run.is_chief:
+        atomic_write_text(run.dir / STATE, json.dumps(run.state, ensure_ascii=False, indent=2))
+    if run.stop_signal is not None:
+        log(f"stopped at step {step}; checkpoint saved in {run.dir / LATEST}; run the same "
+            "command again to resume")
+        return 128 + int(run.stop_signal)
+    log(f"done: {run.dir / LATEST}" + (f", best {run.dir / BEST}" if (run.dir / BEST).exists() else ""))
+    return 0
+
+
+def _set_tb_step(tb, step):
+    for attr in ("_global_train_batch", "_train_step"):
+        if hasattr(tb, attr) and isinstance(getattr(tb, attr), int):
+            setattr(tb, attr, step)
+
+
+def _have_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _have_tensorflow() -> bool:
+    return _have_module("tensorflow")
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
