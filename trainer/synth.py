@@ -85,7 +85,7 @@ class Writer:
             rise=clip(0.03 + 0.06 * c + 0.04 * r[1], -0.05, 0.2),
             rotation=clip(0.04 * r[2], -0.12, 0.12),
             aspect=clip(0.88 + 0.08 * r[3], 0.68, 1.1),
-            join=clip(0.08 + 0.85 * c + 0.12 * r[4], 0.0, 0.97),
+            join=clip(0.1 + 0.95 * c + 0.12 * r[4], 0.0, 1.0),
             shorthand=clip(-0.1 + 1.1 * c + 0.2 * r[5], 0.0, 1.0),
             simplify=clip(0.01 + 0.025 * c + 0.008 * r[6], 0.002, 0.05),
             rounding=clip(0.15 * c + 0.15 * r[7], 0.0, 0.6),
@@ -345,7 +345,13 @@ def _shorthand_units(
         wrap = rad[-1] == n - 1 and rx1 - rx0 > 0.6 * cw and ry1 - ry0 > 0.5 * ch and (
             parts[-1][-1, 0] - parts[-1][0, 0] > 0.35 * cw
         )
-        if (left or top or wrap) and rng.random() < writer.shorthand:
+        # 灬: a row of dots under the character
+        bottom = ry0 > cy0 + 0.5 * ch and rx1 - rx0 > 0.45 * cw and ry1 - ry0 < 0.35 * ch
+        if bottom and len(rad) >= 3 and all(lengths[j] < 0.4 * size for j in rad):
+            if rng.random() < writer.shorthand:
+                units[rad[0]] = (rad, _dot_run(parts, rng, size), "dots")
+                taken[rad] = True
+        elif (left or top or wrap) and rng.random() < writer.shorthand:
             dots = all(lengths[j] < 0.2 * size for j in rad[:-1])
             collapse = left and len(rad) == 3 and dots and rng.random() < 0.4
             if wrap:
@@ -503,11 +509,12 @@ def synthesize_ink(
             prev = cur[-1][0]
             a, b = prev[-1], p[0]
             dist = math.hypot(*(b - a))
-            prob = writer.join * min(1.0, max(0.2, 1.35 - 0.9 * dist / size))
+            prob = writer.join * min(1.0, max(0.1, 1.5 - 1.4 * dist / size))
             if jr[k] < prob:
                 mid = (a + b) / 2 + writer.ligature_curve * jc[k] * np.array([-(b - a)[1], (b - a)[0]])
                 lig = np.array([a, mid, b])
-                cur.append((lig, np.full(3, writer.ligature_pressure)))
+                lp = writer.ligature_pressure * max(0.3, 1.0 - dist / size)
+                cur.append((lig, np.full(3, lp)))
             else:
                 paths.append(cur)
                 cur = []
