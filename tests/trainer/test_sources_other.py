@@ -110,3 +110,40 @@ def test_strokes_source_deterministic():
     assert not all(np.array_equal(x[0], y[0]) for x, y in zip(a, c))
     d = src.describe()
     assert (d["package"], d["version"], d["licence"]) == ("hanzi-writer-data", "2.0.1", "Arphic Public License")
+
+
+def test_strokes_folder_missing_char_and_pickle(tmp_path):
+    pytest.importorskip("trainer.synth")
+    if not Path(STROKE_DATA).exists():
+        pytest.skip(f"{STROKE_DATA} not here")
+    import pickle
+    import tarfile
+
+    pkg = tmp_path / "package"
+    pkg.mkdir()
+    with tarfile.open(STROKE_DATA) as tar:
+        for name in ("package.json", "人.json"):
+            (pkg / name).write_bytes(tar.extractfile(f"package/{name}").read())
+    (pkg / "口.json").write_text("{not json", encoding="utf-8")
+    src = open_source(f"strokes:{tmp_path}?per_char=3", classes=list("人口啊"))
+    out = list(src)
+    assert [lab for _, lab in out] == [class_of("人")] * 3
+    st = src.stats
+    assert (st.yielded, st.corrupt, st.missing) == (3, 1, 6)  # 口: bad JSON; 啊 and 口: no data
+    clone = pickle.loads(pickle.dumps(src))
+    shard = src.shards()[0]
+    a = [img.tobytes() for img, _ in src.iter_shard(shard, 4)]
+    assert a == [img.tobytes() for img, _ in clone.iter_shard(shard, 4)]
+
+
+def test_font_source_threads_and_pickle():
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    src = open_source(f"font:{FONT}", classes=list("啊人口山水"))
+    want = [img.tobytes() for img, _ in src]
+    with ThreadPoolExecutor(3) as ex:
+        runs = list(ex.map(lambda _: [img.tobytes() for img, _l in src.iter_shard(src.shards()[0])], range(3)))
+    assert all(r == want for r in runs)
+    clone = pickle.loads(pickle.dumps(src))
+    assert [img.tobytes() for img, _ in clone] == want

@@ -13,6 +13,7 @@ variation is the augmentation's job.  Shards are partitions of the character lis
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -54,7 +55,7 @@ class FontSource(Source):
             raise SourceError(f"{spec}: {self.path}: expected a .ttf, .otf or .ttc font")
         self._ttfont = self._open_ttfont()
         self._cmap = self._read_cmap()
-        self._font = None
+        self._local = threading.local()  # FreeType faces are not shared between threads
 
     def _open_ttfont(self):
         from fontTools.ttLib import TTFont, TTLibError
@@ -72,18 +73,24 @@ class FontSource(Source):
         return {cp: g for cp, g in cmap.items() if g != ".notdef"}
 
     def font(self) -> ImageFont.FreeTypeFont:
-        if self._font is None:
+        font = getattr(self._local, "font", None)
+        if font is None:
             try:
-                self._font = ImageFont.truetype(str(self.path), self.size, index=self.index)
+                font = ImageFont.truetype(str(self.path), self.size, index=self.index)
             except OSError as exc:
                 raise SourceError(f"{self.spec}: {self.path}: Pillow cannot load the font ({exc})") from None
-        return self._font
+            self._local.font = font
+        return font
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state["_font"] = None
+        state["_local"] = None
         state["_ttfont"] = None
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
 
     def shards(self) -> list[str]:
         n = max(1, math.ceil(len(self.wanted_chars()) / CHARS_PER_SHARD))

@@ -15,6 +15,7 @@ order; output is deterministic given (source seed, call seed, shard).
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -39,32 +40,44 @@ class StrokesSource(Source):
         self.chunk = int(self.options.get("chunk", DEFAULT_CHUNK))
         self._records = None
         self._pool = None
+        self._lock = threading.Lock()
 
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_records"] = None  # reloaded lazily in the process that needs them
+        state["_lock"] = None
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def records(self) -> dict:
         """``{char: (screen medians, radStrokes)}`` for the wanted characters (loaded once)."""
-        if self._records is None:
-            from trainer.strokedata import LoadReport, StrokeDataError, load_records
+        with self._lock:
+            if self._records is None:
+                self._load_records()
+            if self.writers and self._pool is None:
+                from trainer.synth import Writer
 
-            report = LoadReport()
-            try:
-                self._records = load_records(self.path, chars=self.wanted_chars(), report=report)
-            except StrokeDataError as exc:
-                raise SourceError(f"{self.spec}: {exc}") from None
-            for msg in report.errors:
-                self.stats.note("corrupt", msg)
+                rng = np.random.default_rng([self.seed & 0xFFFFFFFF, 0x57A1])
+                self._pool = [Writer.sample(rng) for _ in range(self.writers)]
         return self._records
 
-    def writer_pool(self) -> list | None:
-        if self.writers and self._pool is None:
-            from trainer.synth import Writer
+    def _load_records(self) -> None:
+        from trainer.strokedata import LoadReport, StrokeDataError, load_records
 
-            rng = np.random.default_rng([self.seed & 0xFFFFFFFF, 0x57A1])
-            self._pool = [Writer.sample(rng) for _ in range(self.writers)]
+        report = LoadReport()
+        try:
+            self._records = load_records(self.path, chars=self.wanted_chars(), report=report)
+        except StrokeDataError as exc:
+            raise SourceError(f"{self.spec}: {exc}") from None
+        for msg in report.errors:
+            self.stats.note("corrupt", msg)
+
+    def writer_pool(self) -> list | None:
+        """The fixed pool of ``writers`` writer styles (None when each sample gets its own)."""
+        self.records()
         return self._pool
 
     def shards(self) -> list[str]:
