@@ -89,7 +89,7 @@ class Writer:
             shorthand=clip(-0.1 + 1.1 * c + 0.2 * r[5], 0.0, 1.0),
             simplify=clip(0.01 + 0.025 * c + 0.008 * r[6], 0.002, 0.05),
             rounding=clip(0.15 * c + 0.15 * r[7], 0.0, 0.6),
-            wobble=clip(0.006 + 0.006 * c + 0.004 * r[8], 0.0, 0.025),
+            wobble=clip(0.005 + 0.006 * c + 0.004 * r[8], 0.0, 0.02),
             jitter=clip(0.3 + 0.6 * c + 0.2 * r[9], 0.05, 1.3),
             bend=clip(0.01 + 0.025 * c + 0.01 * r[10], 0.0, 0.06),
             placement=clip(0.01 + 0.02 * c + 0.008 * r[11], 0.0, 0.05),
@@ -466,7 +466,7 @@ def synthesize_ink(
         normal = np.array([-chord[1], chord[0]]) / cn if cn > 1e-6 else np.array([0.0, 0.0])
         bow = writer.bend * size * R[k, 2] * np.sin(np.pi * u)
         p = p + bow[:, None] * normal
-        f = 1.0 / (0.5 * size)
+        f = 1.0 / ((0.8 + 0.4 * U[k, 2]) * size)
         ph = U[k, 1] * 2 * math.pi
         amp = writer.wobble * size
         p = p + amp * np.stack(
