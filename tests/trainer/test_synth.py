@@ -161,3 +161,21 @@ def test_reversed_ink_renders_the_same(char):
     a = rasterize(ink, width_scale=ink.meta["width_scale"])
     b = rasterize(ink.reversed(), width_scale=ink.meta["width_scale"])
     assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "medians",
+    [
+        [[(5, 5)]],
+        [[(5, 5), (5, 5), (5, 5)]],
+        [[(0, 0), (1, 0)]],
+        [[(0, 0), (1e5, 1e5)], [(3, 3)]],
+        [[(1, 1), (2, 2)]] * 3,
+    ],
+)
+def test_degenerate_medians_give_finite_ink(medians):
+    for seed in range(10):
+        for w in (None, Writer(join=1.0, shorthand=1.0)):
+            ink = synthesize_ink(medians, np.random.default_rng(seed), w)
+            assert all(math.isfinite(p.x) and math.isfinite(p.y) for s in ink.strokes for p in s)
+            rasterize(ink, width_scale=ink.meta["width_scale"])
