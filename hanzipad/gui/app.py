@@ -32,8 +32,7 @@ def main(files: list[str], model: str | None) -> int:
     app = create_application()
     window = MainWindow(model=model, load_model=False)
     window.show()
-    # Start loading and open files once the window is on screen.
-    QTimer.singleShot(0, lambda: window.load_model(model))
+    window.load_model(model)  # in the worker thread; the window is already up
     if files:
         QTimer.singleShot(0, lambda: window.open_files(list(files)))
     app.aboutToQuit.connect(window.recognition.shutdown)

@@ -12,6 +12,7 @@ segment is repainted.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -332,16 +333,15 @@ class Canvas(QWidget):
             painter.setPen(pen)
             painter.drawPath(self._stroke_path(pts))
             return
-        # Pressure varies: one curved piece per point, each with its own width.
-        start = pts[0]
-        for i in range(1, len(pts)):
-            end = (pts[i] + pts[i + 1]) / 2 if i + 1 < len(pts) else pts[i]
-            path = QPainterPath(start)
-            path.quadTo(pts[i], end)
-            pen.setWidthF(self._scaled_width(stroke[i].pressure))
-            painter.setPen(pen)
-            painter.drawPath(path)
-            start = end
+        # Pressure varies: short pieces with the width interpolated along each segment.
+        widths = [self._scaled_width(p.pressure) for p in stroke]
+        for (a, wa), (b, wb) in zip(zip(pts, widths), zip(pts[1:], widths[1:])):
+            d = b - a
+            n = max(1, min(32, math.ceil(math.hypot(d.x(), d.y()) / 3)))
+            for k in range(n):
+                pen.setWidthF(wa + (wb - wa) * (k + 0.5) / n)
+                painter.setPen(pen)
+                painter.drawLine(a + d * (k / n), a + d * ((k + 1) / n))
 
     def paintEvent(self, event):
         cache = self._ensure_cache()
