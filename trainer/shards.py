@@ -19,7 +19,8 @@ renamed into place.
 API: :func:`write_shards` (any iterable of ``(image, label)``), :class:`ShardSource`
 (``shards:DIR`` as a source everywhere, labels remapped to the caller's label map),
 :func:`load_shard_arrays` (numpy arrays of one shard, for pure-numpy consumers),
-:func:`read_index`, and :func:`prepare_main` (the ``prepare`` command, multiprocessing).
+:func:`read_index`, :func:`prepare` (multiprocessing, returns the index) and
+:func:`prepare_main` (the ``prepare`` command: the same, returning an exit status).
 """
 
 from __future__ import annotations
@@ -284,7 +285,17 @@ def _prepare_task(task) -> tuple[int, list[dict], np.ndarray, SkipStats]:
     return si, writer.entries, writer.class_counts, src.stats
 
 
-def prepare_main(
+def prepare_main(data_specs: list[str], out, workers: int = 1, shard_size: int = DEFAULT_SHARD_SIZE,
+                 seed: int = 0, **kw) -> int:
+    """The ``hanzipad-train prepare`` command: :func:`prepare`, returning exit status 0.
+
+    Problems raise :class:`SourceError` (a ValueError) with a message naming the spec/file.
+    """
+    prepare(data_specs, out, workers, shard_size, seed, **kw)
+    return 0
+
+
+def prepare(
     data_specs: list[str],
     out,
     workers: int = 1,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hanzipad.labels import class_of
-from trainer.shards import load_shard_arrays, prepare_main, read_index, write_shards
+from trainer.shards import load_shard_arrays, prepare, prepare_main, read_index, write_shards
 from trainer.sources import SourceError, open_source
 
 
@@ -77,8 +77,8 @@ def test_prepare_two_workers(tmp_path, capsys):
     (data / "2.gnt").write_bytes(b"".join(_gnt(c, i + 9) for i, c in enumerate("人口")) + b"\x00\x01")
     font = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
     out = tmp_path / "prepared"
-    index = prepare_main([f"gnt:{data}", f"font:{font}"], out, workers=2, shard_size=3, seed=0,
-                         classes=list("啊阿人口"))
+    index = prepare([f"gnt:{data}", f"font:{font}"], out, workers=2, shard_size=3, seed=0,
+                    classes=list("啊阿人口"))
     assert index["count"] == 6 + 4
     assert [s["stats"]["yielded"] for s in index["sources"]] == [6, 4]
     gnt_stats = index["sources"][0]["stats"]
@@ -93,3 +93,6 @@ def test_prepare_two_workers(tmp_path, capsys):
     assert all(p in prepared for p in direct) and len(prepared) == 10
     with pytest.raises(SourceError, match="already holds prepared shards"):
         prepare_main([f"gnt:{data}"], out, workers=1, shard_size=3, seed=0)
+    # prepare_main is the command: exit status 0, single process
+    assert prepare_main([f"gnt:{data / '2.gnt'}"], tmp_path / "p2", 1, 8, 0) == 0
+    assert read_index(tmp_path / "p2")["count"] == 2
