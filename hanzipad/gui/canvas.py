@@ -36,6 +36,7 @@ INK_COLOR = QColor(28, 28, 36)
 PAPER_COLOR = QColor(255, 255, 255)
 GRID_COLOR = QColor(214, 92, 76, 70)
 HINT_COLOR = QColor(150, 150, 160)
+BORDER_COLOR = QColor(214, 214, 222)
 
 
 @dataclass(frozen=True)
@@ -279,6 +280,8 @@ class Canvas(QWidget):
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
 
     def _paint_grid(self, painter: QPainter) -> None:
+        painter.setPen(QPen(BORDER_COLOR, 1))
+        painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
         r = self._grid_rect()
         if r.width() <= 0:
             return

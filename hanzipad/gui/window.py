@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
         if tip:
             action.setToolTip(tip)
+            action.setIconText(tip)
         action.triggered.connect(slot)
         self.addAction(action)
         return action
@@ -190,7 +191,6 @@ class MainWindow(QMainWindow):
                 bar.addSeparator()
             else:
                 bar.addAction(a)
-                bar.widgetForAction(a).setText(a.toolTip())
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
