@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from hanzipad.ink import Ink, iter_jsonl  # noqa: E402
 from hanzipad.raster import rasterize  # noqa: E402
 from trainer.strokedata import load_records  # noqa: E402
-from trainer.synth import synthesize_ink  # noqa: E402
+from trainer.synth import Writer, synthesize_ink  # noqa: E402
 
 DEFAULT_STROKES = "/work/data/hanzi-writer-data-2.0.1.tgz"
 DEFAULT_REAL = "/work/shared/data/tegaki-real-ink.jsonl"
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
     chars = [c for c in chars if c in recs]
     rng = np.random.default_rng(args.seed)
 
-    real_rows, syn_rows, std_r, std_s, wh_r, wh_s = [], [], [], [], [], []
+    real_rows, syn_rows, std_r, std_s, wh_r, wh_s, cursive = [], [], [], [], [], [], []
     synth: dict[str, list[Ink]] = {}
     for c in chars:
         med, rad = recs[c]
@@ -124,19 +124,30 @@ def main(argv=None) -> int:
             real_rows.append(shape_stats(ink_arrays(ink)))
             std_r.append(len(med))
             wh_r.append(std_stats["wh"])
-        synth[c] = [synthesize_ink(med, rng, rad_strokes=rad) for _ in range(args.per_char)]
-        for ink in synth[c]:
+        writers = [Writer.sample(rng) for _ in range(args.per_char)]
+        synth[c] = [synthesize_ink(med, rng, w, rad_strokes=rad) for w in writers]
+        for ink, w in zip(synth[c], writers):
             syn_rows.append(shape_stats(ink_arrays(ink)))
             std_s.append(len(med))
             wh_s.append(std_stats["wh"])
+            cursive.append(w.cursive)
     med_rows = [shape_stats([np.array(s) for s in recs[c][0]]) for c in chars]
     sr = summarize(real_rows, std_r, wh_r)
     ss = summarize(syn_rows, std_s, wh_s)
     sm = summarize(med_rows, [len(recs[c][0]) for c in chars], [r["wh"] for r in med_rows])
-    print(f"{len(chars)} characters; real {len(real_rows)} inks, synthetic {len(syn_rows)} inks")
-    print(f"{'measure':32s} {'real':>8s} {'synthetic':>10s} {'medians':>8s}")
+    cur = np.array(cursive)
+    neat = [i for i in range(len(cur)) if cur[i] < 0.3]
+    fast = [i for i in range(len(cur)) if cur[i] > 0.7]
+
+    def subset(idx):
+        return summarize([syn_rows[i] for i in idx], [std_s[i] for i in idx], [wh_s[i] for i in idx])
+
+    sn, sf = subset(neat), subset(fast)
+    print(f"{len(chars)} characters; real {len(real_rows)} inks, synthetic {len(syn_rows)} inks "
+          f"({len(neat)} by neat writers, cursiveness < 0.3; {len(fast)} by fast ones, > 0.7)")
+    print(f"{'measure':30s} {'real':>7s} {'synth':>7s} {'neat':>7s} {'fast':>7s} {'medians':>8s}")
     for k in sr:
-        print(f"{k:32s} {sr[k]:8.3f} {ss[k]:10.3f} {sm[k]:8.3f}")
+        print(f"{k:30s} {sr[k]:7.3f} {ss[k]:7.3f} {sn[k]:7.3f} {sf[k]:7.3f} {sm[k]:8.3f}")
 
     # speed: synthesis + rasterization over random characters, random writers
     allrec = load_records(args.strokes, None)
