@@ -321,7 +321,7 @@ class MainWindow(QMainWindow):
         path = Path(path)
         try:
             if inkfile.is_ink_path(path):
-                content = self._ink_content(inkfile.load(path))
+                content = self._ink_content(self._read_ink(path), path)
             else:
                 content = Content(image=self._image_content(path))
         except (inkfile.InkError, ImageError) as exc:
@@ -334,10 +334,19 @@ class MainWindow(QMainWindow):
         self.fileOpened.emit(str(path))
         return True
 
-    def _ink_content(self, ink: inkfile.Ink) -> Content:
+    @staticmethod
+    def _read_ink(path: Path) -> inkfile.Ink:
+        if path.suffix.lower() != ".jsonl":
+            return inkfile.load(path)
+        for _, item in inkfile.iter_jsonl(path):  # a .jsonl file: its first usable line
+            if isinstance(item, inkfile.Ink) and not item.is_empty():
+                return item
+        raise inkfile.InkError(f"{path}: no usable ink line in this file")
+
+    def _ink_content(self, ink: inkfile.Ink, path: Path) -> Content:
         strokes = tuple(s for s in ink.strokes if s)
         if not strokes:
-            raise inkfile.InkError(f"{ink.meta.get('_path', 'ink')}: no strokes to show")
+            raise inkfile.InkError(f"{path}: no strokes to show (the stroke list is empty)")
         x0, y0, x1, y1 = ink.bounds()
         w = ink.width if ink.width > 0 and ink.width >= x1 else max(x1 + x0, 1.0)
         h = ink.height if ink.height > 0 and ink.height >= y1 else max(y1 + y0, 1.0)

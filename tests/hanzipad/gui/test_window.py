@@ -157,6 +157,10 @@ def test_bad_ink_file_gives_message(window, qtbot, tmp_path):
     bad.write_text('{"strokes": [[[1, NaN]]]}')
     assert not window.open_file(bad)
     assert str(bad) in window.last_error and "non-finite" in window.last_error
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"width": 10, "height": 10, "strokes": []}')
+    assert not window.open_file(empty)
+    assert str(empty) in window.last_error and "no strokes" in window.last_error
     missing = tmp_path / "missing.png"
     assert not window.open_file(missing)
     assert str(missing) in window.last_error and "no such file" in window.last_error
@@ -284,3 +288,15 @@ def test_ink_scales_with_window(window, qtbot):
     QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(10, 10))
     assert len(canvas.strokes()) == 3  # a click is a dot
+
+
+def test_open_jsonl_and_offscreen_ink(window, qtbot, tmp_path):
+    path = tmp_path / "two.jsonl"
+    far = {"strokes": [[[-5000, -5000], [-1000, -5000]], [[-3000, -7000], [-3000, -2000]]]}
+    path.write_text("not json\n" + json.dumps(far) + "\n")
+    with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
+        assert window.open_file(path)
+    strokes = window.canvas.strokes()
+    assert len(strokes) == 2
+    w, h = window.canvas.content().ink_size
+    assert all(0 <= p.x <= w and 0 <= p.y <= h for s in strokes for p in s)  # moved into view
