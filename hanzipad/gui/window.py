@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QGuiApplication,
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
 
         geometry, state = settings.window_state()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(660, 800)
+            self.resize(self._default_size())
         if state is not None:
             self.restoreState(state)
         self.canvas.setFocus()
@@ -107,6 +107,14 @@ class MainWindow(QMainWindow):
             self.load_model(model)
 
     # ------------------------------------------------------------------ build
+    def _default_size(self) -> QSize:
+        """660x800 logical pixels, or less on a small (or highly scaled) screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return QSize(660, 800)
+        avail = screen.availableGeometry()
+        return QSize(min(660, int(avail.width() * 0.9)), min(800, int(avail.height() * 0.9)))
+
     def _build_layout(self) -> None:
         central = QWidget()
         layout = QVBoxLayout(central)

@@ -14,7 +14,7 @@ import threading
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from hanzipad.ink import Ink
 from hanzipad.raster import rasterize
@@ -117,6 +117,9 @@ class Recognition(QObject):
         self._worker.result.connect(self._on_result)
         self._worker.failed.connect(self._on_failed)
         self._thread.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
 
     def load(self, model_path) -> None:
         """Load a bundle (None = the default one) in the worker thread."""
