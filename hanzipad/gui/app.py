@@ -24,6 +24,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setWindowIcon(app_icon())
     register_fonts()
     i18n.set_language(i18n.system_language())
+    i18n.install_qt_translations(app)
     return app
 
 

@@ -64,6 +64,7 @@ ZH = {
 }
 
 _language = "en"
+_translator = None
 
 
 def system_language() -> str:
@@ -79,6 +80,25 @@ def system_language() -> str:
 def set_language(language: str) -> None:
     global _language
     _language = "zh" if language.lower().startswith("zh") else "en"
+
+
+def install_qt_translations(app) -> bool:
+    """Qt's own strings (dialog buttons, file dialogs) in Chinese too, when available."""
+    global _translator
+    if _translator is not None:
+        app.removeTranslator(_translator)
+        _translator = None
+    if _language != "zh":
+        return False
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    translator = QTranslator(app)
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", path):
+        app.installTranslator(translator)
+        _translator = translator
+        return True
+    return False
 
 
 def language() -> str:

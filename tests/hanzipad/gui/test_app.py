@@ -65,16 +65,24 @@ def test_main_in_chinese_with_missing_model(qtbot, tmp_path, monkeypatch):
     missing = tmp_path / "none"
 
     def checks(w):
-        return w.last_error if w.recognition.load_error else None
+        if w.recognition.load_error:
+            seen_box.extend(b.text().replace("&", "") for b in w.message_box().buttons())
+            return w.last_error
+        return None
 
+    seen_box = []
     try:
         code, seen = _run_main(qtbot, [], str(missing), checks)
     finally:
         i18n.set_language("en")
+        i18n.install_qt_translations(QApplication.instance())  # removes the Chinese one
+    seen["box_buttons"] = seen_box
     assert code == 0
     assert seen["status_at_start"] == "正在加载模型…"
     assert seen["result"].startswith("没有可用的模型：") and str(missing) in seen["result"]
     assert seen["window"].windowTitle() == "汉字手写板"
+    box = seen["box_buttons"]
+    assert box == ["确定"]  # Qt's own strings translated too
 
 
 def test_bundled_font_covers_level1_and_is_used(qtbot):
