@@ -300,3 +300,27 @@ def test_open_jsonl_and_offscreen_ink(window, qtbot, tmp_path):
     assert len(strokes) == 2
     w, h = window.canvas.content().ink_size
     assert all(0 <= p.x <= w and 0 <= p.y <= h for s in strokes for p in s)  # moved into view
+
+
+def test_stale_results_are_dropped(window, qtbot, monkeypatch):
+    import hanzipad.gui.worker as worker
+
+    real = worker.rasterize
+    gate, started, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def gated(ink):
+        started.set()
+        gate.wait(5)
+        try:
+            return real(ink)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(worker, "rasterize", gated)
+    line(window.canvas, 0.2, 0.5, 0.8, 0.5)
+    assert started.wait(5)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)  # the running request is now stale
+    gate.set()
+    assert finished.wait(5)
+    qtbot.wait(200)  # let its result reach the UI thread
+    assert window.candidate_bar.candidates() == []
