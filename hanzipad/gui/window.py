@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.text.setFont(cjk_font(26))
         self.text.setMinimumHeight(52)
         self.text.setClearButtonEnabled(True)
+        self.text.setAcceptDrops(False)  # dropped files go to the window (open them)
         self.copy_button = QPushButton(tr("Copy all"))
         self.copy_button.setMinimumHeight(52)
         self.copy_button.clicked.connect(self.copy_all)
