@@ -43,15 +43,51 @@ class RandomThickness(keras.layers.Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
-@keras.saving.register_keras_serializable(package="hanzipad")
-class ClipPixels(keras.layers.Layer):
-    """Keep pixel values in 0..255 after brightness/contrast changes."""
+def _symmetric(f):
+    if isinstance(f, (list, tuple)):
+        return float(max(abs(float(v)) for v in f))
+    return float(f)
 
-    def call(self, images):
-        return ops.clip(images, 0.0, 255.0)
+
+@keras.saving.register_keras_serializable(package="hanzipad")
+class RandomShearXY(keras.layers.RandomShear):
+    """keras.layers.RandomShear that also loads from its own saved config (Keras 3.15 saves
+    ``x_factor=[-a, a]`` but its constructor rejects negative numbers)."""
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, **kwargs):
+        super().__init__(x_factor=_symmetric(x_factor), y_factor=_symmetric(y_factor), **kwargs)
+
+
+@keras.saving.register_keras_serializable(package="hanzipad")
+class RandomInkIntensity(keras.layers.Layer):
+    """Brightness and contrast for bright-ink-on-black images that keeps the background black
+    (as the app's normalizer delivers it): brightness = a gain in ``1 ± brightness``,
+    contrast = a gamma in ``1 ± contrast``; values stay in 0..255."""
+
+    def __init__(self, brightness: float = 0.15, contrast: float = 0.2, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.brightness, self.contrast, self.seed = float(brightness), float(contrast), seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=True):
+        if not training or (self.brightness <= 0 and self.contrast <= 0):
+            return images
+        x = ops.cast(images, "float32") / 255.0
+        n = ops.shape(x)[0]
+        g = keras.random.uniform((n, 1, 1, 1), 1 - self.brightness, 1 + self.brightness,
+                                 seed=self.seed_generator)
+        gamma = keras.random.uniform((n, 1, 1, 1), 1 - self.contrast, 1 + self.contrast,
+                                     seed=self.seed_generator)
+        x = ops.power(ops.clip(x, 1e-6, 1.0), gamma) * g
+        x = ops.where(images > 0, x, 0.0)
+        return ops.cast(ops.clip(x * 255.0, 0.0, 255.0), images.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "brightness": self.brightness,
+                "contrast": self.contrast, "seed": self.seed}
 
 
 def augment_layers(cfg, seed: int = 0) -> list:
@@ -63,7 +99,7 @@ def augment_layers(cfg, seed: int = 0) -> list:
     if cfg.rotation > 0:
         layers.append(L.RandomRotation(cfg.rotation / 360.0, seed=s + 1, name="aug_rotation", **fill))
     if cfg.shear > 0:
-        layers.append(L.RandomShear(x_factor=cfg.shear, y_factor=cfg.shear / 2, seed=s + 2,
+        layers.append(RandomShearXY(x_factor=cfg.shear, y_factor=cfg.shear / 2, seed=s + 2,
                                     name="aug_shear", **fill))
     if cfg.scale > 0:
         # independent height and width factors: anisotropic scale
@@ -79,14 +115,9 @@ def augment_layers(cfg, seed: int = 0) -> list:
                                                name="aug_elastic", **fill))
     if cfg.thickness > 0:
         layers.append(RandomThickness(cfg.thickness, seed=s + 6, name="aug_thickness"))
-    if cfg.brightness > 0:
-        layers.append(L.RandomBrightness(cfg.brightness, value_range=(0, 255), seed=s + 7,
-                                         name="aug_brightness"))
-    if cfg.contrast > 0:
-        layers.append(L.RandomContrast(cfg.contrast, value_range=(0, 255), seed=s + 8,
-                                       name="aug_contrast"))
     if cfg.brightness > 0 or cfg.contrast > 0:
-        layers.append(ClipPixels(name="aug_clip"))
+        layers.append(RandomInkIntensity(cfg.brightness, cfg.contrast, seed=s + 7,
+                                         name="aug_intensity"))
     return layers
 
 

@@ -74,13 +74,13 @@ class DataSet:
         """All samples of one shard as arrays (prepared shards load directly)."""
         k, shard = self.shards[index]
         src = self.sources[k]
-        if src.kind == "shards":
-            from trainer.shards import load_shard_arrays
-
-            images, labels = load_shard_arrays(shard)
-            y = self.remap[np.asarray(labels, dtype=np.int64)]
+        if hasattr(src, "load_arrays"):  # prepared shards: memory-mapped arrays, no per-sample work
+            images, labels = src.load_arrays(shard)
+            labels = np.asarray(labels, dtype=np.int64)
+            y = np.where(labels >= 0, self.remap[np.clip(labels, 0, len(self.remap) - 1)], -1)
             keep = y >= 0
-            return np.asarray(images)[keep], y[keep]
+            src.stats.add_yielded(int(keep.sum()))
+            return np.asarray(images[keep]), y[keep]
         pairs = list(self.iter_shard(index, seed))
         if not pairs:
             return np.zeros((0, 64, 64), np.uint8), np.zeros((0,), np.int64)

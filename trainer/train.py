@@ -383,7 +383,6 @@ def train(cfg: Config, argv: list[str]) -> int:
             log("note: TensorBoard logs skipped (needs TensorFlow and the tensorboard package)")
 
     epochs = math.ceil((cfg.max_steps - run.start_step) / steps_per_epoch)
-    run.handle_signals()
     log(f"training steps {run.start_step}..{cfg.max_steps}, batch {cfg.batch_size}, "
         f"validation every {steps_per_epoch} steps" if val_data else
         f"training steps {run.start_step}..{cfg.max_steps}, batch {cfg.batch_size}, no validation data")
@@ -393,8 +392,14 @@ def train(cfg: Config, argv: list[str]) -> int:
         if cfg.input == "tfdata":  # one pass fills the cache and gives the step count
             fit_kwargs["validation_steps"] = max(1, sum(1 for _ in val_ds))
     t0 = time.time()
-    model.fit(train_ds, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
-              verbose=0, shuffle=False, **fit_kwargs)
+    old_handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    run.handle_signals()
+    try:
+        model.fit(train_ds, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+                  verbose=0, shuffle=False, **fit_kwargs)
+    finally:
+        signal.signal(signal.SIGTERM, old_handlers[0])
+        signal.signal(signal.SIGINT, old_handlers[1])
     step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     dt = time.time() - t0
     done = step - run.start_step

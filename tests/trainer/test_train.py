@@ -1,0 +1,214 @@
+"""Train a tiny model on tiny .gnt data written here; resume; evaluate; export; predict."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+
+from tests.trainer.tinydata import CHARS, write_gnt
+
+pytest.importorskip("tensorflow")
+pytestmark = pytest.mark.slow
+
+TINY = ["--classes", CHARS, "--width", "0.25", "--batch-size", "16",
+        "--set", "log_every=10", "--set", "progress=log", "--set", "warmup_steps=10",
+        "--set", "shuffle_buffer=256"]
+
+
+def run_cli(*argv) -> tuple[int, str]:
+    from trainer.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = main([str(a) for a in argv])
+    return rc, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gnt")
+    return {"train": write_gnt(root / "train", per_char=30, seed=1),
+            "val": write_gnt(root / "val", per_char=6, seed=2, files=1), "root": root}
+
+
+@pytest.fixture(scope="module")
+def trained(data):
+    run = data["root"] / "run"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--val", f"gnt:{data['val']}",
+                      "--run-dir", run, "--max-steps", 60, "--val-every", 30,
+                      "--checkpoint-every", 20, *TINY)
+    assert rc == 0, out
+    return run, out
+
+
+def losses(out: str) -> list[float]:
+    return [float(m) for m in re.findall(r"^step \d+/\d+ loss ([\d.]+)", out, re.M)]
+
+
+def test_loss_falls_and_run_dir_complete(trained):
+    run, out = trained
+    ls = losses(out)
+    assert len(ls) == 6
+    assert ls[-1] < 0.8 * ls[0], ls
+    assert "img/s" in out and "ETA" in out
+    assert "validation top-1" in out
+    for name in ("latest.keras", "best.keras", "state.json", "config.json", "command.json"):
+        assert (run / name).is_file(), name
+    state = json.loads((run / "state.json").read_text())
+    assert state["step"] == 60 and state["best_val_top1"] is not None
+    assert state["train_stats"][next(iter(state["train_stats"]))]["skipped"] == 0
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["classes"] == CHARS and cfg["max_steps"] == 60 and cfg["width"] == 0.25
+    assert (run / "tb").is_dir()
+
+
+def test_resume_continues_with_optimizer_state(trained, data, tmp_path):
+    import shutil
+
+    import keras
+
+    run, _ = trained
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    saved = keras.models.load_model(copy / "latest.keras")
+    assert int(saved.optimizer.iterations) == 60
+    moments = [v for v in saved.optimizer.variables if "momentum" in v.path or "velocity" in v.path]
+    assert moments and any(np.abs(np.asarray(v)).sum() > 0 for v in moments)
+    rc, out = run_cli("train", "--run-dir", copy, "--max-steps", 70)  # the stored config is reused
+    assert rc == 0, out
+    assert "resuming from step 60" in out
+    assert "step 70/70" in out and "step 10/" not in out
+    assert json.loads((copy / "state.json").read_text())["step"] == 70
+    cmds = json.loads((copy / "command.json").read_text())
+    assert [c["start_step"] for c in cmds] == [0, 60]
+
+
+def test_evaluate_json_on_run_dir(trained, data):
+    run, _ = trained
+    rc, out = run_cli("evaluate", "--model", run, "--data", f"gnt:{data['val']}", "--json")
+    assert rc == 0, out
+    r = json.loads(out.strip().splitlines()[-1])
+    assert r["n"] == 30 and r["skipped"] == 0
+    for k in ("top1", "top3", "top10"):
+        assert 0 <= r[k] <= 100
+    assert r["top1"] <= r["top3"] <= r["top10"] == 100.0  # 5 classes: top-10 holds all
+    assert set(r["per_class"]) <= set(CHARS)
+    assert "top-1" in out and "most confused" in out or r["top1"] == 100.0
+    assert json.loads((run / "figures.json").read_text())  # export puts these in model.json
+
+
+def test_export_bundle_agrees_and_predict(trained, data, tmp_path):
+    from PIL import Image
+
+    from hanzipad.bundle import load_bundle
+    from hanzipad.recognizer import Recognizer
+    from trainer.evaluate import load_keras_core
+    from trainer.pipeline import DataSet
+
+    run, _ = trained
+    out = tmp_path / "bundle"
+    rc, text = run_cli("export", "--run-dir", run, "--out", out)
+    assert rc == 0, text
+    assert re.search(r"agreement with the Keras model: 100.00% of \d+ images", text), text
+    bundle = load_bundle(out)
+    assert bundle.labels == list(CHARS)
+    meta = bundle.meta
+    for key in ("name", "sources", "steps", "wall_time_s", "figures", "command", "created",
+                "keras_version", "tensorflow_version", "arch", "params", "config"):
+        assert key in meta, key
+    assert meta["steps"] == 60 and meta["sources"][0]["kind"] == "gnt"
+    assert meta["command"][:2] == ["hanzipad-train", "train"]
+    assert "val" in meta["figures"]
+    # the app's recognizer agrees with the Keras model
+    model, labels, *_ = load_keras_core(run)
+    imgs = np.stack([im for im, _ in DataSet([f"gnt:{data['val']}"], labels)])
+    p_keras = np.asarray(model.predict_on_batch(imgs[..., None].astype(np.float32)))
+    p_lite = Recognizer(out).probabilities(imgs)
+    assert (p_keras.argmax(1) == p_lite.argmax(1)).mean() >= 0.995
+    np.testing.assert_allclose(p_keras, p_lite, atol=1e-3)
+    # evaluate the bundle: same figures as the keras model on the same data
+    rc, text = run_cli("evaluate", "--model", out, "--data", f"gnt:{data['val']}", "--json")
+    r = json.loads(text.strip().splitlines()[-1])
+    assert r["n"] == 30 and r["top1"] == pytest.approx(100 * (p_keras.argmax(1) == np.array(
+        [y for _, y in DataSet([f"gnt:{data['val']}"], labels)])).mean(), abs=0.01)
+    # predict: top-3 per image, like the article's inference step
+    png = tmp_path / "x.png"
+    Image.fromarray(255 - imgs[0]).save(png)  # dark ink on white, as scanned
+    rc, text = run_cli("predict", "--model", out, png)
+    assert rc == 0
+    line = text.strip().splitlines()[-1]
+    assert line.startswith(f"{png}: ")
+    cands = re.findall(r"(\S) ([\d.]+)%", line.split(": ", 1)[1])
+    assert len(cands) == 3 and all(c in CHARS for c, _ in cands)
+    probs = [float(p) for _, p in cands]
+    assert probs == sorted(probs, reverse=True)
+    rc, text = run_cli("predict", "--model", out, "--json", png, tmp_path / "missing.png")
+    assert rc == 2
+    assert json.loads(text.strip().splitlines()[0])["candidates"][0]["char"] in CHARS
+
+
+def test_export_refuses_disagreeing_model(trained, tmp_path, monkeypatch):
+    """A conversion that changes the answers must fail loudly and write no bundle."""
+    import keras
+
+    import trainer.bundle_export as B
+
+    run, _ = trained
+    real = B.tflite_bytes
+
+    def broken(model, quantize=None):  # a converter that shifts every answer by one class
+        inp = keras.Input((64, 64, 1))
+        y = model(inp)
+        return real(keras.Model(inp, keras.ops.concatenate([y[:, -1:], y[:, :-1]], axis=-1)),
+                    quantize)
+
+    monkeypatch.setattr(B, "tflite_bytes", broken)
+    rc, text = run_cli("export", "--run-dir", run, "--out", tmp_path / "bad")
+    assert rc == 1, text
+    assert "agreement with the Keras model: 0.00%" in text
+    assert not (tmp_path / "bad").exists()
+
+
+def test_numpy_input_path_trains(data, tmp_path):
+    """The PyDataset path (for JAX boxes without TensorFlow): augmentation inside the model."""
+    import keras
+
+    run = tmp_path / "np"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", run,
+                      "--max-steps", 20, "--input", "numpy", *TINY)
+    assert rc == 0, out
+    m = keras.models.load_model(run / "latest.keras")
+    assert m.get_layer("augment") and m.get_layer("hanzipad")
+    assert int(m.optimizer.iterations) == 20
+    rc, out = run_cli("export", "--run-dir", run, "--out", tmp_path / "b", "--check-samples", 64)
+    assert rc == 0, out
+
+
+@pytest.mark.parametrize("spec, needle", [
+    ("gnt:/no/such/folder", "/no/such/folder"),
+    ("nosuchkind:/tmp", "unknown kind"),
+    ("justapath", "KIND:PATH"),
+])
+def test_bad_data_spec_exits_2(spec, needle, tmp_path, capsys):
+    from trainer.cli import main
+
+    rc = main(["train", "--train", spec, "--run-dir", str(tmp_path / "r"), "--max-steps", "1"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert needle in err and "error" in err
+
+
+def test_bad_config_exits_2(tmp_path, capsys):
+    from trainer.cli import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("lr = 'fast'\n")
+    rc = main(["train", "--train", "gnt:/x", "--run-dir", str(tmp_path / "r"), "--config", str(cfg)])
+    assert rc == 2 and "lr must be a float" in capsys.readouterr().err
+    rc = main(["evaluate", "--model", str(tmp_path / "nothing"), "--data", "gnt:/x"])
+    assert rc == 2 and "no such bundle or run dir" in capsys.readouterr().err
