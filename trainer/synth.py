@@ -282,8 +282,10 @@ def _loop(box: tuple[float, float, float, float], rng: np.random.Generator, roun
     # a superellipse between a rounded square (p small) and an ellipse
     e = 0.25 + 0.75 * min(max(roundness + rng.uniform(-0.2, 0.4), 0.0), 1.0)
     k = 10
-    start = -0.75 * math.pi + rng.uniform(-0.3, 0.3)
-    t = start - np.linspace(0.0, 2 * math.pi * rng.uniform(1.0, 1.15), k)  # counter-clockwise on screen
+    # from the top left corner down the left side, along the bottom, up the right side and
+    # back along the top (counter-clockwise on screen), closing with a small overlap
+    start = 0.75 * math.pi + rng.uniform(-0.3, 0.3)
+    t = start + np.linspace(0.0, 2 * math.pi * rng.uniform(1.0, 1.15), k)
     c, s = np.cos(t), np.sin(t)
     x = cx + sx * np.sign(c) * np.abs(c) ** e
     y = cy - sy * np.sign(s) * np.abs(s) ** e
