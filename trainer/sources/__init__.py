@@ -13,7 +13,8 @@ API (used by the tf.data pipeline, ``evaluate`` and ``prepare``)::
 KINDs: ``gnt`` (CASIA HWDB .gnt), ``pot`` (CASIA OLHWDB .pot), ``pngdir`` (one folder per
 class, named by class index or by the character), ``strokes`` (hanzi-writer-data tarball or
 folder -> synthetic handwriting), ``font`` (TTF/OTF/TTC glyphs), ``shards`` (a folder made by
-``hanzipad-train prepare``).  PATH is a file or a folder searched recursively.
+``hanzipad-train prepare``), ``ink`` (the app's ink files, ``.json``/``.jsonl`` with a
+``"label"``, rendered by the app's rasterizer).  PATH is a file or a folder searched recursively.
 
 Options may follow ``?`` like a URL query (an addition; the plain ``KIND:PATH`` is the
 contract): ``strokes``: ``per_char`` (samples per character per pass, default 1), ``seed``,
@@ -35,7 +36,7 @@ from urllib.parse import parse_qsl, quote
 
 from trainer.sources.base import SkipStats, Source, SourceError, default_label_map
 
-KINDS = ("gnt", "pot", "pngdir", "strokes", "font", "shards")
+KINDS = ("gnt", "pot", "pngdir", "strokes", "font", "shards", "ink")
 
 #: Allowed options per kind: name -> (type, minimum).
 _INT = int
@@ -46,6 +47,7 @@ OPTIONS: dict[str, dict[str, tuple[type, int]]] = {
     "strokes": {"per_char": (_INT, 1), "writers": (_INT, 0), "chunk": (_INT, 1)},
     "font": {"index": (_INT, 0), "size": (_INT, 16)},
     "shards": {},
+    "ink": {},
 }
 for _opts in OPTIONS.values():
     _opts["seed"] = (_INT, 0)
@@ -127,6 +129,8 @@ def source_class(kind: str) -> type[Source]:
         from trainer.sources.strokes import StrokesSource as cls
     elif kind == "shards":
         from trainer.shards import ShardSource as cls
+    elif kind == "ink":
+        from trainer.sources.inkfiles import InkSource as cls
     else:
         raise SourceError(f"unknown source kind {kind!r} (expected one of {', '.join(KINDS)})")
     return cls
