@@ -19,7 +19,7 @@ folder -> synthetic handwriting), ``font`` (TTF/OTF/TTC glyphs), ``shards`` (a f
 Options may follow ``?`` like a URL query (an addition; the plain ``KIND:PATH`` is the
 contract): ``strokes``: ``per_char`` (samples per character per pass, default 1), ``seed``,
 ``writers`` (size of a fixed pool of writer styles; 0 = a new style per sample), ``chunk``
-(characters per shard); ``font``: ``index`` (face in a .ttc), ``size`` (render size in
+(samples per shard); ``font``: ``index`` (face in a .ttc), ``size`` (render size in
 pixels); every kind: ``seed``.
 
 Labels: indices are those of ``label_map`` (default: the 3755 GB2312 level-1 characters in

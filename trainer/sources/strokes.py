@@ -7,9 +7,11 @@ drawn from a fixed pool of ``writers`` styles) and rendered with
 :func:`hanzipad.raster.rasterize` at the writer's pen width.
 
 Options: ``per_char`` (samples per character per pass, default 1), ``seed``, ``writers``
-(0 = a fresh writer per sample), ``chunk`` (characters per shard, default 64).  A shard is
-``part-K-of-N``: every N-th wanted character, ``per_char`` samples of each, in a shuffled
-order; output is deterministic given (source seed, call seed, shard).
+(0 = a fresh writer per sample), ``chunk`` (samples per shard, default 1024).  The
+``len(chars) * per_char`` samples of a pass are numbered character-fastest (sample *i* is
+character ``i % len(chars)``); shard ``part-K-of-N`` holds every N-th of them, shuffled, so
+every shard mixes (nearly) all classes — what a shuffle window over a few shards needs.
+Output is deterministic given (source seed, call seed, shard).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 from hanzipad.raster import rasterize
 from trainer.sources.base import Source, SourceError, parse_partition, partition_ids
 
-DEFAULT_CHUNK = 64
+DEFAULT_CHUNK = 1024
 
 
 class StrokesSource(Source):
@@ -81,18 +83,18 @@ class StrokesSource(Source):
         return self._pool
 
     def shards(self) -> list[str]:
-        n = max(1, math.ceil(len(self.wanted_chars()) / self.chunk))
-        return partition_ids(n)
+        total = len(self.wanted_chars()) * self.per_char
+        return partition_ids(max(1, math.ceil(total / self.chunk)))
 
     def iter_shard(self, shard: str, seed: int = 0):
         from trainer.synth import synthesize_ink
 
         k, n = parse_partition(shard, self.spec)
-        chars = self.wanted_chars()[k::n]
+        chars = self.wanted_chars()
         records = self.records()
         pool = self.writer_pool()
         rng = self.rng(shard, seed)
-        order = [c for c in chars for _ in range(self.per_char)]
+        order = [chars[i % len(chars)] for i in range(k, len(chars) * self.per_char, n)]
         for i in rng.permutation(len(order)):
             char = order[i]
             rec = records.get(char)
