@@ -20,7 +20,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("HanziPad")
     app.setOrganizationName("HanziPad")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("hanzipad")
+    app.setDesktopFileName("io.github.hanzipad.HanziPad")
     app.setWindowIcon(app_icon())
     register_fonts()
     i18n.set_language(i18n.system_language())

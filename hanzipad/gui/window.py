@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_model_loaded(self, description: str) -> None:
         self.model_label.setText(tr("model: {}").format(description))
-        self.statusBar().showMessage(tr("model: {}").format(description), 4000)
+        self.statusBar().clearMessage()  # the permanent label says it; not twice
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
