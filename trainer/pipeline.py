@@ -142,7 +142,9 @@ def train_dataset(data: DataSet, cfg, *, batch_size: int, seed: int, augmenter=N
 
 
 def val_dataset(data: DataSet, *, batch_size: int, limit: int):
-    """The first ``limit`` validation samples, unaugmented, cached after the first pass."""
+    """``(dataset, steps)``: the first ``limit`` validation samples, unaugmented, cached, in
+    ``steps`` batches, repeated (Keras keeps one validation iterator across evaluations when
+    validation_steps is given, so each evaluation reads exactly one pass)."""
     import tensorflow as tf
 
     classes = len(data.classes)
@@ -160,9 +162,12 @@ def val_dataset(data: DataSet, *, batch_size: int, limit: int):
     ds = ds.batch(batch_size).map(
         lambda x, y: (tf.cast(x[..., None], tf.float32), tf.one_hot(y, classes)),
         num_parallel_calls=tf.data.AUTOTUNE)
+    steps = sum(1 for _ in ds)  # one pass fills the cache
+    if steps == 0:
+        raise SourceError("the validation data yielded no samples")
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
-    return ds.with_options(options).prefetch(2)
+    return ds.repeat().with_options(options).prefetch(2), steps
 
 
 # --------------------------------------------------------------------------- no-TF path

@@ -360,8 +360,12 @@ def train(cfg: Config, argv: list[str]) -> int:
         train_ds = P.train_dataset(train_data, cfg, batch_size=per_worker_batch, seed=data_seed,
                                    augmenter=aug, num_workers=num_workers,
                                    worker_index=worker_index)
-        val_ds = P.val_dataset(val_data, batch_size=cfg.batch_size, limit=cfg.val_max) if val_data else None
-        sample = next(iter(train_ds.take(1)))[0].numpy()
+        val_ds, val_steps = (P.val_dataset(val_data, batch_size=cfg.batch_size, limit=cfg.val_max)
+                             if val_data else (None, None))
+        sample_xy = next(iter(train_ds.take(1)))
+        sample = sample_xy[0].numpy()
+        if cfg.strategy == "multiworker":
+            _prebuild(model, strategy, sample_xy)
     else:
         train_ds = P.shard_stream(train_data, batch_size=per_worker_batch, steps=steps_per_epoch,
                                   seed=data_seed, workers=cfg.data_workers,
@@ -389,8 +393,8 @@ def train(cfg: Config, argv: list[str]) -> int:
     fit_kwargs = {}
     if val_ds is not None:
         fit_kwargs["validation_data"] = val_ds
-        if cfg.input == "tfdata":  # one pass fills the cache and gives the step count
-            fit_kwargs["validation_steps"] = max(1, sum(1 for _ in val_ds))
+        if cfg.input == "tfdata":
+            fit_kwargs["validation_steps"] = val_steps
     t0 = time.time()
     old_handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     run.handle_signals()
@@ -418,6 +422,32 @@ def train(cfg: Config, argv: list[str]) -> int:
         return 128 + int(run.stop_signal)
     log(f"done: {run.dir / LATEST}" + (f", best {run.dir / BEST}" if (run.dir / BEST).exists() else ""))
     return 0
+
+
+def _prebuild(model, strategy, batch):
+    """Keras 3.15's fit() reduces the first distributed batch eagerly to build the model, which
+    fails under MultiWorkerMirroredStrategy; build it here from a local batch instead."""
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    with strategy.scope():
+        model._symbolic_build(data_batch=batch)
+    model._maybe_symbolic_build = lambda *a, **k: None
+    # ...and reduces scalar logs with axis=0 under multi-worker collectives: mean over replicas
+    original = getattr(tf_trainer.reduce_per_replica, "__wrapped__", tf_trainer.reduce_per_replica)
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("auto", "mean") and tf_trainer._collective_all_reduce_multi_worker(strategy):
+            def mean(v):
+                if isinstance(v, tf.distribute.DistributedValues):
+                    return strategy.reduce("MEAN", v, axis=None)
+                return v
+
+            return tf.nest.map_structure(mean, values)
+        return original(values, strategy, reduction)
+
+    reduce_per_replica.__wrapped__ = original
+    tf_trainer.reduce_per_replica = reduce_per_replica
 
 
 def _set_tb_step(tb, step):

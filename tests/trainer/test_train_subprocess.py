@@ -1,0 +1,130 @@
+"""Training in subprocesses: SIGTERM then resume, tf.distribute mirrored on two logical CPU
+devices, a two-worker MultiWorkerMirroredStrategy run on localhost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.trainer.tinydata import CHARS, write_gnt
+
+pytest.importorskip("tensorflow")
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ["--classes", CHARS, "--width", "0.25", "--batch-size", "16", "--set", "progress=log",
+        "--set", "shuffle_buffer=128", "--set", "warmup_steps=5"]
+
+# the CLI, optionally with the CPU split into two logical devices first (before TF starts)
+LAUNCH = """
+import sys
+if sys.argv[1] == "split":
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from trainer.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def env(**extra):
+    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1", **extra)
+    e.pop("TF_CONFIG", None)
+    e.update(extra)
+    return e
+
+
+def launch(*argv, split=False, **kw):
+    return subprocess.Popen([sys.executable, "-c", LAUNCH, "split" if split else "plain",
+                             *map(str, argv)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def finish(p, timeout=240):
+    out, _ = p.communicate(timeout=timeout)
+    return p.returncode, out
+
+
+@pytest.fixture(scope="module")
+def gnt(tmp_path_factory):
+    return write_gnt(tmp_path_factory.mktemp("gnt") / "train", per_char=12, seed=3)
+
+
+def test_sigterm_saves_then_resumes(gnt, tmp_path):
+    run = tmp_path / "run"
+    p = launch("train", "--train", f"gnt:{gnt}", "--run-dir", run, "--max-steps", 100000,
+               "--checkpoint-every", 100000, "--set", "log_every=5", *TINY, env=env())
+    lines = []
+    deadline = time.time() + 180
+    for line in p.stdout:
+        lines.append(line)
+        if line.startswith("step 10/"):
+            p.send_signal(signal.SIGTERM)
+            break
+        assert time.time() < deadline, "".join(lines)
+    rc, out = finish(p)
+    out = "".join(lines) + out
+    assert rc == 128 + signal.SIGTERM, out
+    assert "SIGTERM: saving a checkpoint" in out and "run the same command again to resume" in out
+    step = json.loads((run / "state.json").read_text())["step"]
+    assert step >= 10
+    rc, out = finish(launch("train", "--run-dir", run, "--max-steps", step + 3,
+                            "--set", "log_every=1", env=env()))
+    assert rc == 0, out
+    assert f"resuming from step {step}" in out
+    assert f"step {step + 3}/{step + 3}" in out and f"step {step}/" not in out
+    assert json.loads((run / "state.json").read_text())["step"] == step + 3
+
+
+def test_mirrored_on_two_logical_cpus(gnt, tmp_path):
+    run = tmp_path / "run"
+    rc, out = finish(launch("train", "--train", f"gnt:{gnt}", "--val", f"gnt:{gnt}", "--run-dir",
+                            run, "--max-steps", 6, "--val-every", 3, "--strategy", "mirrored",
+                            "--set", "log_every=3", "--set", "val_max=40", *TINY,
+                            split=True, env=env()))
+    assert rc == 0, out
+    assert "strategy mirrored (2 replicas, 1 workers)" in out
+    assert "step 6: validation top-1" in out
+    assert json.loads((run / "state.json").read_text())["step"] == 6
+    rc, out = finish(launch("train", "--run-dir", run, "--max-steps", 8, split=True, env=env()))
+    assert rc == 0, out
+    assert "resuming from step 6" in out and "2 replicas" in out
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+def test_two_workers_on_localhost(gnt, tmp_path):
+    run = tmp_path / "run"  # shared by both workers; only the chief (worker 0) writes
+    cluster = {"worker": [f"localhost:{_free_port()}", f"localhost:{_free_port()}"]}
+
+    def workers(max_steps, *extra):
+        ps = [launch("train", "--run-dir", run, "--max-steps", max_steps, "--strategy",
+                     "multiworker", "--set", "log_every=2", *extra,
+                     env=env(TF_CONFIG=json.dumps({"cluster": cluster,
+                                                   "task": {"type": "worker", "index": i}})))
+              for i in range(2)]
+        return [finish(p) for p in ps]
+
+    results = workers(4, "--train", f"gnt:{gnt}", *TINY)
+    for rc, out in results:
+        assert rc == 0, out
+        assert "2 replicas, 2 workers" in out and "step 4/4" in out
+    assert json.loads((run / "state.json").read_text())["step"] == 4
+    assert len(json.loads((run / "command.json").read_text())) == 1  # chief only
+    results = workers(6)
+    for rc, out in results:
+        assert rc == 0, out
+        assert "resuming from step 4" in out and "step 6/6" in out
+    assert json.loads((run / "state.json").read_text())["step"] == 6
