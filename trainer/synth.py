@@ -71,9 +71,12 @@ class Writer:
     speed: float = 1.0  # pen speed, box units per ms
 
     @classmethod
-    def sample(cls, rng: np.random.Generator) -> Writer:
-        """A random writer: one cursiveness drives most traits, each with its own noise."""
-        c = float(rng.beta(1.4, 1.4))
+    def sample(cls, rng: np.random.Generator, cursive: float | None = None) -> Writer:
+        """A random writer: one cursiveness drives most traits, each with its own noise.
+
+        ``cursive`` fixes the latent cursiveness (0 neat .. 1 very cursive); by default it is
+        drawn from Beta(1.4, 1.4)."""
+        c = float(rng.beta(1.4, 1.4)) if cursive is None else float(min(max(cursive, 0.0), 1.0))
         r = rng.standard_normal(24)
 
         def clip(v, lo, hi):

@@ -179,3 +179,15 @@ def test_degenerate_medians_give_finite_ink(medians):
             ink = synthesize_ink(medians, np.random.default_rng(seed), w)
             assert all(math.isfinite(p.x) and math.isfinite(p.y) for s in ink.strokes for p in s)
             rasterize(ink, width_scale=ink.meta["width_scale"])
+
+
+def test_sample_with_fixed_cursiveness():
+    rng = np.random.default_rng(5)
+    neat = [Writer.sample(rng, cursive=0.0) for _ in range(50)]
+    fast = [Writer.sample(rng, cursive=1.0) for _ in range(50)]
+    assert all(w.cursive == 0.0 for w in neat) and all(w.cursive == 1.0 for w in fast)
+    assert np.mean([w.join for w in neat]) < 0.05 < 0.9 < np.mean([w.join for w in fast])
+    med, rad = CHARS["想"]
+    paths_neat = np.mean([len(synthesize_ink(med, rng, w, rad).strokes) for w in neat[:20]])
+    paths_fast = np.mean([len(synthesize_ink(med, rng, w, rad).strokes) for w in fast[:20]])
+    assert paths_neat > 0.9 * len(med) and paths_fast < 0.5 * len(med)
