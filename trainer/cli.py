@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which checkpoint of a run dir (default best, else latest)")
     e.add_argument("--batch-size", type=int, default=256)
     e.add_argument("--seed", type=int, default=12345, help="seed for synthetic sources")
+    e.add_argument("--record", action="store_true",
+                   help="store the figures with the model: in a bundle's model.json "
+                        "(\"evaluation\"), or a run dir's figures.json (always done for run dirs)")
 
     x = sub.add_parser("export", help="write the app's model bundle from a run dir")
     x.add_argument("--run-dir", required=True, metavar="DIR")
@@ -77,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--name", help="model name in model.json (default: the run dir's name)")
     x.add_argument("--check-samples", type=int, default=512, metavar="N",
                    help="images used to check the exported model agrees (default 512)")
+    x.add_argument("--data", nargs="+", metavar="KIND:PATH",
+                   help="images for the agreement check (default: the run's val, else train data)")
 
     r = sub.add_parser("predict", help="top-3 characters per image or ink file")
     r.add_argument("files", nargs="+", metavar="IMAGE")

@@ -5,6 +5,7 @@ dir's Keras checkpoint, on any data source."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -182,6 +183,20 @@ def report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def record_in_bundle(bundle: Path, r: dict) -> None:
+    """Add these figures to the bundle's model.json under ``"evaluation"`` (keyed by the data)."""
+    from hanzipad.bundle import META_FILE, read_metadata, write_metadata
+
+    meta = read_metadata(bundle / META_FILE)
+    figures = {k: r[k] for k in ("n", "top1", "top3", "top10", "skipped")}
+    figures["date"] = time.strftime("%Y-%m-%d", time.gmtime())
+    meta.setdefault("evaluation", {})[" ".join(r["data"])] = figures
+    tmp = bundle / (META_FILE + ".tmp")
+    write_metadata(tmp, meta)
+    os.replace(tmp, bundle / META_FILE)
+    print(f"recorded in {bundle / META_FILE}")
+
+
 def evaluate_main(args) -> int:
     from trainer.config import ConfigError
     from trainer.sources import SourceError
@@ -206,6 +221,8 @@ def evaluate_main(args) -> int:
         figs = read_json(pred.run_dir / FIGURES, {})
         figs[" ".join(r["data"])] = {k: r[k] for k in ("n", "top1", "top3", "top10", "skipped")}
         atomic_write_text(pred.run_dir / FIGURES, json.dumps(figs, ensure_ascii=False, indent=2))
+    if getattr(args, "record", False) and pred.run_dir is None and r["n"]:
+        record_in_bundle(Path(args.model), r)
     if args.json:
         out = {k: v for k, v in r.items() if k != "stats"}
         print(json.dumps(out, ensure_ascii=False), flush=True)

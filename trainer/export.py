@@ -19,12 +19,13 @@ from trainer.train import COMMANDS, read_json
 MIN_AGREEMENT = 0.995
 
 
-def sample_images(cfg, labels, n: int) -> np.ndarray:
-    """Up to ``n`` images from the run's validation data, else its training data."""
+def sample_images(cfg, labels, n: int, data=None) -> np.ndarray:
+    """Up to ``n`` images from ``data`` (KIND:PATH specs) if given, else the run's validation
+    data, else its training data."""
     from trainer.pipeline import DataSet
 
     out = []
-    for specs in (cfg.val, cfg.train):
+    for specs in ((data,) if data else (cfg.val, cfg.train)):
         if not specs or len(out) >= n:
             continue
         try:
@@ -39,7 +40,8 @@ def sample_images(cfg, labels, n: int) -> np.ndarray:
     return np.stack(out) if out else np.zeros((0, 64, 64), np.uint8)
 
 
-def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samples=512) -> dict:
+def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samples=512,
+           data=None) -> dict:
     import keras
 
     import trainer
@@ -94,7 +96,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         trainer=getattr(trainer, "__name__", "trainer"),
     )
     # agreement check first, on a scratch copy: the app's recognizer against the Keras model
-    images = sample_images(cfg, labels, check_samples)
+    images = sample_images(cfg, labels, check_samples, data)
     if len(images) == 0:
         raise ModelError(f"{run_dir}: no val/train images to check the exported model with")
     out = Path(out)
@@ -119,7 +121,7 @@ def export_main(args) -> int:
 
     try:
         r = export(args.run_dir, args.out, args.quantize, args.checkpoint, args.name,
-                   args.check_samples)
+                   args.check_samples, getattr(args, "data", None))
     except (ModelError, ConfigError, SourceError) as exc:
         print(f"hanzipad-train: error: {exc}", file=sys.stderr)
         return 2
