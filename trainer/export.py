@@ -29,11 +29,11 @@ def sample_images(cfg, labels, n: int, data=None) -> np.ndarray:
         if not specs or len(out) >= n:
             continue
         try:
-            data = DataSet(specs, labels, seed=cfg.seed + 7)
+            dataset = DataSet(specs, labels, seed=cfg.seed + 7)
         except (OSError, ValueError) as exc:
             print(f"note: cannot read {', '.join(specs)} for the agreement check ({exc})")
             continue
-        for image, _ in data:
+        for image, _ in dataset:
             out.append(image)
             if len(out) >= n:
                 break
@@ -41,7 +41,7 @@ def sample_images(cfg, labels, n: int, data=None) -> np.ndarray:
 
 
 def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samples=512,
-           data=None) -> dict:
+           check_data=None) -> dict:
     import keras
 
     import trainer
@@ -96,7 +96,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         trainer=getattr(trainer, "__name__", "trainer"),
     )
     # agreement check first, on a scratch copy: the app's recognizer against the Keras model
-    images = sample_images(cfg, labels, check_samples, data)
+    images = sample_images(cfg, labels, check_samples, check_data)
     if len(images) == 0:
         raise ModelError(f"{run_dir}: no val/train images to check the exported model with")
     out = Path(out)
