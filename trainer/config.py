@@ -56,8 +56,8 @@ class Config:
     scale: float = 0.12  # ± zoom, independently in x and y (anisotropic)
     translate: float = 0.06  # ± fraction of the image
     thickness: float = 0.5  # probability of dilating or eroding strokes (half each)
-    elastic: float = 0.3  # max probability of elastic distortion per image (0 = off)
-    elastic_scale: float = 0.15  # 0..1 magnitude of the elastic distortion
+    elastic: float = 0.5  # share of images elastically distorted (0 = off)
+    elastic_scale: float = 1.5  # displacement of the elastic distortion, pixels
     brightness: float = 0.25  # ink gain 1 ± this (background stays black)
     contrast: float = 0.3  # ink gamma 1 ± this
     # run

@@ -71,6 +71,11 @@ def with_augmentation(core: keras.Model, augmenter) -> keras.Model:
     """The training model: augmentation layers (active only when training) before ``core``."""
     if augmenter is None:
         return core
+    if keras.backend.backend() == "jax":
+        # Keras marks its affine layers not XLA-safe (a TensorFlow limitation); under JAX they
+        # trace fine, and one non-jit layer would make the whole train step run eagerly.
+        for layer in augmenter._flatten_layers():
+            layer.supports_jit = True
     inp = keras.Input((64, 64, 1), name="image")
     return keras.Model(inp, core(augmenter(inp)), name="train_model")
 

@@ -112,6 +112,7 @@ def _callbacks_module():
             self.t0 = time.time()
             self.last_t = time.time()
             self.last_step = run.start_step
+            self.prev_step = run.start_step
             self.bar = None
 
         def _step(self):
@@ -133,7 +134,8 @@ def _callbacks_module():
             logs = logs or {}
             if self.bar is not None:
                 self.bar.update(step - self.bar.n)
-            if step % cfg.log_every == 0 or step >= cfg.max_steps:
+            prev, self.prev_step = self.prev_step, step  # steps_per_execution > 1: crossings
+            if step // cfg.log_every > prev // cfg.log_every or step >= cfg.max_steps:
                 now = time.time()
                 ips = (step - self.last_step) * run.global_batch / max(1e-9, now - self.last_t)
                 self.last_t, self.last_step = now, step
@@ -148,7 +150,8 @@ def _callbacks_module():
                     log(f"step {step}/{cfg.max_steps} {msg} ETA {_hms(left)}")
                 run.write_scalar("learning_rate", lr, step)
                 run.write_scalar("images_per_second", ips, step)
-            if cfg.checkpoint_every > 0 and step % cfg.checkpoint_every == 0 and step < cfg.max_steps:
+            if (cfg.checkpoint_every > 0 and step // cfg.checkpoint_every > prev // cfg.checkpoint_every
+                    and step < cfg.max_steps):
                 run.save(self.model, step)
             if run.stop_signal is not None or step >= cfg.max_steps:
                 self.model.stop_training = True
