@@ -41,6 +41,7 @@ def write_bundle(out: str | Path, model_bytes: bytes, labels: list[str], **meta)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is installed and shared
     try:
         (tmp / MODEL_FILE).write_bytes(model_bytes)
         write_labels(tmp / LABELS_FILE, labels)
