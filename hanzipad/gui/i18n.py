@@ -13,6 +13,7 @@ ZH = {
     "HanziPad": "汉字手写板",
     "loading model…": "正在加载模型…",
     "model: {}": "模型：{}",
+    "{} ({} characters)": "{}（{} 个字）",
     "model not loaded": "模型未加载",
     "No model: {}": "没有可用的模型：{}",
     "Drawing still works, but no candidates can be shown.":

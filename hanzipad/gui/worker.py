@@ -16,6 +16,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from hanzipad.gui.i18n import tr
 from hanzipad.ink import Ink
 from hanzipad.raster import rasterize
 
@@ -44,7 +45,9 @@ class RecognitionWorker(QObject):
             self._recognizer = None
             self.loadFailed.emit(str(exc) or type(exc).__name__)
             return
-        self.loaded.emit(self._recognizer.bundle.describe())
+        bundle = self._recognizer.bundle
+        name = bundle.meta.get("name") or bundle.path.name
+        self.loaded.emit(tr("{} ({} characters)").format(name, bundle.classes))
         self.work()
 
     @Slot()
