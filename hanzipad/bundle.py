@@ -60,15 +60,25 @@ class Bundle:
 
 
 def resources_dir() -> Path:
-    """The ``resources/`` folder: beside the package in a checkout or editable install,
-    inside the frozen app's folder under PyInstaller, or ``$HANZIPAD_RESOURCES``."""
+    """The ``resources/`` folder: ``$HANZIPAD_RESOURCES``, inside the frozen app's folder under
+    PyInstaller, beside the package in a checkout or editable install, or the installed
+    ``hanzipad_resources`` package of a wheel."""
     env = os.environ.get("HANZIPAD_RESOURCES")
     if env:
         return Path(env)
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    checkout = Path(__file__).resolve().parent.parent / "resources"
+    if checkout.is_dir():
+        return checkout
+    # an installed wheel: pyproject maps resources/ to the package hanzipad_resources
+    import importlib.util
+
+    spec = importlib.util.find_spec("hanzipad_resources")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return checkout
 
 
 def default_bundle_path() -> Path:
