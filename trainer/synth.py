@@ -427,13 +427,11 @@ def synthesize_ink(
     units = _shorthand_units(strokes, rad, size, box, writer, rng)
     gid_stroke = _groups(strokes, rad, size)
 
-    # component transforms: uneven sizes, cramped towards the centre or spread apart,
-    # irregular placement. Real writers also leave wide gaps between a left radical and the
-    # rest and write a radical much smaller (GUI check: 旅 read as 郁, 坊 as 节).
+    # component transforms: uneven sizes, cramped towards the centre, irregular placement
     ng = int(gid_stroke.max()) + 1
-    g_scale = np.clip(1.0 + writer.cramp * 0.16 * rng.standard_normal((ng, 2)), 0.6, 1.4)
+    g_scale = 1.0 + writer.cramp * 0.12 * rng.standard_normal((ng, 2))
     g_shift = writer.cramp * 0.05 * size * rng.standard_normal((ng, 2))
-    g_pull = writer.cramp * rng.uniform(-0.15, 0.25, ng)
+    g_pull = writer.cramp * rng.uniform(0.0, 0.25, ng)
     g_cen = np.array(
         [np.concatenate([strokes[i] for i in range(len(strokes)) if gid_stroke[i] == g]).mean(axis=0)
          if (gid_stroke == g).any() else centre for g in range(ng)]
