@@ -105,11 +105,11 @@ def main() -> int:
         ox = (canvas.width() - box * (x1 - x0) / side) / 2
         oy = (canvas.height() - box * (y1 - y0) / side) / 2
 
-        def at(p):
+        def at(p, ox=ox, oy=oy, x0=x0, y0=y0, side=side, box=box):
             return QPoint(round(ox + (p.x - x0) / side * box), round(oy + (p.y - y0) / side * box))
 
         got = []
-        conn = w.candidate_bar.shown.connect(lambda: got.append(1))
+        conn = w.candidate_bar.shown.connect(lambda got=got: got.append(1))
         for stroke in ink.strokes:
             pts = [at(p) for p in stroke]
             QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[0])
