@@ -152,6 +152,22 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def entry() -> None:
+    """The ``hanzipad-train`` console script: :func:`main`, then leave without interpreter
+    teardown. By then every checkpoint, state file and log is written and closed, while
+    TensorFlow's generator-backed tf.data threads can deadlock against the interpreter's
+    finalization (tensorflow#22632: "hangs on exit"), leaving a finished run that never exits."""
+    try:
+        rc = main()
+    except SystemExit as exc:  # argparse: --help, usage errors
+        rc = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
+        if not isinstance(exc.code, (int, type(None))):
+            _err(str(exc.code))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(rc)
+
+
 def _prepare(args) -> int:
     from trainer.shards import prepare_main
 
@@ -164,4 +180,4 @@ def command_line(argv: list[str]) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from trainer.config import Config, class_list
+from trainer.sources.base import SourceError
 
 LATEST = "latest.keras"
 BEST = "best.keras"
@@ -365,8 +366,10 @@ def train(cfg: Config, argv: list[str]) -> int:
                                    worker_index=worker_index)
         val_ds, val_steps = (P.val_dataset(val_data, batch_size=cfg.batch_size, limit=cfg.val_max)
                              if val_data else (None, None))
-        sample_xy = next(iter(train_ds.take(1)))
-        sample = sample_xy[0].numpy()
+        # a batch read directly, not through a throw-away iterator of train_ds: tearing down a
+        # generator-backed tf.data iterator mid-flight is a known deadlock (tensorflow#22632)
+        sample_xy = _sample_batch(train_data, per_worker_batch, aug)
+        sample = sample_xy[0]
         if cfg.strategy == "multiworker":
             _prebuild(model, strategy, sample_xy)
     else:
@@ -407,6 +410,9 @@ def train(cfg: Config, argv: list[str]) -> int:
     finally:
         signal.signal(signal.SIGTERM, old_handlers[0])
         signal.signal(signal.SIGINT, old_handlers[1])
+        if run.writer is not None:
+            run.writer.close()
+            run.writer = None
     step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     dt = time.time() - t0
     done = step - run.start_step
@@ -425,6 +431,23 @@ def train(cfg: Config, argv: list[str]) -> int:
         return 128 + int(run.stop_signal)
     log(f"done: {run.dir / LATEST}" + (f", best {run.dir / BEST}" if (run.dir / BEST).exists() else ""))
     return 0
+
+
+def _sample_batch(data, n: int, augmenter=None):
+    """``(images, one_hot)``: the first ``n`` training samples as float32 arrays, augmented as
+    training sees them (for TensorBoard's input grid and for building the model)."""
+    import itertools
+
+    import numpy as np
+
+    pairs = list(itertools.islice(iter(data), n))
+    if not pairs:
+        raise SourceError("the training data yielded no samples")
+    x = np.stack([p[0] for p in pairs]).astype(np.float32)[..., None]
+    y = np.eye(len(data.classes), dtype=np.float32)[[int(p[1]) for p in pairs]]
+    if augmenter is not None:
+        x = np.asarray(augmenter(x, training=True))
+    return x, y
 
 
 def _prebuild(model, strategy, batch):

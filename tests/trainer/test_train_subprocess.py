@@ -30,13 +30,16 @@ if sys.argv[1] == "split":
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from trainer.cli import main
-sys.exit(main(sys.argv[2:]))
+from trainer.cli import entry
+sys.argv[1:] = sys.argv[2:]
+entry()
 """
 
 
 def env(**extra):
-    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1", **extra)
+    # PYTHONFAULTHANDLER: on a hang, finish() sends SIGABRT and the stacks land in the output
+    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1",
+             **extra)
     e.pop("TF_CONFIG", None)
     e.update(extra)
     return e
@@ -49,7 +52,13 @@ def launch(*argv, split=False, **kw):
 
 
 def finish(p, timeout=240):
-    out, _ = p.communicate(timeout=timeout)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        out, _ = p.communicate()
+        pytest.fail(f"{' '.join(map(str, p.args[4:]))} still running after {timeout} s:\n"
+                    + out[-20000:])
     return p.returncode, out
 
 
