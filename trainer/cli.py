@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--val", nargs="+", metavar="KIND:PATH", help="validation data (not augmented)")
     t.add_argument("--run-dir", metavar="DIR", required=True, help="checkpoints, logs, config")
     t.add_argument("--max-steps", type=int, metavar="N")
+    t.add_argument("--init-from", metavar="RUN_DIR_OR_KERAS",
+                   help="fine-tune: start a new run from these weights (best.keras of a run dir, "
+                        "or a .keras file) with a fresh optimizer and schedule")
     t.add_argument("--batch-size", type=int, metavar="B")
     t.add_argument("--checkpoint-every", type=int, metavar="N")
     t.add_argument("--val-every", type=int, metavar="N")
@@ -107,7 +110,7 @@ def _train(args, argv) -> int:
         k: getattr(args, k)
         for k in ("train", "val", "max_steps", "batch_size", "checkpoint_every", "val_every", "lr",
                   "arch", "width", "classes", "classes_file", "seed", "input", "augment",
-                  "mixed_precision", "jit_compile", "strategy")
+                  "mixed_precision", "jit_compile", "strategy", "init_from")
     }
     overrides["run_dir"] = args.run_dir
     try:

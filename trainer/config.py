@@ -62,6 +62,7 @@ class Config:
     contrast: float = 0.3  # ink gamma 1 ± this
     # run
     run_dir: str = ""
+    init_from: str = ""  # fine-tune: start from the weights of this run dir or .keras checkpoint
     seed: int = 0
     checkpoint_every: int = 500
     val_every: int = 500

@@ -347,6 +347,9 @@ def train(cfg: Config, argv: list[str]) -> int:
                 sched.total = cfg.max_steps
         else:
             core = M.build_model(cfg.arch, len(classes), cfg.width, cfg.dropout)
+            if cfg.init_from:
+                src = init_weights(core, cfg.init_from, classes)
+                log(f"fine-tuning: weights from {src} (new optimizer and schedule)")
             aug = build_augmenter(cfg, cfg.seed) if augment_in_model else None
             model = M.with_augmentation(core, aug)
             M.compile_model(model, cfg, jit_compile=jit)
@@ -431,6 +434,42 @@ def train(cfg: Config, argv: list[str]) -> int:
         return 128 + int(run.stop_signal)
     log(f"done: {run.dir / LATEST}" + (f", best {run.dir / BEST}" if (run.dir / BEST).exists() else ""))
     return 0
+
+
+def init_weights(core, source: str, classes: list[str]) -> Path:
+    """Copy the inference network's weights from ``source`` (a run dir: its best.keras, else
+    latest.keras; or a .keras file) into ``core``. Refuses a different architecture or class
+    list, naming the file and the difference. Returns the checkpoint used."""
+    import keras
+
+    from trainer import model as M
+
+    path = Path(source)
+    if path.is_dir():
+        path = next((path / n for n in (BEST, LATEST) if (path / n).exists()), path / BEST)
+        stored = stored_config(source)
+        if stored is not None:
+            theirs = class_list(Config(**{k: v for k, v in stored.items()
+                                          if k in ("classes", "classes_file")}))
+            if theirs != list(classes):
+                raise SourceError(f"{source}: trained on {len(theirs)} classes, this run has "
+                                  f"{len(classes)} (or another class order); --init-from needs "
+                                  "the same classes")
+    if not path.is_file():
+        raise SourceError(f"{path}: no such checkpoint (--init-from takes a run dir or a .keras file)")
+    try:
+        src = M.core_of(keras.models.load_model(path, compile=False))
+    except Exception as exc:  # noqa: BLE001 - keras raises many kinds for a bad file
+        raise SourceError(f"{path}: not a readable Keras checkpoint ({exc})") from exc
+    theirs, ours = src.get_weights(), core.get_weights()
+    shapes = [(a.shape, b.shape) for a, b in zip(theirs, ours) if a.shape != b.shape]
+    if len(theirs) != len(ours) or shapes:
+        what = f"weight shapes {shapes[0][0]} vs {shapes[0][1]}" if shapes else \
+            f"{len(theirs)} vs {len(ours)} weight tensors"
+        raise SourceError(f"{path}: another architecture, width or class count than this run "
+                          f"({what})")
+    core.set_weights(theirs)
+    return path
 
 
 def _sample_batch(data, n: int, augmenter=None):

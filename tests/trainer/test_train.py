@@ -88,6 +88,44 @@ def test_resume_continues_with_optimizer_state(trained, data, tmp_path):
     assert [c["start_step"] for c in cmds] == [0, 60]
 
 
+def test_init_from_fine_tunes_from_the_weights(trained, data, tmp_path):
+    import keras
+
+    from trainer.model import core_of
+
+    run, _ = trained
+    ft = tmp_path / "ft"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", ft, "--init-from",
+                      run, "--max-steps", 2, "--lr", 1e-12, *TINY)
+    assert rc == 0, out
+    assert f"fine-tuning: weights from {run / 'best.keras'}" in out
+    assert "training steps 0..2" in out and "resuming" not in out  # fresh optimizer and schedule
+    saved = keras.models.load_model(ft / "latest.keras")
+    assert int(saved.optimizer.iterations) == 2
+    a, b = core_of(keras.models.load_model(run / "best.keras")), core_of(saved)
+    kernels = [(x, y) for x, y in zip(a.weights, b.weights) if "kernel" in x.path]
+    assert kernels
+    for x, y in kernels:  # learning rate ~0: the weights are the source's
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), atol=1e-6)
+    fresh = tmp_path / "fresh"
+    assert run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", fresh, "--max-steps",
+                   1, "--lr", 1e-12, *TINY)[0] == 0
+    c = core_of(keras.models.load_model(fresh / "latest.keras"))
+    assert not np.allclose(np.asarray(kernels[0][0]), np.asarray(c.weights[0]))
+
+
+def test_init_from_refuses_another_architecture(trained, data, tmp_path, capsys):
+    run, _ = trained
+    rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "ft",
+                    "--init-from", run, "--max-steps", 1, *TINY, "--width", "0.5")
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "best.keras" in err and "another architecture" in err
+    rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "ft2",
+                    "--init-from", tmp_path / "nowhere", "--max-steps", 1, *TINY)
+    assert rc == 2 and "no such checkpoint" in capsys.readouterr().err
+
+
 def test_evaluate_json_on_run_dir(trained, data):
     run, _ = trained
     rc, out = run_cli("evaluate", "--model", run, "--data", f"gnt:{data['val']}", "--json")
