@@ -403,6 +403,7 @@ def synthesize_ink(
     rng: np.random.Generator,
     writer: Writer | None = None,
     rad_strokes=None,
+    spread: bool = False,
 ) -> Ink:
     """One handwritten sample of the character whose ``medians`` (screen coordinates) are given.
 
@@ -410,6 +411,11 @@ def synthesize_ink(
     strokes, from the data's ``radStrokes``) lets the radical be treated as a component.
     The ink's ``meta`` holds ``width_scale`` (pass it to ``rasterize``), ``pen_paths`` and
     ``shorthand`` (the shorthand forms used).
+
+    ``spread`` widens component placement: besides being cramped towards the centre,
+    components may also drift apart (a wide gap between a left radical and the rest) and come
+    out much smaller or larger (a small, low 土 in 坊). Same random draws, so the same
+    ``rng`` gives the same sample but for the component placement.
     """
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(rng)
@@ -427,11 +433,15 @@ def synthesize_ink(
     units = _shorthand_units(strokes, rad, size, box, writer, rng)
     gid_stroke = _groups(strokes, rad, size)
 
-    # component transforms: uneven sizes, cramped towards the centre, irregular placement
+    # component transforms: uneven sizes, cramped towards the centre (or, with ``spread``, also
+    # apart), irregular placement
     ng = int(gid_stroke.max()) + 1
-    g_scale = 1.0 + writer.cramp * 0.12 * rng.standard_normal((ng, 2))
+    if spread:
+        g_scale = np.clip(1.0 + writer.cramp * 0.16 * rng.standard_normal((ng, 2)), 0.6, 1.4)
+    else:
+        g_scale = 1.0 + writer.cramp * 0.12 * rng.standard_normal((ng, 2))
     g_shift = writer.cramp * 0.05 * size * rng.standard_normal((ng, 2))
-    g_pull = writer.cramp * rng.uniform(0.0, 0.25, ng)
+    g_pull = writer.cramp * rng.uniform(-0.15 if spread else 0.0, 0.25, ng)
     g_cen = np.array(
         [np.concatenate([strokes[i] for i in range(len(strokes)) if gid_stroke[i] == g]).mean(axis=0)
          if (gid_stroke == g).any() else centre for g in range(ng)]

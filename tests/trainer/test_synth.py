@@ -191,3 +191,28 @@ def test_sample_with_fixed_cursiveness():
     paths_neat = np.mean([len(synthesize_ink(med, rng, w, rad).strokes) for w in neat[:20]])
     paths_fast = np.mean([len(synthesize_ink(med, rng, w, rad).strokes) for w in fast[:20]])
     assert paths_neat > 0.9 * len(med) and paths_fast < 0.5 * len(med)
+
+
+def test_spread_moves_components_apart_and_varies_their_size():
+    import dataclasses
+
+    med, rad = CHARS["打"]  # 扌 (strokes 0-2) beside 丁
+    gaps, widths = {False: [], True: []}, {False: [], True: []}
+    for seed in range(150):
+        w = dataclasses.replace(Writer.sample(np.random.default_rng(1000 + seed), cursive=0.8),
+                                join=0.0, shorthand=0.0, cramp=1.0)
+        for spread in (False, True):
+            ink = synthesize_ink(med, np.random.default_rng(seed), w, rad_strokes=rad, spread=spread)
+            pts = [np.array([(p.x, p.y) for p in s]) for s in ink.strokes]
+            assert len(pts) == 5  # nothing joined: strokes map to the medians
+            left, right = np.concatenate(pts[:3]), np.concatenate(pts[3:])
+            size = np.ptp(np.concatenate(pts), axis=0).max()
+            gaps[spread].append((right[:, 0].min() - left[:, 0].max()) / size)
+            widths[spread].append(np.ptp(left[:, 0]) / size)
+    assert np.mean(gaps[True]) > np.mean(gaps[False]) + 0.02
+    assert np.std(widths[True]) > np.std(widths[False])
+    # only the placement changes: a writer who does not move components gets the same sample
+    w0 = dataclasses.replace(Writer.sample(np.random.default_rng(7)), cramp=0.0)
+    a = synthesize_ink(med, np.random.default_rng(3), w0, rad_strokes=rad, spread=False)
+    b = synthesize_ink(med, np.random.default_rng(3), w0, rad_strokes=rad, spread=True)
+    assert np.array_equal(rasterize(a), rasterize(b))

@@ -44,7 +44,7 @@ OPTIONS: dict[str, dict[str, tuple[type, int]]] = {
     "gnt": {},
     "pot": {},
     "pngdir": {},
-    "strokes": {"per_char": (_INT, 1), "writers": (_INT, 0), "chunk": (_INT, 1)},
+    "strokes": {"per_char": (_INT, 1), "writers": (_INT, 0), "chunk": (_INT, 1), "spread": (_INT, 0)},
     "font": {"index": (_INT, 0), "size": (_INT, 16)},
     "shards": {},
     "ink": {},

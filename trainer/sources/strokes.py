@@ -7,7 +7,8 @@ drawn from a fixed pool of ``writers`` styles) and rendered with
 :func:`hanzipad.raster.rasterize` at the writer's pen width.
 
 Options: ``per_char`` (samples per character per pass, default 1), ``seed``, ``writers``
-(0 = a fresh writer per sample), ``chunk`` (samples per shard, default 1024).  The
+(0 = a fresh writer per sample), ``chunk`` (samples per shard, default 1024), ``spread``
+(1 = components also drift apart and vary more in size; see ``synthesize_ink``).  The
 ``len(chars) * per_char`` samples of a pass are numbered character-fastest (sample *i* is
 character ``i % len(chars)``); shard ``part-K-of-N`` holds every N-th of them, shuffled, so
 every shard mixes (nearly) all classes — what a shuffle window over a few shards needs.
@@ -40,6 +41,7 @@ class StrokesSource(Source):
         self.per_char = int(self.options.get("per_char", 1))
         self.writers = int(self.options.get("writers", 0))
         self.chunk = int(self.options.get("chunk", DEFAULT_CHUNK))
+        self.spread = bool(int(self.options.get("spread", 0)))
         self._records = None
         self._pool = None
         self._lock = threading.Lock()
@@ -104,7 +106,7 @@ class StrokesSource(Source):
             medians, rad = rec
             writer = pool[int(rng.integers(len(pool)))] if pool else None
             try:
-                ink = synthesize_ink(medians, rng, writer, rad_strokes=rad)
+                ink = synthesize_ink(medians, rng, writer, rad_strokes=rad, spread=self.spread)
                 img = rasterize(ink, width_scale=float(ink.meta.get("width_scale", 1.0)))
             except Exception as exc:  # noqa: BLE001 - one bad synthesis must not stop training
                 self.stats.note("corrupt", f"{self.path}: synthesis of {char!r} failed ({type(exc).__name__}: {exc})")
@@ -118,6 +120,8 @@ class StrokesSource(Source):
     def _describe_extra(self) -> dict:
         out = {"per_char": self.per_char, "writers": self.writers, "seed": self.seed,
                "synthesizer": "trainer.synth"}
+        if self.spread:
+            out["spread"] = True
         try:
             from trainer.strokedata import package_info
 
