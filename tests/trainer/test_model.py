@@ -1,0 +1,45 @@
+"""trainer.model: the loss is the same objective on every Keras backend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+
+def _reference(y, p, smoothing):
+    """Cross-entropy with label smoothing on probabilities clipped to [1e-7, 1 - 1e-7]."""
+    t = y * (1 - smoothing) + smoothing / y.shape[-1]
+    return float(np.mean(-(t * np.log(np.clip(p, 1e-7, 1 - 1e-7))).sum(-1)))
+
+
+def test_compiled_loss_is_the_clipped_probability_objective():
+    from trainer.model import SmoothedCrossentropy
+
+    rng = np.random.default_rng(0)
+    classes = 50
+    inp = keras.Input((8,))
+    model = keras.Model(inp, keras.layers.Dense(classes, activation="softmax")(inp))
+    w, b = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([rng.normal(0, 8, w.shape).astype("float32"), b])  # confident
+    x = rng.normal(size=(64, 8)).astype("float32")
+    y = np.eye(classes, dtype="float32")[rng.integers(0, classes, 64)]
+    model.compile(loss=SmoothedCrossentropy(label_smoothing=0.1))
+    p = model.predict(x, verbose=0)
+    assert (p < 1e-7).mean() > 0.2  # the case where backends used to disagree
+    # evaluate() runs the loss on the graph's softmax output, where TensorFlow's own
+    # CategoricalCrossentropy would switch to the logits and give a much larger value
+    got = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    assert got == pytest.approx(_reference(y, p, 0.1), rel=1e-3)
+
+
+def test_loss_serializes_with_its_smoothing(tmp_path):
+    from trainer.model import SmoothedCrossentropy
+
+    inp = keras.Input((4,))
+    model = keras.Model(inp, keras.layers.Dense(3, activation="softmax")(inp))
+    model.compile(loss=SmoothedCrossentropy(label_smoothing=0.2))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert isinstance(loaded.loss, SmoothedCrossentropy) and loaded.loss.label_smoothing == 0.2
