@@ -85,7 +85,8 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         images_seen=state.get("images_seen"),
         wall_time_s=state.get("wall_time_s"),
         quantize=quantize,
-        sources=state.get("sources", []),
+        sources=all_sources(state),
+        init_from=state.get("init_from"),
         val_sources=state.get("val_sources", []),
         figures=figures,
         command=commands[-1]["argv"] if commands else None,
@@ -95,6 +96,8 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         tensorflow_version=tf_version,
         trainer=getattr(trainer, "__name__", "trainer"),
     )
+    if meta["init_from"] is None:
+        del meta["init_from"]
     # agreement check first, on a scratch copy: the app's recognizer against the Keras model
     images = sample_images(cfg, labels, check_samples, check_data)
     if len(images) == 0:
@@ -113,6 +116,17 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         write_bundle(out, data, labels, **meta)
     return {"out": str(out), "bytes": len(data), "agreement": agree, "n": len(images),
             "seconds": round(time.time() - t0, 1), "steps": meta["steps"], "params": meta["params"]}
+
+
+def all_sources(state: dict) -> list[dict]:
+    """Every source the weights were trained on: the run's own, then (marked ``"stage":
+    "init"``) those of the run it was fine-tuned from, and so on back."""
+    out = list(state.get("sources", []))
+    base = state.get("init_from")
+    while base:
+        out += [{**src, "stage": "init"} for src in base.get("sources", [])]
+        base = base.get("init_from")
+    return out
 
 
 def export_main(args) -> int:

@@ -350,6 +350,7 @@ def train(cfg: Config, argv: list[str]) -> int:
             if cfg.init_from:
                 src = init_weights(core, cfg.init_from, classes)
                 log(f"fine-tuning: weights from {src} (new optimizer and schedule)")
+                run.state["init_from"] = base_provenance(src)
             aug = build_augmenter(cfg, cfg.seed) if augment_in_model else None
             model = M.with_augmentation(core, aug)
             M.compile_model(model, cfg, jit_compile=jit)
@@ -434,6 +435,22 @@ def train(cfg: Config, argv: list[str]) -> int:
         return 128 + int(run.stop_signal)
     log(f"done: {run.dir / LATEST}" + (f", best {run.dir / BEST}" if (run.dir / BEST).exists() else ""))
     return 0
+
+
+def base_provenance(checkpoint: Path) -> dict:
+    """What a fine-tuned model started from, for its bundle's model.json: the checkpoint and,
+    when it lies in a run dir, that run's steps, data sources and commands (and, nested, what
+    that run started from)."""
+    run_dir = checkpoint.parent
+    state = read_json(run_dir / STATE, {}) if (run_dir / STATE).exists() else {}
+    out = {"checkpoint": str(checkpoint.resolve())}
+    for key in ("step", "best_step", "images_seen", "wall_time_s", "sources", "init_from"):
+        if key in state:
+            out[key] = state[key]
+    commands = read_json(run_dir / COMMANDS, [])
+    if commands:
+        out["commands"] = commands
+    return out
 
 
 def init_weights(core, source: str, classes: list[str]) -> Path:

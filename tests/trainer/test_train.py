@@ -107,6 +107,14 @@ def test_init_from_fine_tunes_from_the_weights(trained, data, tmp_path):
     assert kernels
     for x, y in kernels:  # learning rate ~0: the weights are the source's
         np.testing.assert_allclose(np.asarray(x), np.asarray(y), atol=1e-6)
+    state = json.loads((ft / "state.json").read_text())
+    assert state["init_from"]["step"] == 60 and state["init_from"]["sources"][0]["kind"] == "gnt"
+    bundle = tmp_path / "bundle"
+    rc, out = run_cli("export", "--run-dir", ft, "--out", bundle, "--data", f"gnt:{data['val']}")
+    assert rc == 0, out
+    meta = json.loads((bundle / "model.json").read_text())
+    assert meta["init_from"]["checkpoint"] == str((run / "best.keras").resolve())
+    assert [s.get("stage") for s in meta["sources"]] == [None, "init"]  # its own, then the base's
     fresh = tmp_path / "fresh"
     assert run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", fresh, "--max-steps",
                    1, "--lr", 1e-12, *TINY)[0] == 0
