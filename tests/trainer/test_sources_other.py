@@ -148,3 +148,43 @@ def test_font_source_threads_and_pickle():
     assert all(r == want for r in runs)
     clone = pickle.loads(pickle.dumps(src))
     assert [img.tobytes() for img, _ in clone] == want
+
+
+def _tiny_stroke_package(root):
+    """A hanzi-writer-data-like folder with two characters (medians from test_synth)."""
+    import json
+
+    from tests.trainer.test_synth import RAW
+
+    pkg = root / "package"
+    pkg.mkdir()
+    (pkg / "package.json").write_text(json.dumps({"name": "hanzi-writer-data", "version": "2.0.1"}))
+    for ch in "打江":
+        med, rad = RAW[ch]
+        (pkg / f"{ch}.json").write_text(json.dumps({"medians": med, "radStrokes": rad}), encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("option", ["spread=1", "cursive_max=0"])
+def test_strokes_style_options_change_only_what_they_name(tmp_path, option):
+    pytest.importorskip("trainer.synth")
+    root = _tiny_stroke_package(tmp_path)
+
+    def images(extra=""):
+        src = open_source(f"strokes:{root}?per_char=8&seed=3{extra}", classes=list("打江"))
+        return [img for img, _ in src.iter_shard(src.shards()[0], 0)], src.describe()
+
+    base, _ = images()
+    same, _ = images("&cursive_max=100&spread=0")  # the defaults, spelled out
+    assert all(np.array_equal(a, b) for a, b in zip(base, same)) and len(base) == len(same) == 16
+    other, desc = images("&" + option)
+    assert len(other) == 16 and not all(np.array_equal(a, b) for a, b in zip(base, other))
+    key, value = option.split("=")
+    assert desc[key] == (True if key == "spread" else int(value))  # recorded for model.json
+
+
+def test_strokes_cursive_max_is_a_percentage(tmp_path):
+    pytest.importorskip("trainer.synth")
+    root = _tiny_stroke_package(tmp_path)
+    with pytest.raises(SourceError, match="cursive_max"):
+        open_source(f"strokes:{root}?cursive_max=150")

@@ -8,7 +8,9 @@ drawn from a fixed pool of ``writers`` styles) and rendered with
 
 Options: ``per_char`` (samples per character per pass, default 1), ``seed``, ``writers``
 (0 = a fresh writer per sample), ``chunk`` (samples per shard, default 1024), ``spread``
-(1 = components also drift apart and vary more in size; see ``synthesize_ink``).  The
+(1 = components also drift apart and vary more in size; see ``synthesize_ink``),
+``cursive_max`` (percent, default 100: writers' cursiveness is scaled into 0..cursive_max/100,
+e.g. ``cursive_max=30`` for neat, upright writers such as learners).  The
 ``len(chars) * per_char`` samples of a pass are numbered character-fastest (sample *i* is
 character ``i % len(chars)``); shard ``part-K-of-N`` holds every N-th of them, shuffled, so
 every shard mixes (nearly) all classes — what a shuffle window over a few shards needs.
@@ -42,6 +44,9 @@ class StrokesSource(Source):
         self.writers = int(self.options.get("writers", 0))
         self.chunk = int(self.options.get("chunk", DEFAULT_CHUNK))
         self.spread = bool(int(self.options.get("spread", 0)))
+        self.cursive_max = int(self.options.get("cursive_max", 100))
+        if self.cursive_max > 100:
+            raise SourceError(f"{spec}: cursive_max is a percentage (0..100)")
         self._records = None
         self._pool = None
         self._lock = threading.Lock()
@@ -89,7 +94,7 @@ class StrokesSource(Source):
         return partition_ids(max(1, math.ceil(total / self.chunk)))
 
     def iter_shard(self, shard: str, seed: int = 0):
-        from trainer.synth import synthesize_ink
+        from trainer.synth import Writer, synthesize_ink
 
         k, n = parse_partition(shard, self.spec)
         chars = self.wanted_chars()
@@ -105,6 +110,9 @@ class StrokesSource(Source):
                 continue
             medians, rad = rec
             writer = pool[int(rng.integers(len(pool)))] if pool else None
+            if writer is None and self.cursive_max < 100:
+                # the draw Writer.sample makes itself, scaled: cursive_max=100 gives the same samples
+                writer = Writer.sample(rng, cursive=float(rng.beta(1.4, 1.4)) * self.cursive_max / 100)
             try:
                 ink = synthesize_ink(medians, rng, writer, rad_strokes=rad, spread=self.spread)
                 img = rasterize(ink, width_scale=float(ink.meta.get("width_scale", 1.0)))
@@ -122,6 +130,8 @@ class StrokesSource(Source):
                "synthesizer": "trainer.synth"}
         if self.spread:
             out["spread"] = True
+        if self.cursive_max < 100:
+            out["cursive_max"] = self.cursive_max
         try:
             from trainer.strokedata import package_info
 
