@@ -183,12 +183,17 @@ def report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def headline(r: dict) -> dict:
+    """The figures kept with a model: in a run's figures.json and a bundle's model.json."""
+    return {k: r[k] for k in ("n", "top1", "top3", "top10", "skipped")}
+
+
 def record_in_bundle(bundle: Path, r: dict) -> None:
     """Add these figures to the bundle's model.json under ``"evaluation"`` (keyed by the data)."""
     from hanzipad.bundle import META_FILE, read_metadata, write_metadata
 
     meta = read_metadata(bundle / META_FILE)
-    figures = {k: r[k] for k in ("n", "top1", "top3", "top10", "skipped")}
+    figures = headline(r)
     figures["date"] = time.strftime("%Y-%m-%d", time.gmtime())
     meta.setdefault("evaluation", {})[" ".join(r["data"])] = figures
     tmp = bundle / (META_FILE + ".tmp")
@@ -219,7 +224,7 @@ def evaluate_main(args) -> int:
         print("hanzipad-train: error: no samples to evaluate", file=sys.stderr)
     if pred.run_dir is not None:  # export copies these into model.json "figures"
         figs = read_json(pred.run_dir / FIGURES, {})
-        figs[" ".join(r["data"])] = {k: r[k] for k in ("n", "top1", "top3", "top10", "skipped")}
+        figs[" ".join(r["data"])] = headline(r)
         atomic_write_text(pred.run_dir / FIGURES, json.dumps(figs, ensure_ascii=False, indent=2))
     if getattr(args, "record", False) and pred.run_dir is None and r["n"]:
         record_in_bundle(Path(args.model), r)

@@ -86,7 +86,6 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         wall_time_s=state.get("wall_time_s"),
         quantize=quantize,
         sources=all_sources(state),
-        init_from=state.get("init_from"),
         val_sources=state.get("val_sources", []),
         figures=figures,
         command=commands[-1]["argv"] if commands else None,
@@ -96,8 +95,8 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         tensorflow_version=tf_version,
         trainer=getattr(trainer, "__name__", "trainer"),
     )
-    if meta["init_from"] is None:
-        del meta["init_from"]
+    if state.get("init_from"):
+        meta["init_from"] = state["init_from"]
     # agreement check first, on a scratch copy: the app's recognizer against the Keras model
     images = sample_images(cfg, labels, check_samples, check_data)
     if len(images) == 0:

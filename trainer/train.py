@@ -500,7 +500,8 @@ def _sample_batch(data, n: int, augmenter=None):
     if not pairs:
         raise SourceError("the training data yielded no samples")
     x = np.stack([p[0] for p in pairs]).astype(np.float32)[..., None]
-    y = np.eye(len(data.classes), dtype=np.float32)[[int(p[1]) for p in pairs]]
+    y = np.zeros((len(pairs), len(data.classes)), np.float32)
+    y[np.arange(len(pairs)), [int(p[1]) for p in pairs]] = 1.0
     if augmenter is not None:
         x = np.asarray(augmenter(x, training=True))
     return x, y
