@@ -132,6 +132,12 @@ def test_init_from_refuses_another_architecture(trained, data, tmp_path, capsys)
     rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "ft2",
                     "--init-from", tmp_path / "nowhere", "--max-steps", 1, *TINY)
     assert rc == 2 and "no such checkpoint" in capsys.readouterr().err
+    bad = tmp_path / "corrupt.keras"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "ft3",
+                    "--init-from", bad, "--max-steps", 1, *TINY)
+    err = capsys.readouterr().err
+    assert rc == 2 and str(bad) in err and "not a readable Keras checkpoint" in err
 
 
 def test_evaluate_json_on_run_dir(trained, data):
