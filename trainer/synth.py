@@ -84,10 +84,13 @@ class Writer:
 
         return cls(
             cursive=c,
-            slant=clip(0.03 + 0.10 * c + 0.07 * r[0], -0.12, 0.35),
-            rise=clip(0.03 + 0.06 * c + 0.04 * r[1], -0.05, 0.2),
+            # the medians are Kai-style: horizontals already rise ~0.12 and the box is a little
+            # wide (w/h ~1.07); neat writers (the real Tegaki sample: rise 0.03, w/h 1.08, upright)
+            # flatten the rise and keep the proportions, fast ones lean, rise and narrow (w/h ~0.89)
+            slant=clip(0.0 + 0.10 * c + 0.06 * r[0], -0.12, 0.35),
+            rise=clip(-0.09 + 0.10 * c + 0.04 * r[1], -0.16, 0.2),
             rotation=clip(0.04 * r[2], -0.12, 0.12),
-            aspect=clip(0.88 + 0.08 * r[3], 0.68, 1.1),
+            aspect=clip(1.0 - 0.16 * c + 0.08 * r[3], 0.68, 1.15),
             join=clip(-0.1 + 1.35 * c + 0.12 * r[4], 0.0, 1.0),
             shorthand=clip(-0.2 + 1.2 * c + 0.2 * r[5], 0.0, 1.0),
             simplify=clip(0.004 + 0.03 * c + 0.006 * r[6], 0.0, 0.05),

@@ -49,12 +49,19 @@ def _resample_uniform(p: np.ndarray, step: float) -> np.ndarray:
 
 def shape_stats(arrays: list[np.ndarray]) -> dict:
     """w/h; per pen path: straightness (chord / length) and angularity (share of the turning
-    done in sharp turns, > 40 degrees within one resampling step of 3 % of the size)."""
+    done in sharp turns, > 40 degrees within one resampling step of 3 % of the size); per
+    near-horizontal path its rise (dy/dx, up = +) and per near-vertical one its lean (top to
+    the right = +), both from the end points."""
     allp = np.concatenate(arrays)
     w, h = allp.max(axis=0) - allp.min(axis=0)
     size = max(w, h, 1e-6)
-    straight, sharp_share, turn_per_len = [], [], []
+    straight, sharp_share, turn_per_len, rise, lean = [], [], [], [], []
     for p in arrays:
+        d = p[-1] - p[0]
+        if d[0] > 2.5 * abs(d[1]):  # a horizontal stroke: how far it rises per unit of width
+            rise.append(-d[1] / d[0])
+        if d[1] > 2.5 * abs(d[0]):  # a vertical one: how far its top leans right per unit of height
+            lean.append(-d[0] / d[1])
         q = _resample_uniform(p, 0.03 * size)
         if len(q) < 3:
             continue
@@ -73,6 +80,8 @@ def shape_stats(arrays: list[np.ndarray]) -> dict:
         "straight": float(np.mean(straight)) if straight else float("nan"),
         "sharp": float(np.mean(sharp_share)) if sharp_share else float("nan"),
         "turn": float(np.mean(turn_per_len)) if turn_per_len else float("nan"),
+        "rise": rise,
+        "lean": lean,
     }
 
 
@@ -91,6 +100,8 @@ def summarize(rows: list[dict], std_counts: list[int], std_wh: list[float]) -> d
         "straightness (chord/len)": np.nanmean([r["straight"] for r in rows]),
         "sharp-turn share": np.nanmean([r["sharp"] for r in rows]),
         "turning / size": np.nanmean([r["turn"] for r in rows]),
+        "horizontals rise (median)": float(np.median([v for r in rows for v in r["rise"]] or [np.nan])),
+        "verticals lean right (median)": float(np.median([v for r in rows for v in r["lean"]] or [np.nan])),
     }
 
 

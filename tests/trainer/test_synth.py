@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -146,6 +147,35 @@ def test_slant_and_rising_horizontals():
         return (s[-1].y - s[0].y) / (s[-1].x - s[0].x)
 
     assert slope(rising) < slope(flat) - 0.1  # y down: rising to the right = more negative
+
+
+def test_neat_writers_stay_upright_and_keep_proportions():
+    """The medians are Kai-style (三's strokes rise to the right, the box is a little wide); neat
+    writers, like the real Tegaki sample, write flatter and keep the proportions, fast ones
+    narrow the character."""
+    med, rad = CHARS["三"]
+
+    def rise(ink):  # median rise of the strokes, up to the right = +
+        return float(np.median([-(s[-1].y - s[0].y) / (s[-1].x - s[0].x) for s in ink.strokes if s[-1].x > s[0].x]))
+
+    def wh(ink):
+        xs = [p.x for s in ink.strokes for p in s]
+        ys = [p.y for s in ink.strokes for p in s]
+        return (max(xs) - min(xs)) / (max(ys) - min(ys))
+
+    rng = np.random.default_rng(3)
+    plain = Ink.from_lists([[list(p) for p in s] for s in med], 1024, 1024)
+
+    def writers(cursive):  # strokes kept apart, to measure each
+        return [dataclasses.replace(Writer.sample(rng, cursive=cursive), join=0.0) for _ in range(60)]
+
+    neat = [synthesize_ink(med, rng, w) for w in writers(0.05)]
+    fast = [synthesize_ink(med, rng, w) for w in writers(0.95)]
+    assert rise(plain) > 0.04
+    assert np.median([rise(i) for i in neat]) < rise(plain) - 0.04
+    assert np.median([rise(i) for i in fast]) > np.median([rise(i) for i in neat]) + 0.04
+    assert np.median([wh(i) for i in neat]) > 0.9 * wh(plain)
+    assert np.median([wh(i) for i in fast]) < 0.92 * np.median([wh(i) for i in neat])
 
 
 def test_seed_int_accepted_and_empty_medians():
