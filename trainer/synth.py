@@ -13,8 +13,10 @@ handwriting): consecutive strokes joined by light connecting pen paths (about
 half of all pairs, per writer from rarely to nearly always); straighter, more
 angular strokes with sharp turns (Douglas-Peucker simplification, optional
 corner cutting); per-stroke affine jitter and bending; shortened or
-overshooting stroke ends and dropped hooks; slant, horizontals rising to the
-right, characters taller than wide (w/h about 0.89); uneven, cramped,
+overshooting stroke ends and dropped hooks; for fast writers slant, horizontals
+rising to the right and characters taller than wide (w/h about 0.89), while neat
+writers (like the real Tegaki sample) stay upright, flatten the Kai-style rise of
+the medians and keep their proportions; uneven, cramped,
 overlapping, irregularly placed components (the radical from ``rad_strokes``,
 the rest split by spatial clustering); per-component shorthand (口 as a loop,
 氵 讠 扌 亻 纟 辶 艹 宀 and similar radicals as one zig-zag pen path, runs of
@@ -36,6 +38,11 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from hanzipad.ink import Ink, Point
+
+#: Version of the writer-style distribution, recorded with every strokes source (model.json):
+#: 1 until 2026-11-26 (all writers leaned, rose and narrowed on top of the Kai-style medians);
+#: 2 neat writers upright with the medians' proportions (same seeds give other samples).
+STYLE_VERSION = 2
 
 #: Coordinates of the output ink: the 1024 box of the stroke data (screen, y down).
 BOX = 1024.0

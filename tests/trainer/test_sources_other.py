@@ -181,6 +181,9 @@ def test_strokes_style_options_change_only_what_they_name(tmp_path, option):
     assert len(other) == 16 and not all(np.array_equal(a, b) for a, b in zip(base, other))
     key, value = option.split("=")
     assert desc[key] == (True if key == "spread" else int(value))  # recorded for model.json
+    from trainer.synth import STYLE_VERSION
+
+    assert desc["synthesizer"] == "trainer.synth" and desc["style_version"] == STYLE_VERSION >= 2
 
 
 def test_strokes_cursive_max_is_a_percentage(tmp_path):

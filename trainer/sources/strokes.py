@@ -126,8 +126,10 @@ class StrokesSource(Source):
             yield img, self.label_map[char]
 
     def _describe_extra(self) -> dict:
+        from trainer.synth import STYLE_VERSION
+
         out = {"per_char": self.per_char, "writers": self.writers, "seed": self.seed,
-               "synthesizer": "trainer.synth"}
+               "synthesizer": "trainer.synth", "style_version": STYLE_VERSION}
         if self.spread:
             out["spread"] = True
         if self.cursive_max < 100:
