@@ -247,24 +247,27 @@ def shard_stream(data: DataSet, *, batch_size: int, steps: int, seed: int, worke
 
         def __getitem__(self, index):
             x, y = self.stream.take(batch_size)
-            onehot = np.zeros((len(y), classes), np.float32)
-            onehot[np.arange(len(y)), y] = 1.0
-            return x[..., None].astype(np.float32), onehot
+            return x[..., None].astype(np.float32), one_hot(y, classes)
 
     return ShardStream()
 
 
-def val_arrays(data: DataSet, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``limit`` validation samples as arrays (one-hot labels)."""
+def one_hot(labels, classes: int) -> np.ndarray:
+    """float32 one-hot rows for integer ``labels``."""
+    out = np.zeros((len(labels), classes), np.float32)
+    out[np.arange(len(labels)), labels] = 1.0
+    return out
+
+
+def val_arrays(data: DataSet, limit: int, what: str = "validation") -> tuple[np.ndarray, np.ndarray]:
+    """The first ``limit`` samples of ``data`` (the ``what`` data, for the error) as float32
+    arrays with one-hot labels."""
     xs, ys = [], []
     for image, label in data:
         xs.append(image)
-        ys.append(label)
+        ys.append(int(label))
         if len(xs) >= limit:
             break
     if not xs:
-        raise SourceError("the validation data yielded no samples")
-    x = np.stack(xs)[..., None].astype(np.float32)
-    onehot = np.zeros((len(ys), len(data.classes)), np.float32)
-    onehot[np.arange(len(ys)), ys] = 1.0
-    return x, onehot
+        raise SourceError(f"the {what} data yielded no samples")
+    return np.stack(xs)[..., None].astype(np.float32), one_hot(ys, len(data.classes))

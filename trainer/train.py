@@ -490,18 +490,13 @@ def init_weights(core, source: str, classes: list[str]) -> Path:
 
 
 def _sample_batch(data, n: int, augmenter=None):
-    """``(images, one_hot)``: the first ``n`` training samples as float32 arrays, augmented as
-    training sees them (for TensorBoard's input grid and for building the model)."""
-    import itertools
-
+    """``(images, one_hot)``: the first ``n`` training samples, augmented as training sees them
+    (for TensorBoard's input grid and for building the model)."""
     import numpy as np
 
-    pairs = list(itertools.islice(iter(data), n))
-    if not pairs:
-        raise SourceError("the training data yielded no samples")
-    x = np.stack([p[0] for p in pairs]).astype(np.float32)[..., None]
-    y = np.zeros((len(pairs), len(data.classes)), np.float32)
-    y[np.arange(len(pairs)), [int(p[1]) for p in pairs]] = 1.0
+    from trainer import pipeline as P
+
+    x, y = P.val_arrays(data, n, what="training")
     if augmenter is not None:
         x = np.asarray(augmenter(x, training=True))
     return x, y
