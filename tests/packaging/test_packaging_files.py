@@ -4,6 +4,7 @@ scripts (the real build and its checks are resources/packaging/build-linux and c
 from __future__ import annotations
 
 import configparser
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -116,3 +117,23 @@ def test_build_linux_fails_clearly_without_a_bundle(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert "model.tflite" in r.stderr and str(tmp_path) in r.stderr
+
+
+PIPEFAIL_SCRIPTS = ["packaging/build-linux", "packaging/check-deb", "packaging/macos/build-macos",
+                    "train/make-default-model"]
+
+
+@pytest.mark.parametrize("script", PIPEFAIL_SCRIPTS)
+def test_pipefail_scripts_have_no_early_closing_pipes(script):
+    """Under `set -o pipefail`, `cmd | head -1` or `cmd | grep -q x` fails at random whenever
+    the reader exits before cmd has written everything (cmd dies of SIGPIPE): CI once lost a
+    whole .deb build to `ldd --version | head -1`. Such reads must not come through a pipe."""
+    text = (RES / script).read_text(encoding="utf-8")
+    if "pipefail" not in text:
+        pytest.skip(f"{script} does not use pipefail")
+
+    early = re.compile(r"\|\s*(head\b|grep\s+(-\w*\s+)*-\w*[qm])")
+    offending = [f"{script}:{n}: {line.strip()}"
+                 for n, line in enumerate(text.splitlines(), 1)
+                 if not line.lstrip().startswith("#") and early.search(line)]
+    assert not offending, "\n".join(offending)
