@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from hanzipad import IMAGE_SIZE
 
@@ -36,6 +36,10 @@ NOISE_FLOOR = 0.15
 MIN_CONTRAST = 0.08
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
+#: The only decoders an opened file may reach (Pillow's format names). Pillow would otherwise
+#: try every format it knows on any file: a PostScript/EPS file named ``.png`` would be handed to
+#: Ghostscript, which runs it. PPM covers PGM and PBM.
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
 
 
 class ImageError(ValueError):
@@ -67,6 +71,13 @@ def fit(ink: np.ndarray, size: int = IMAGE_SIZE, box: int = BOX) -> np.ndarray:
     return out
 
 
+def _available_formats() -> list[str]:
+    """:data:`IMAGE_FORMATS` that this Pillow can decode (a frozen app leaves some plugins
+    out; Pillow raises KeyError for a format it does not have)."""
+    Image.init()
+    return [f for f in IMAGE_FORMATS if f in Image.OPEN]
+
+
 def open_image(path: str | Path) -> Image.Image:
     """Open and decode an image file, refusing what would not be safe or useful.
 
@@ -77,7 +88,7 @@ def open_image(path: str | Path) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image = Image.open(path, formats=_available_formats())
             w, h = image.size
             if w * h > MAX_PIXELS:
                 raise ImageError(
@@ -86,15 +97,19 @@ def open_image(path: str | Path) -> Image.Image:
             if w < 1 or h < 1:
                 raise ImageError(f"{path}: image has no pixels ({w}x{h})")
             image.load()
-            return image
+            # a phone photo stored sideways with an EXIF orientation tag: upright, as viewers show it
+            return ImageOps.exif_transpose(image)
     except ImageError:
         raise
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ImageError(f"{path}: is a folder, not an image") from None
+    except PermissionError:
+        raise ImageError(f"{path}: cannot be read (permission denied)") from None
     except UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image file (or a format Pillow cannot read)") from None
+        raise ImageError(f"{path}: not an image file HanziPad opens (it opens "
+                         f"{', '.join(IMAGE_FORMATS[:-1])} and PGM/PPM images)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{path}: image too large (decompression bomb limit)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -36,26 +36,70 @@ def tflite_bytes(model, quantize: str | None = None) -> bytes:
     return converter.convert()
 
 
-def write_bundle(out: str | Path, model_bytes: bytes, labels: list[str], **meta) -> Path:
-    """Write a complete bundle folder atomically (a temp folder renamed into place)."""
+#: What a bundle folder may hold: its three files. Anything else marks a folder that is not
+#: (only) a bundle, which export must not replace.
+BUNDLE_FILES = frozenset({MODEL_FILE, LABELS_FILE, META_FILE})
+
+
+class BundleTargetError(ValueError):
+    """``--out`` names something that is not a bundle folder: it is left untouched."""
+
+
+def bundle_target(out: str | Path) -> Path:
+    """The folder to write a bundle to, after checking that writing loses nothing.
+
+    ``out`` may be missing, an empty folder, or a folder holding only bundle files (an earlier
+    export), which is replaced. A file, or a folder with anything else in it, is refused with
+    :class:`BundleTargetError` naming it and what is in the way. A symlink is followed: the
+    bundle is written where it points, and the link stays.
+    """
     out = Path(out)
+    if out.is_symlink():
+        out = out.resolve()
+    if not out.exists():
+        if out.is_symlink():  # a dangling link
+            raise BundleTargetError(f"{out}: a broken symbolic link; give a folder for the bundle")
+        return out
+    if not out.is_dir():
+        raise BundleTargetError(f"{out}: is a file, not a bundle folder; refusing to replace it "
+                                "(give a new or bundle folder as --out)")
+    try:
+        entries = sorted(os.listdir(out))
+    except OSError as exc:
+        raise BundleTargetError(f"{out}: cannot list the folder ({exc.strerror})") from None
+    foreign = [e for e in entries if e not in BUNDLE_FILES or not (out / e).is_file()]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise BundleTargetError(f"{out}: holds files that are not part of a model bundle "
+                                f"({shown}); refusing to replace it (give a new or bundle folder "
+                                "as --out)")
+    return out
+
+
+def write_bundle(out: str | Path, model_bytes: bytes, labels: list[str], **meta) -> Path:
+    """Write a complete bundle folder atomically (a temp folder renamed into place).
+
+    Only a missing folder or an existing bundle is replaced (see :func:`bundle_target`)."""
+    out = bundle_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is installed and shared
+    old = None
     try:
         (tmp / MODEL_FILE).write_bytes(model_bytes)
         write_labels(tmp / LABELS_FILE, labels)
         write_metadata(tmp / META_FILE, base_metadata(len(labels), **meta))
         if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(out, old)
+            out = bundle_target(out)  # checked again right before it is replaced
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            os.replace(out, old / out.name)
             os.replace(tmp, out)
-            shutil.rmtree(old)
         else:
             os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     return out

@@ -7,6 +7,7 @@ import contextlib
 import io
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,8 +48,9 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
     import trainer
     from hanzipad import __version__
     from hanzipad.recognizer import Recognizer
-    from trainer.bundle_export import tflite_bytes, write_bundle
+    from trainer.bundle_export import bundle_target, tflite_bytes, write_bundle
 
+    bundle_target(out)  # refuse a file or a non-bundle folder before any work
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ModelError(f"{run_dir}: no such run dir")
@@ -102,12 +104,13 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
     if len(images) == 0:
         raise ModelError(f"{run_dir}: no val/train images to check the exported model with")
     out = Path(out)
-    scratch = out.with_name(f".{out.name}.check")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch_root = Path(tempfile.mkdtemp(prefix=f".{out.name}.check.", dir=out.parent))
     try:
-        write_bundle(scratch, data, labels, **meta)
+        scratch = write_bundle(scratch_root / "bundle", data, labels, **meta)
         p_lite = Recognizer(scratch).probabilities(images)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(scratch_root, ignore_errors=True)
     p_keras = np.concatenate([np.asarray(model.predict_on_batch(
         images[i:i + 256, :, :, None].astype(np.float32))) for i in range(0, len(images), 256)])
     agree = float((p_lite.argmax(1) == p_keras.argmax(1)).mean())
@@ -129,13 +132,14 @@ def all_sources(state: dict) -> list[dict]:
 
 
 def export_main(args) -> int:
+    from trainer.bundle_export import BundleTargetError
     from trainer.config import ConfigError
     from trainer.sources import SourceError
 
     try:
         r = export(args.run_dir, args.out, args.quantize, args.checkpoint, args.name,
                    args.check_samples, getattr(args, "data", None))
-    except (ModelError, ConfigError, SourceError) as exc:
+    except (ModelError, ConfigError, SourceError, BundleTargetError) as exc:
         print(f"hanzipad-train: error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {r['out']} ({r['bytes'] / 1e6:.2f} MB model, {r['params']:,} parameters, "

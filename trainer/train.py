@@ -348,7 +348,9 @@ def train(cfg: Config, argv: list[str]) -> int:
         else:
             core = M.build_model(cfg.arch, len(classes), cfg.width, cfg.dropout)
             if cfg.init_from:
-                src = init_weights(core, cfg.init_from, classes)
+                src = init_weights(core, cfg.init_from, classes,
+                                   calibration=lambda: P.val_arrays(train_data, 1024,
+                                                                    what="training")[0])
                 log(f"fine-tuning: weights from {src} (new optimizer and schedule)")
                 run.state["init_from"] = base_provenance(src)
             aug = build_augmenter(cfg, cfg.seed) if augment_in_model else None
@@ -440,7 +442,15 @@ def train(cfg: Config, argv: list[str]) -> int:
 def base_provenance(checkpoint: Path) -> dict:
     """What a fine-tuned model started from, for its bundle's model.json: the checkpoint and,
     when it lies in a run dir, that run's steps, data sources and commands (and, nested, what
-    that run started from)."""
+    that run started from); for a model bundle, its model.json's record."""
+    if checkpoint.is_dir():  # a model bundle
+        meta = read_json(checkpoint / "model.json", {})
+        out = {"bundle": checkpoint.name, "kind": "model bundle"}
+        for key in ("name", "created", "arch", "width", "steps", "images_seen", "sources",
+                    "init_from", "evaluation", "sha256"):
+            if key in meta:
+                out[key] = meta[key]
+        return out
     run_dir = checkpoint.parent
     state = read_json(run_dir / STATE, {}) if (run_dir / STATE).exists() else {}
     out = {"checkpoint": str(checkpoint.resolve())}
@@ -453,15 +463,20 @@ def base_provenance(checkpoint: Path) -> dict:
     return out
 
 
-def init_weights(core, source: str, classes: list[str]) -> Path:
+def init_weights(core, source: str, classes: list[str], calibration=None) -> Path:
     """Copy the inference network's weights from ``source`` (a run dir: its best.keras, else
-    latest.keras; or a .keras file) into ``core``. Refuses a different architecture or class
-    list, naming the file and the difference. Returns the checkpoint used."""
+    latest.keras; a .keras file; or a model bundle, rebuilt from its .tflite by
+    :mod:`trainer.from_bundle`) into ``core``. Refuses a different architecture or class
+    list, naming the file and the difference. Returns the checkpoint (or bundle) used.
+    ``calibration``: a callable giving training images ``[n, 64, 64, 1]``, for a bundle's batch
+    norm statistics."""
     import keras
 
     from trainer import model as M
 
     path = Path(source)
+    if path.is_dir() and (path / "model.json").is_file() and (path / "model.tflite").is_file():
+        return _init_from_bundle(core, path, classes, calibration)
     if path.is_dir():
         path = next((path / n for n in (BEST, LATEST) if (path / n).exists()), path / BEST)
         stored = stored_config(source)
@@ -486,6 +501,34 @@ def init_weights(core, source: str, classes: list[str]) -> Path:
         raise SourceError(f"{path}: another architecture, width or class count than this run "
                           f"({what})")
     core.set_weights(theirs)
+    return path
+
+
+def _init_from_bundle(core, path: Path, classes: list[str], calibration) -> Path:
+    from hanzipad.bundle import read_labels
+    from trainer.from_bundle import check_agreement, keras_from_bundle
+
+    theirs = read_labels(path / "labels.txt")
+    if theirs != list(classes):
+        raise SourceError(f"{path}: the bundle has {len(theirs)} classes, this run has "
+                          f"{len(classes)} (or another class order); --init-from needs the same "
+                          "classes")
+    images = calibration() if calibration is not None else None
+    src, _ = keras_from_bundle(path, calibration=images)
+    theirs_w, ours = src.get_weights(), core.get_weights()
+    shapes = [(a.shape, b.shape) for a, b in zip(theirs_w, ours) if a.shape != b.shape]
+    if len(theirs_w) != len(ours) or shapes:
+        raise SourceError(f"{path}: another architecture or width than this run "
+                          f"(the bundle is {src.count_params():,} parameters, this run "
+                          f"{core.count_params():,}); give --arch/--width as in its model.json")
+    core.set_weights(theirs_w)
+    if images is not None and len(images):
+        agree = check_agreement(core, path, images[:256])
+        log(f"fine-tuning: rebuilt {path} from its .tflite; top-1 agreement with the bundle "
+            f"{agree:.1%} on {min(256, len(images))} training images")
+        if agree < 0.9:
+            raise SourceError(f"{path}: the network rebuilt from the .tflite agrees with the "
+                              f"bundle on only {agree:.1%} of images; refusing to fine-tune it")
     return path
 
 

@@ -113,3 +113,84 @@ def test_big_but_allowed_image_is_reduced(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ImageError, match="no such file"):
         load_image(tmp_path / "nope.png")
+
+
+EPS = b"""%!PS-Adobe-3.0 EPSF-3.0
+%%BoundingBox: 0 0 64 64
+(/tmp/owned-by-eps) (w) file closefile
+{} loop
+showpage
+"""
+
+
+def test_postscript_named_png_never_reaches_ghostscript(tmp_path, monkeypatch):
+    """Pillow would hand an EPS file to Ghostscript, which runs it (files written, `{} loop`
+    hangs): only the image formats a user means are decoded."""
+    from PIL import EpsImagePlugin
+
+    ran = []
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", lambda *a, **k: ran.append(a) or None)
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", "gs", raising=False)
+    for name in ("evil.png", "evil.eps", "evil.jpg"):
+        path = tmp_path / name
+        path.write_bytes(EPS)
+        with pytest.raises(ImageError, match="not an image file HanziPad opens") as err:
+            load_image(path)
+        assert str(path) in str(err.value)
+    assert ran == []
+
+
+@pytest.mark.parametrize("fmt, suffix", [("PNG", ".png"), ("JPEG", ".jpg"), ("BMP", ".bmp"),
+                                         ("GIF", ".gif"), ("TIFF", ".tif"), ("WEBP", ".webp"),
+                                         ("PPM", ".pgm")])
+def test_formats_users_mean_still_open(tmp_path, fmt, suffix):
+    path = tmp_path / f"c{suffix}"
+    _dark_on_white().convert("L").save(path, fmt)
+    assert _close(load_image(path), _reference(), tol=8.0)
+
+
+@pytest.mark.parametrize("orientation, stored_as", [(6, Image.Transpose.ROTATE_90),
+                                                    (8, Image.Transpose.ROTATE_270)])
+def test_exif_orientation_applied(tmp_path, orientation, stored_as):
+    """A phone photo is stored sideways with an EXIF orientation tag; viewers (and the canvas)
+    show it upright, and so is it read."""
+    upright = _dark_on_white().convert("L")
+    stored = upright.transpose(stored_as)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "photo.jpg"
+    stored.save(path, "JPEG", quality=92, exif=exif)
+    got = load_image(path)
+    assert _close(got, normalize_image(upright), tol=8.0)
+    assert not _close(got, normalize_image(stored), tol=8.0)
+
+
+def test_unreadable_file_is_not_called_corrupt(tmp_path, monkeypatch):
+    import PIL.Image
+
+    path = tmp_path / "locked.png"
+    _dark_on_white().save(path)
+    real_open = open
+
+    def no_access(file, *a, **k):  # as for a file of another user (tests may run as root)
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *a, **k)
+
+    with monkeypatch.context() as m:
+        m.setattr(PIL.Image.builtins, "open", no_access)
+        with pytest.raises(ImageError) as err:
+            load_image(path)
+    assert "permission denied" in str(err.value) and "corrupt" not in str(err.value)
+
+
+def test_image_opens_without_optional_plugins(tmp_path, monkeypatch):
+    """The frozen app leaves Pillow plugins out (WebP, EPS): the others still open."""
+    import PIL.Image
+
+    PIL.Image.init()
+    for fmt in ("WEBP", "EPS"):
+        monkeypatch.delitem(PIL.Image.OPEN, fmt, raising=False)
+    path = tmp_path / "c.png"
+    _dark_on_white().save(path)
+    assert _close(load_image(path), _reference())

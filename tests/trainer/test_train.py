@@ -226,6 +226,88 @@ def test_export_refuses_disagreeing_model(trained, tmp_path, monkeypatch):
     assert not (tmp_path / "bad").exists()
 
 
+def test_export_never_replaces_a_folder_that_is_not_a_bundle(trained, tmp_path, capsys):
+    """--out naming a folder of the user's (or a file) is refused and left exactly as it was;
+    an earlier bundle is replaced."""
+    run, _ = trained
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    (work / "thesis.txt").write_text("three years of work")
+    (work / "sub" / "data.csv").write_text("a,b\n1,2\n")
+    rc, text = run_cli("export", "--run-dir", run, "--out", work)
+    err = capsys.readouterr().err
+    assert rc == 2, text
+    assert str(work) in err and "not part of a model bundle" in err and "thesis.txt" in err
+    assert (work / "thesis.txt").read_text() == "three years of work"
+    assert (work / "sub" / "data.csv").read_text() == "a,b\n1,2\n"
+    assert sorted(p.name for p in work.iterdir()) == ["sub", "thesis.txt"]
+    # a file given as --out stays where it is, untouched
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    rc, _ = run_cli("export", "--run-dir", run, "--out", notes)
+    assert rc == 2 and notes.read_text() == "keep me"
+    assert "is a file" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "work"]
+    # a bundle folder (an earlier export) is replaced; so is an empty folder
+    bundle = tmp_path / "bundle"
+    rc, text = run_cli("export", "--run-dir", run, "--out", bundle, "--check-samples", 32)
+    assert rc == 0, text
+    first = (bundle / "model.json").read_text()
+    rc, text = run_cli("export", "--run-dir", run, "--out", bundle, "--check-samples", 32,
+                       "--name", "second")
+    assert rc == 0, text
+    assert (bundle / "model.json").read_text() != first
+    assert json.loads((bundle / "model.json").read_text())["name"] == "second"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_cli("export", "--run-dir", run, "--out", empty, "--check-samples", 32)[0] == 0
+    # nothing left behind beside them (no scratch or .old folders)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "empty", "notes.txt", "work"]
+    # a symlink to a bundle folder: the bundle is written where it points, the link stays
+    link = tmp_path / "link"
+    link.symlink_to(bundle)
+    assert run_cli("export", "--run-dir", run, "--out", link, "--check-samples", 32,
+                   "--name", "third")[0] == 0
+    assert link.is_symlink()
+    assert json.loads((bundle / "model.json").read_text())["name"] == "third"
+
+
+def test_init_from_a_bundle_fine_tunes_the_exported_weights(trained, data, tmp_path):
+    """--init-from BUNDLE_DIR rebuilds the network from the bundle's .tflite (int8 too): the
+    fine-tune starts where the bundle is (same answers), and records the bundle it came from."""
+    import keras
+
+    from hanzipad.recognizer import Recognizer
+    from trainer.from_bundle import check_agreement, keras_from_bundle
+    from trainer.pipeline import DataSet
+
+    run, _ = trained
+    bundle = tmp_path / "bundle"
+    rc, text = run_cli("export", "--run-dir", run, "--out", bundle, "--quantize", "int8",
+                       "--check-samples", 32)
+    assert rc == 0, text
+    imgs = np.stack([im for im, _ in DataSet([f"gnt:{data['val']}"], list(CHARS))])[..., None]
+    core, meta = keras_from_bundle(bundle, calibration=imgs)
+    assert meta["arch"] == "compact" and core.count_params() == meta["params"]
+    assert check_agreement(core, bundle, imgs) >= 0.95
+    p = core.predict(imgs.astype(np.float32), verbose=0)
+    np.testing.assert_allclose(p, Recognizer(bundle).probabilities(imgs[..., 0]), atol=0.05)
+    ft = tmp_path / "ft"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", ft,
+                      "--init-from", bundle, "--max-steps", 2, *TINY)
+    assert rc == 0, out
+    assert "rebuilt" in out and "agreement with the bundle" in out
+    state = json.loads((ft / "state.json").read_text())
+    assert state["init_from"]["kind"] == "model bundle"
+    assert state["init_from"]["steps"] == 60
+    # a bundle of another width is refused, naming it
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "w",
+                      "--init-from", bundle, "--max-steps", 1, *TINY, "--width", "0.5")
+    assert rc == 2
+    m = keras.models.load_model(ft / "latest.keras")
+    assert int(m.optimizer.iterations) == 2
+
+
 def test_numpy_input_path_trains(data, tmp_path):
     """The PyDataset path (for JAX boxes without TensorFlow): augmentation inside the model."""
     import keras

@@ -1,0 +1,135 @@
+"""Rebuild a trainable Keras network from an exported model bundle (``model.tflite``).
+
+The shipped bundle is all that a fresh clone has of the default model's training: its run dir
+(``best.keras``) stayed on the machine that trained it. ``--init-from BUNDLE_DIR`` fine-tunes
+from the bundle itself: the ``compact`` network named by ``model.json`` (arch, width, classes)
+is built and every weight is read back from the ``.tflite`` flatbuffer:
+
+* convolution and dense weights, dequantized when the bundle is int8 (dynamic range, one scale
+  per output channel), transposed from TFLite's ``[out, h, w, in]`` to Keras' ``[h, w, in, out]``;
+* the converter folds each batch norm (and the input's 1/255 rescale) into the convolution
+  before it, so the conv kernel comes back already scaled and the folded bias becomes the batch
+  norm's ``beta``. The batch norm's statistics are then set from the network's own activations
+  on ``calibration`` images, with ``gamma = sqrt(var + eps)`` and ``beta = bias + mean``: the
+  rebuilt network computes exactly the bundle's function at inference, and in training mode its
+  batch statistics start where the moving ones are, so fine-tuning does not start with a jolt.
+
+:func:`check_agreement` compares the rebuilt network with the bundle on images; callers refuse
+a rebuild that disagrees.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from hanzipad.bundle import MODEL_FILE
+from trainer.sources.base import SourceError
+
+CONV_LAYERS = ("b1", "b2a", "b2b", "b3a", "b3b", "b4a")
+
+
+def _tflite_weights(path: Path) -> dict[str, np.ndarray]:
+    """Constant weight tensors of the bundle's network by Keras layer name (``b2a_conv``,
+    ``probs``: kernel; ``*_bias``: bias), dequantized to float32 in TFLite's layout."""
+    from hanzipad.recognizer import _interpreter_class
+
+    cls, _ = _interpreter_class()
+    try:
+        interp = cls(model_path=str(path))
+        interp.allocate_tensors()
+    except (ValueError, RuntimeError) as exc:
+        raise SourceError(f"{path}: not a readable TFLite model ({exc})") from None
+    out: dict[str, np.ndarray] = {}
+    for d in interp.get_tensor_details():
+        name, shape = d["name"], tuple(d["shape"])
+        first = name.split(";")[0]
+        try:
+            value = interp.get_tensor(d["index"])
+        except ValueError:
+            continue  # an activation buffer, not a constant
+        q = d["quantization_parameters"]
+        if d["dtype"] == np.int8 and len(q["scales"]):
+            scales = np.asarray(q["scales"], np.float32)
+            axis = int(q["quantized_dimension"])
+            bshape = [1] * value.ndim
+            bshape[axis] = -1
+            value = value.astype(np.float32) * scales.reshape(bshape)
+        value = np.asarray(value, np.float32)
+        for layer in CONV_LAYERS:
+            if len(shape) == 4 and shape[0] > 1 and (f"/{layer}_conv" in first or f"/{layer}_relu" in first):
+                out[f"{layer}_conv"] = value
+            elif len(shape) == 1 and f"/{layer}_relu" in first:
+                out[f"{layer}_bias"] = value
+        if "/probs" in first and len(shape) == 2 and shape[0] > 1 and "MatMul" in name and ";" not in name:
+            out["probs"] = value
+        elif "/probs" in first and len(shape) == 1 and "BiasAdd" in first:
+            out["probs_bias"] = value
+    return out
+
+
+def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = None):
+    """A Keras ``compact`` network with the bundle's weights (see the module doc)."""
+    from trainer import model as M
+
+    bundle_dir = Path(bundle_dir)
+    meta_path = bundle_dir / "model.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"{meta_path}: cannot read the bundle's description ({exc})") from None
+    arch, width, classes = meta.get("arch"), meta.get("width"), meta.get("classes")
+    if arch != "compact" or not isinstance(width, (int, float)) or not isinstance(classes, int):
+        raise SourceError(f"{meta_path}: only compact bundles with arch, width and classes in "
+                          f"model.json can be fine-tuned (found arch={arch!r}, width={width!r})")
+    weights = _tflite_weights(bundle_dir / MODEL_FILE)
+    missing = [k for k in [f"{n}_{p}" for n in CONV_LAYERS for p in ("conv", "bias")]
+               + ["probs", "probs_bias"] if k not in weights]
+    if missing:
+        raise SourceError(f"{bundle_dir / MODEL_FILE}: not the compact network model.json "
+                          f"describes (no tensor for {', '.join(missing[:3])})")
+    core = M.build_model("compact", classes, float(width), float(meta.get("dropout", 0.2)))
+    for n in CONV_LAYERS:
+        conv, bn = core.get_layer(f"{n}_conv"), core.get_layer(f"{n}_bn")
+        k = weights[f"{n}_conv"].transpose(1, 2, 3, 0)
+        if k.shape != tuple(conv.kernel.shape):
+            raise SourceError(f"{bundle_dir / MODEL_FILE}: layer {n} has shape {k.shape}, "
+                              f"model.json's width {width} gives {tuple(conv.kernel.shape)}")
+        if n == "b1":
+            k = k * 255.0  # the converter folded the 1/255 input rescale into the first kernel
+        conv.set_weights([k])
+        b = weights[f"{n}_bias"]
+        one = np.sqrt(1.0 + bn.epsilon).astype(np.float32)
+        bn.set_weights([np.full_like(b, one), b, np.zeros_like(b), np.ones_like(b)])
+    dense = core.get_layer("probs")
+    dense.set_weights([weights["probs"].T, weights["probs_bias"]])
+    if calibration is not None and len(calibration):
+        _calibrate_batch_norm(core, calibration)
+    return core, meta
+
+
+def _calibrate_batch_norm(core, images: np.ndarray) -> None:
+    import keras
+
+    outs = [core.get_layer(f"{n}_conv").output for n in CONV_LAYERS]
+    probe = keras.Model(core.input, outs)
+    acts = probe.predict(images.astype(np.float32), batch_size=128, verbose=0)
+    for n, a in zip(CONV_LAYERS, acts):
+        bn = core.get_layer(f"{n}_bn")
+        gamma, beta, _, _ = bn.get_weights()
+        bias = beta  # gamma is sqrt(1 + eps): BN(y) = y + bias before calibration
+        mean = a.reshape(-1, a.shape[-1]).mean(0)
+        var = a.reshape(-1, a.shape[-1]).var(0)
+        bn.set_weights([np.sqrt(var + bn.epsilon), bias + mean, mean, var])
+
+
+def check_agreement(core, bundle_dir: str | Path, images: np.ndarray) -> float:
+    """Top-1 agreement (0..1) of ``core`` with the bundle's own runtime on ``images``."""
+    from hanzipad.recognizer import Recognizer
+
+    rec = Recognizer(bundle_dir)
+    ours = core.predict(images.astype(np.float32), batch_size=128, verbose=0).argmax(1)
+    theirs = rec.probabilities(images).argmax(1)
+    return float((ours == theirs).mean())
