@@ -227,6 +227,9 @@ class ShardSource(Source):
         mapped to THIS source's label map; -1 marks samples to drop (character outside the
         label map or the selected classes, or a corrupt label).  No per-sample stats."""
         images, labels = load_shard_arrays(shard)
+        every = int(self.options.get("every", 1))
+        if every > 1:
+            images, labels = images[::every], labels[::every]
         stored = np.asarray(labels, np.int64)
         ok = (stored >= 0) & (stored < len(self.remap))
         mapped = np.where(ok, self.remap[np.where(ok, stored, 0)], -1)
@@ -234,6 +237,9 @@ class ShardSource(Source):
 
     def iter_shard(self, shard: str, seed: int = 0):
         images, labels = load_shard_arrays(shard)
+        every = int(self.options.get("every", 1))  # ?every=N: every N-th sample (a subset)
+        if every > 1:
+            images, labels = images[::every], labels[::every]
         bad = (labels < 0) | (labels >= len(self.remap))
         if bad.any():
             self.stats.note(
@@ -254,7 +260,10 @@ class ShardSource(Source):
             yield np.array(images[j]), lab
 
     def _describe_extra(self) -> dict:
-        return {"count": self.index.get("count"), "sources": self.index.get("sources", [])}
+        out = {"count": self.index.get("count"), "sources": self.index.get("sources", [])}
+        if int(self.options.get("every", 1)) > 1:
+            out["every"] = int(self.options["every"])
+        return out
 
 
 # -- prepare ---------------------------------------------------------------------------

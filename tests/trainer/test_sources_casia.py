@@ -151,3 +151,49 @@ def test_missing_path_and_empty_folder(tmp_path):
         open_source(f"gnt:{tmp_path / 'nope'}").shards()
     with pytest.raises(SourceError, match="no CASIA .pot files"):
         open_source(f"pot:{tmp_path}").shards()
+
+
+def test_writers_option_selects_files_and_never_opens_the_others(tmp_path, monkeypatch):
+    """pot:DIR?writers=1001-1002 reads only those writers' files, in CASIA's own layouts
+    (a folder of NNNN-c.pot, or a zip of them); a reserved writer's file is never opened."""
+    import trainer.sources.casia as C
+
+    folder = tmp_path / "OLHWDB1.1trn_pot"
+    folder.mkdir()
+    for w, ch in ((1001, "啊"), (1002, "人"), (1201, "大")):
+        (folder / f"{w}-c.pot").write_bytes(pot_record(ch, STROKES_A))
+    (folder / "1003.pot").write_bytes(pot_record("人", STROKES_B))  # the other naming
+    opened = []
+    real = C.open_shard
+
+    def spy(shard):
+        opened.append(shard)
+        return real(shard)
+
+    monkeypatch.setattr(C, "open_shard", spy)
+    src = open_source(f"pot:{folder}?writers=1001-1003")
+    assert sorted(lab for _, lab in src) == sorted([0, class_of("人"), class_of("人")])
+    assert not any("1201" in s for s in opened)
+    assert src.describe()["writers"] == "1001-1003"
+    assert "academic research" in src.describe()["terms"]
+    zpath = tmp_path / "Pot1.1Train.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for p in sorted(folder.iterdir()):
+            zf.write(p, f"Pot1.1Train/{p.name}")
+    assert len(open_source(f"pot:{zpath}?writers=1201").shards()) == 1
+    assert len(open_source(f"pot:{zpath}?writers=1001,1003").shards()) == 2
+    with pytest.raises(ValueError, match="no file of writers 1500"):
+        open_source(f"pot:{folder}?writers=1500").shards()
+    with pytest.raises(ValueError, match="writer list"):
+        open_source(f"pot:{folder}?writers=12x")
+
+
+def test_shards_every_option_takes_a_strided_subset(tmp_path):
+    from trainer.shards import write_shards
+
+    imgs = [(np.full((64, 64), i, np.uint8), i % 5) for i in range(40)]
+    write_shards(iter(imgs), tmp_path / "s", shard_size=16)
+    full = list(open_source(f"shards:{tmp_path / 's'}"))
+    sub = list(open_source(f"shards:{tmp_path / 's'}?every=4"))
+    assert len(full) == 40 and len(sub) == 4 + 4 + 2
+    assert sorted(int(im[0, 0]) for im, _ in sub) == [0, 4, 8, 12, 16, 20, 24, 28, 32, 36]

@@ -38,16 +38,38 @@ from trainer.sources.base import SkipStats, Source, SourceError, default_label_m
 
 KINDS = ("gnt", "pot", "pngdir", "strokes", "font", "shards", "ink")
 
+def parse_writers(text: str) -> str:
+    """A writer selection ``1001-1180`` or ``1001-1180,1190,1195-1200`` (CASIA writer numbers,
+    as in the file names ``1001-c.pot``), normalized; ValueError when malformed."""
+    parts = []
+    for part in str(text).split(","):
+        lo, sep, hi = part.strip().partition("-")
+        a, b = int(lo), int(hi) if sep else int(lo)
+        if a < 0 or b < a:
+            raise ValueError(text)
+        parts.append(f"{a}-{b}" if b != a else f"{a}")
+    return ",".join(parts)
+
+
+def writer_set(text: str) -> set[int]:
+    out: set[int] = set()
+    for part in parse_writers(text).split(","):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
 #: Allowed options per kind: name -> (type, minimum).
 _INT = int
+_WRITERS = (parse_writers, None)
 OPTIONS: dict[str, dict[str, tuple[type, int]]] = {
-    "gnt": {},
-    "pot": {},
+    "gnt": {"writers": _WRITERS},
+    "pot": {"writers": _WRITERS},
     "pngdir": {},
     "strokes": {"per_char": (_INT, 1), "writers": (_INT, 0), "chunk": (_INT, 1), "spread": (_INT, 0),
                 "cursive_max": (_INT, 0)},
     "font": {"index": (_INT, 0), "size": (_INT, 16)},
-    "shards": {},
+    "shards": {"every": (_INT, 1)},
     "ink": {},
 }
 for _opts in OPTIONS.values():
@@ -110,8 +132,9 @@ def parse_spec(spec: str | SourceSpec) -> SourceSpec:
             try:
                 val = typ(value)
             except ValueError:
-                raise SourceError(f"bad data spec {spec!r}: option {name}={value!r} is not an integer") from None
-            if val < minimum:
+                what = "an integer" if typ is _INT else "a writer list such as 1001-1180,1190"
+                raise SourceError(f"bad data spec {spec!r}: option {name}={value!r} is not {what}") from None
+            if minimum is not None and val < minimum:
                 raise SourceError(f"bad data spec {spec!r}: option {name} must be at least {minimum}")
             options[name] = val
     return SourceSpec(kind, path, options)

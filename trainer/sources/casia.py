@@ -19,6 +19,7 @@ a ``.zip`` archive holding such files; its members are shards ``archive.zip::mem
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 from collections.abc import Iterator
@@ -66,6 +67,31 @@ def expand_archives(files: list[str], suffix: str) -> list[str]:
         else:
             out.append(f)
     return out
+
+
+_WRITER_NAME = re.compile(r"(?:^|[/\\:])(\d{1,5})(?:-[a-z])?\.(?:gnt|pot)$", re.IGNORECASE)
+
+
+def writer_of(shard: str) -> int | None:
+    """CASIA writer number of a file (``1001-c.pot``, ``1001.gnt``, ``x.zip::dir/1181-c.pot``)."""
+    m = _WRITER_NAME.search(shard)
+    return int(m.group(1)) if m else None
+
+
+def select_writers(source: Source, shards: list[str]) -> list[str]:
+    """Only the files of the writers named by the ``writers`` option (all without it). The
+    others are never opened: a held-out or reserved writer stays unread."""
+    text = source.options.get("writers")
+    if not text:
+        return shards
+    from trainer.sources import writer_set
+
+    wanted = writer_set(text)
+    kept = [s for s in shards if writer_of(s) in wanted]
+    if not kept:
+        raise SourceError(f"{source.spec}: no file of writers {text} (CASIA names its files "
+                          "by writer, e.g. 1001-c.pot)")
+    return kept
 
 
 def _char(hi: int, lo: int) -> str | None:
@@ -136,7 +162,7 @@ class GntSource(Source):
 
     def shards(self) -> list[str]:
         files = find_files(self.path, (".gnt", ".zip"), "CASIA .gnt", self.spec)
-        return expand_archives(files, ".gnt")
+        return select_writers(self, expand_archives(files, ".gnt"))
 
     def iter_shard(self, shard: str, seed: int = 0):
         for bitmap, char, offset in iter_gnt_bitmaps(shard, self.stats):
@@ -151,7 +177,7 @@ class GntSource(Source):
             yield img, label
 
     def _describe_extra(self) -> dict:
-        return {"format": "CASIA HWDB offline (.gnt)"}
+        return _casia_describe("CASIA HWDB offline (.gnt)", self)
 
 
 # -- pot ---------------------------------------------------------------------
@@ -228,7 +254,7 @@ class PotSource(Source):
 
     def shards(self) -> list[str]:
         files = find_files(self.path, (".pot", ".zip"), "CASIA .pot", self.spec)
-        return expand_archives(files, ".pot")
+        return select_writers(self, expand_archives(files, ".pot"))
 
     def iter_shard(self, shard: str, seed: int = 0):
         for ink, char, offset in iter_pot_inks(shard, self.stats):
@@ -243,7 +269,16 @@ class PotSource(Source):
             yield img, label
 
     def _describe_extra(self) -> dict:
-        return {"format": "CASIA OLHWDB online (.pot)"}
+        return _casia_describe("CASIA OLHWDB online (.pot)", self)
+
+
+def _casia_describe(fmt: str, source: Source) -> dict:
+    out = {"format": fmt, "terms": "CASIA databases: free for academic research; commercial "
+           "use needs CASIA's permission (NLPR, Institute of Automation, Chinese Academy of "
+           "Sciences)"}
+    if source.options.get("writers"):
+        out["writers"] = source.options["writers"]
+    return out
 
 
 __all__ = ["GntSource", "PotSource", "iter_gnt_bitmaps", "iter_pot_inks", "open_shard"]
