@@ -197,3 +197,60 @@ def test_shards_every_option_takes_a_strided_subset(tmp_path):
     sub = list(open_source(f"shards:{tmp_path / 's'}?every=4"))
     assert len(full) == 40 and len(sub) == 4 + 4 + 2
     assert sorted(int(im[0, 0]) for im, _ in sub) == [0, 4, 8, 12, 16, 20, 24, 28, 32, 36]
+
+
+def _zip_with_damaged_first_member(path, damage: str, suffix: str, first: bytes, second: bytes):
+    """A zip of two members, the first one damaged in the central directory: its CRC changed,
+    its encryption flag set, or an unknown compression method (99)."""
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"d/1001{suffix}", first)
+        zf.writestr(f"d/1002{suffix}", second)
+    raw = bytearray(path.read_bytes())
+    cd = raw.index(b"PK\x01\x02")  # the first member's central directory record
+    if damage == "crc":
+        crc = struct.unpack_from("<I", raw, cd + 16)[0]
+        struct.pack_into("<I", raw, cd + 16, crc ^ 0xFFFF)
+    elif damage == "encrypted":
+        struct.pack_into("<H", raw, cd + 8, struct.unpack_from("<H", raw, cd + 8)[0] | 0x1)
+    else:
+        struct.pack_into("<H", raw, cd + 10, 99)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@pytest.mark.parametrize("damage, reason", [
+    ("crc", "Bad CRC-32"),
+    ("encrypted", "encrypted"),
+    ("compression", "compression method"),
+])
+@pytest.mark.parametrize("kind", ["gnt", "pot"])
+def test_corrupt_zip_member_is_skipped_and_counted(tmp_path, damage, reason, kind):
+    """A damaged member of a training .zip (bad CRC, encrypted, unknown compression) is
+    skipped and counted as corrupt, naming archive::member and why; the archive's other
+    members are read. It used to raise out of the reader (and kill training)."""
+    if kind == "gnt":
+        first, second = gnt_record("啊", bitmap(0)), gnt_record("阿", bitmap(1))
+    else:
+        first, second = pot_record("啊", STROKES_A), pot_record("阿", STROKES_B)
+    z = _zip_with_damaged_first_member(tmp_path / "hw.zip", damage, f".{kind}", first, second)
+    src = open_source(f"{kind}:{z}")
+    assert src.shards() == [f"{z}::d/1001.{kind}", f"{z}::d/1002.{kind}"]
+    assert [lab for _, lab in src] == [1]  # 阿 from the sound member only
+    st = src.stats
+    assert (st.yielded, st.corrupt) == (1, 1)
+    (msg,) = st.messages
+    assert msg.startswith(f"{z}::d/1001.{kind}: ") and "corrupt zip member" in msg
+    assert reason in msg, msg
+
+
+def test_corrupt_zip_member_streamed_is_skipped_too(tmp_path, monkeypatch):
+    """Members too large to verify in memory first are streamed; a bad CRC found at their end
+    stops that member, counted as corrupt, and the reader goes on."""
+    import trainer.sources.casia as C
+
+    monkeypatch.setattr(C, "MAX_BUFFERED_MEMBER", 0)
+    z = _zip_with_damaged_first_member(tmp_path / "hw.zip", "crc", ".gnt",
+                                       gnt_record("啊", bitmap(0)), gnt_record("阿", bitmap(1)))
+    src = open_source(f"gnt:{z}")
+    assert [lab for _, lab in src] == [1]
+    assert src.stats.corrupt == 1 and "Bad CRC-32" in src.stats.messages[0]

@@ -14,14 +14,18 @@ holding the GB code as a little-endian integer (bytes [1], [0] form the GB2312 p
 Corrupt or truncated records are reported as ``"file @ byte N: reason"``, skipped and
 counted.  After a gnt size mismatch, or any record whose end cannot be found, the rest
 of that file cannot be trusted: reading stops there (counted once).  A file may also be
-a ``.zip`` archive holding such files; its members are shards ``archive.zip::member``.
+a ``.zip`` archive holding such files; its members are shards ``archive.zip::member``. A
+damaged member (bad CRC, encrypted, unknown compression) is skipped and counted as corrupt
+(``"archive.zip::member: corrupt zip member (reason); skipped"``); the others are read.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,16 +44,76 @@ MAX_BITMAP_PIXELS = 4096 * 4096
 ZIP_SEP = "::"
 
 
+#: Zip members up to this size are read (and their CRC checked) whole before any record of
+#: them is used; larger ones are streamed, and a bad CRC is found at their end.
+MAX_BUFFERED_MEMBER = 256 << 20
+#: What zipfile raises for a damaged member: bad CRC or data (BadZipFile, zlib.error,
+#: EOFError), encrypted (RuntimeError), an unknown compression method (NotImplementedError).
+ZIP_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
+                     KeyError)
+
+
+class CorruptMember(Exception):
+    """A zip member that cannot be read: skipped and counted as corrupt by the readers."""
+
+
+class _GuardedMember:
+    """A streamed zip member whose read errors become :class:`CorruptMember`."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self.f.read(n)
+        except ZIP_MEMBER_ERRORS as exc:
+            raise CorruptMember(_zip_reason(exc)) from None
+
+
+def _zip_reason(exc: BaseException) -> str:
+    text = str(exc.args[0]) if exc.args else type(exc).__name__
+    if isinstance(exc, RuntimeError) and "password" in text:
+        text = "encrypted, password required"
+    elif isinstance(exc, NotImplementedError) and "compression" in text.lower():
+        text = "unsupported compression method"
+    return f"corrupt zip member ({text}); skipped"
+
+
 @contextmanager
 def open_shard(shard: str):
-    """Open a plain file or ``archive.zip::member`` for streaming binary reads."""
+    """Open a plain file or ``archive.zip::member`` for streaming binary reads. A damaged zip
+    member raises :class:`CorruptMember` (on opening, or on a read of a streamed member)."""
     if ZIP_SEP in shard and shard.split(ZIP_SEP, 1)[0].lower().endswith(".zip"):
         archive, member = shard.split(ZIP_SEP, 1)
-        with zipfile.ZipFile(archive) as zf, zf.open(member) as f:
-            yield f
+        with zipfile.ZipFile(archive) as zf:
+            try:
+                info = zf.getinfo(member)
+                if info.file_size <= MAX_BUFFERED_MEMBER:
+                    opened = io.BytesIO(zf.read(info))  # CRC checked before any record is used
+                else:
+                    opened = zf.open(info)
+            except ZIP_MEMBER_ERRORS as exc:
+                raise CorruptMember(_zip_reason(exc)) from None
+            with opened as f:
+                yield f if isinstance(f, io.BytesIO) else _GuardedMember(f)
     else:
         with open(shard, "rb", buffering=1 << 20) as f:
             yield f
+
+
+@contextmanager
+def _read_shard(path: str, stats: SkipStats):
+    """:func:`open_shard`, with a damaged zip member counted as corrupt (``"archive.zip::member:
+    corrupt zip member (reason)"``) and the rest of it skipped instead of raised."""
+    opened = False
+    try:
+        with open_shard(path) as f:
+            opened = True
+            yield f
+    except CorruptMember as exc:
+        stats.note("corrupt", f"{path}: {exc}")
+        if not opened:  # damaged before its first byte: the reader sees an empty file
+            yield io.BytesIO(b"")
 
 
 def expand_archives(files: list[str], suffix: str) -> list[str]:
@@ -108,7 +172,7 @@ def iter_gnt_bitmaps(path: str, stats: SkipStats | None = None) -> Iterator[tupl
     counted in ``stats`` (when given) and skipped.
     """
     stats = stats if stats is not None else SkipStats()
-    with open_shard(path) as f:
+    with _read_shard(path, stats) as f:
         offset = 0
         while True:
             head = f.read(GNT_HEADER.size)
@@ -189,7 +253,7 @@ def iter_pot_inks(path: str, stats: SkipStats | None = None) -> Iterator[tuple[I
     ``ink.meta["label"]`` holds the character when it decodes.
     """
     stats = stats if stats is not None else SkipStats()
-    with open_shard(path) as f:
+    with _read_shard(path, stats) as f:
         offset = 0
         while True:
             head = f.read(POT_HEADER.size)
