@@ -61,6 +61,29 @@ def article(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Mod
 ARCHS = {"compact": compact, "article": article}
 
 
+def multiply_adds(model: keras.Model) -> int:
+    """Multiply-adds of one forward pass (one 64x64 image), counted layer by layer from the
+    built shapes: convolutions (``out_h * out_w * k_h * k_w * in / groups * out``), depthwise
+    convolutions and dense layers. Batch norm (folded into the convolutions on export),
+    activations, pooling and the softmax are not counted: they cost a few per output value,
+    nothing next to the convolutions. This is the cost a CPU pays per character whatever
+    its vector instructions; report it beside milliseconds."""
+    total = 0
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, L.DepthwiseConv2D):
+            kh, kw = layer.kernel_size
+            out = layer.output.shape
+            total += int(out[1]) * int(out[2]) * kh * kw * int(out[3])
+        elif isinstance(layer, L.Conv2D):
+            kh, kw = layer.kernel_size
+            out = layer.output.shape
+            cin = int(layer.input.shape[-1]) // int(getattr(layer, "groups", 1) or 1)
+            total += int(out[1]) * int(out[2]) * kh * kw * cin * int(out[3])
+        elif isinstance(layer, L.Dense):
+            total += int(layer.input.shape[-1]) * int(layer.units)
+    return total
+
+
 def build_model(arch: str, classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
     if arch not in ARCHS:
         raise ValueError(f"unknown arch {arch!r} (use {', '.join(ARCHS)})")

@@ -337,7 +337,11 @@ class PotSource(Source):
 
 
 def _casia_describe(fmt: str, source: Source) -> dict:
-    out = {"format": fmt, "terms": "CASIA databases: free for academic research; commercial "
+    db = "CASIA-OLHWDB" if source.kind == "pot" else "CASIA-HWDB"
+    out = {"format": fmt, "database": db,
+           "upstream": "NLPR, Institute of Automation, Chinese Academy of Sciences: "
+                       "http://www.nlpr.ia.ac.cn/databases/handwriting/Home.html",
+           "terms": "CASIA databases: free for academic research; commercial "
            "use needs CASIA's permission (NLPR, Institute of Automation, Chinese Academy of "
            "Sciences)"}
     if source.options.get("writers"):
