@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,50 @@ CHOICES = {
 }
 
 
+#: Allowed ranges, checked on the resolved config (:func:`validate`).
+AT_LEAST_1 = ("batch_size", "max_steps", "log_every", "steps_per_execution", "val_max",
+              "interleave", "data_workers")
+AT_LEAST_0 = ("shuffle_buffer", "warmup_steps", "checkpoint_every", "val_every", "seed")
+POSITIVE = ("lr", "width")  # > 0 and finite
+NON_NEGATIVE = ("min_lr", "weight_decay", "rotation", "shear", "elastic_scale")  # >= 0, finite
+FRACTIONS = ("label_smoothing", "thickness", "elastic", "translate", "scale", "brightness",
+             "contrast")  # 0..1
+BELOW_1 = ("dropout",)  # 0 <= x < 1
+
+
+def validate(cfg: Config, origin: dict | None = None) -> Config:
+    """Refuse values that crash later (``log_every=0``) or train garbage (``lr=nan``,
+    ``width<=0``, a share outside 0..1), naming the key and the layer it came from
+    (``origin[key]``: a file, ``command line``, ``--set``, ``stored config``)."""
+    origin = origin or {}
+
+    def bad(key, what):
+        where = origin.get(key, "default")
+        raise ConfigError(f"{where}: {key} must be {what}, got {getattr(cfg, key)!r}")
+
+    for key in AT_LEAST_1:
+        if getattr(cfg, key) < 1:
+            bad(key, "at least 1")
+    for key in AT_LEAST_0:
+        if getattr(cfg, key) < 0:
+            bad(key, "0 or more")
+    for key in POSITIVE:
+        v = getattr(cfg, key)
+        if not (math.isfinite(v) and v > 0):
+            bad(key, "a positive finite number")
+    for key in NON_NEGATIVE:
+        v = getattr(cfg, key)
+        if not (math.isfinite(v) and v >= 0):
+            bad(key, "a finite number of 0 or more")
+    for key in FRACTIONS:
+        if not 0 <= getattr(cfg, key) <= 1:  # False for NaN too
+            bad(key, "a fraction from 0 to 1")
+    for key in BELOW_1:
+        if not 0 <= getattr(cfg, key) < 1:
+            bad(key, "a fraction from 0 to below 1")
+    return cfg
+
+
 def _coerce(key: str, value, where: str):
     f = FIELDS.get(key)
     if f is None:
@@ -187,10 +232,12 @@ def resolve(file: str | None = None, overrides: dict | None = None,
         layers.append(("command line", {k: v for k, v in overrides.items() if v is not None}))
     if sets:
         layers.append(("--set", parse_set(sets)))
+    origin = {}
     for where, values in layers:
         for key, value in values.items():
             setattr(cfg, key, _coerce(key, value, where))
-    return cfg
+            origin[key] = where
+    return validate(cfg, origin)
 
 
 def class_list(cfg: Config) -> list[str]:

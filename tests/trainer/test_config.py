@@ -70,3 +70,50 @@ def test_example_configs_resolve():
     assert files
     for f in files:
         resolve(f)
+
+
+@pytest.mark.parametrize("setting, needle", [
+    ("log_every=0", "log_every must be at least 1"),
+    ("batch_size=0", "batch_size must be at least 1"),
+    ("steps_per_execution=0", "steps_per_execution must be at least 1"),
+    ("checkpoint_every=-5", "checkpoint_every must be 0 or more"),
+    ("seed=-1", "seed must be 0 or more"),
+    ("lr=nan", "lr must be a positive finite number"),
+    ("lr=-0.001", "lr must be a positive finite number"),
+    ("lr=0", "lr must be a positive finite number"),
+    ("lr=inf", "lr must be a positive finite number"),
+    ("min_lr=-1e-5", "min_lr must be a finite number of 0 or more"),
+    ("width=0", "width must be a positive finite number"),
+    ("width=-1", "width must be a positive finite number"),
+    ("width=nan", "width must be a positive finite number"),
+    ("dropout=1", "dropout must be a fraction from 0 to below 1"),
+    ("elastic=1.5", "elastic must be a fraction from 0 to 1"),
+    ("thickness=-0.1", "thickness must be a fraction from 0 to 1"),
+    ("label_smoothing=2", "label_smoothing must be a fraction from 0 to 1"),
+    ("translate=nan", "translate must be a fraction from 0 to 1"),
+    ("brightness=1.2", "brightness must be a fraction from 0 to 1"),
+    ("rotation=-3", "rotation must be a finite number of 0 or more"),
+])
+def test_out_of_range_settings_refused_naming_the_key(setting, needle):
+    """Settings that crash later (log_every=0: ZeroDivisionError) or train garbage (lr=nan,
+    width<=0, shares outside 0..1) are refused up front, naming the key and where it came from."""
+    with pytest.raises(ConfigError) as e:
+        resolve(sets=[setting])
+    assert needle in str(e.value) and str(e.value).startswith("--set: "), str(e.value)
+
+
+def test_range_errors_name_the_layer_the_value_came_from(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text("lr = -1.0\n")
+    with pytest.raises(ConfigError, match=f"^{f}: lr must be a positive finite number, got -1.0"):
+        resolve(f)
+    with pytest.raises(ConfigError, match="^command line: width must be"):
+        resolve(overrides={"width": 0.0})
+    # a bad stored value is fine once the command line replaces it
+    assert resolve(overrides={"lr": 0.01}, base={"lr": float("nan")}).lr == 0.01
+    with pytest.raises(ConfigError, match="^stored config: lr must be"):
+        resolve(base={"lr": float("nan")})
+    # edges that are allowed
+    cfg = resolve(sets=["dropout=0", "elastic=1", "checkpoint_every=0", "val_every=0",
+                        "shuffle_buffer=0", "warmup_steps=0", "min_lr=0", "rotation=0"])
+    assert cfg.elastic == 1.0 and cfg.checkpoint_every == 0
