@@ -4,8 +4,7 @@ import pytest
 from hanzipad.ink import Ink, iter_jsonl
 from hanzipad.normalize import BOX
 from hanzipad.raster import rasterize
-
-REAL = "/work/shared/data/tegaki-real-ink.jsonl"
+from tests.helpers import REAL_INK
 
 
 def _ink(strokes, **kw):
@@ -13,12 +12,9 @@ def _ink(strokes, **kw):
 
 
 def _real_inks(n=20):
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tegaki-real-ink.jsonl"
-    if not path.exists():
-        pytest.skip("shared real ink sample not present")
-    return [ink for _, ink in list(iter_jsonl(path))[:n]]
+    inks = [ink for _, ink in list(iter_jsonl(REAL_INK))[:n]]  # in the repository
+    assert len(inks) == n
+    return inks
 
 
 CROSS = [[[10, 50], [90, 50]], [[50, 10], [50, 90]], [[20, 20], [40, 45], [80, 85]]]

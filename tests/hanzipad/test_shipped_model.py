@@ -1,8 +1,8 @@
 """The bundled default model (resources/model): loads, recognizes real ink, ignores stroke
 order and direction."""
 
+import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,12 +12,7 @@ from hanzipad.ink import Ink, iter_jsonl
 from hanzipad.labels import gb2312_level1
 from hanzipad.raster import rasterize
 from hanzipad.recognizer import Recognizer
-
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tegaki-real-ink.jsonl"
-
-pytestmark = pytest.mark.skipif(
-    not (default_bundle_path() / "model.tflite").exists(), reason="no bundled model"
-)
+from tests.helpers import REAL_INK
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +22,20 @@ def recognizer():
 
 @pytest.fixture(scope="module")
 def real_inks():
-    if not REAL.exists():
-        pytest.skip("shared real ink sample not present")
-    return [ink for _, ink in iter_jsonl(REAL)]
+    inks = [ink for _, ink in iter_jsonl(REAL_INK)]  # in the repository: fails if missing
+    assert len(inks) == 370
+    return inks
+
+
+def test_the_bundled_model_is_there():
+    assert (default_bundle_path() / "model.tflite").is_file(), default_bundle_path()
+
+
+@pytest.mark.extra_data("tegaki-real-ink.jsonl")
+def test_real_sample_is_the_shared_one(extra_data):
+    """Optional (HANZIPAD_EXTRA_DATA): tests/data's copy holds the same samples as the original."""
+    with open(extra_data, encoding="utf-8") as a, open(REAL_INK, encoding="utf-8") as b:
+        assert [json.loads(line) for line in a] == [json.loads(line) for line in b]
 
 
 def test_bundle_is_the_full_label_set_and_lists_its_sources():

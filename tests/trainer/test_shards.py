@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from hanzipad.labels import class_of
+from tests.helpers import BUNDLED_FONT
 from trainer.shards import load_shard_arrays, prepare, prepare_main, read_index, write_shards
 from trainer.sources import SourceError, open_source
 
@@ -75,7 +76,7 @@ def test_prepare_two_workers(tmp_path, capsys):
     data.mkdir()
     (data / "1.gnt").write_bytes(b"".join(_gnt(c, i) for i, c in enumerate("啊阿人口亍")))
     (data / "2.gnt").write_bytes(b"".join(_gnt(c, i + 9) for i, c in enumerate("人口")) + b"\x00\x01")
-    font = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+    font = BUNDLED_FONT  # in the repository
     out = tmp_path / "prepared"
     index = prepare([f"gnt:{data}", f"font:{font}"], out, workers=2, shard_size=3, seed=0,
                     classes=list("啊阿人口"))
@@ -83,7 +84,7 @@ def test_prepare_two_workers(tmp_path, capsys):
     assert [s["stats"]["yielded"] for s in index["sources"]] == [6, 4]
     gnt_stats = index["sources"][0]["stats"]
     assert gnt_stats["out_of_labels"] == 1 and gnt_stats["corrupt"] == 1
-    assert index["sources"][1]["family"] == "WenQuanYi Zen Hei"
+    assert index["sources"][1]["family"] == "HanziPad Sans SC"
     assert index["class_counts"][class_of("人")] == 3
     err = capsys.readouterr().err
     assert "samples/s" in err and "1 corrupt" in err

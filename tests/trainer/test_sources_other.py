@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from hanzipad.labels import class_of
 from hanzipad.normalize import load_image
+from tests.helpers import BUNDLED_FONT, STROKES_MINI, latin_only_font, stroke_tarball
 from trainer.sources import SourceError, open_source
 
-STROKE_DATA = "/work/data/hanzi-writer-data-2.0.1.tgz"
-FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+FONT = BUNDLED_FONT  # in the repository: every GB2312 level-1 character
 
 
 def _draw(path, shape):
@@ -72,7 +70,7 @@ def test_pngdir_partitions_cover_each_file_once(tmp_path, monkeypatch):
         open_source(f"pngdir:{tmp_path / 'empty'}").shards()
 
 
-def test_font_source_few_classes():
+def test_font_source_few_classes(tmp_path):
     src = open_source(f"font:{FONT}", classes=list("啊人口"))
     out = list(src)
     assert sorted(lab for _, lab in out) == sorted([0, class_of("人"), class_of("口")])
@@ -80,9 +78,10 @@ def test_font_source_few_classes():
         assert img.shape == (64, 64) and img.dtype == np.uint8 and img.max() > 200
         assert img[0].max() == 0  # normalized: a margin around the glyph
     d = src.describe()
-    assert d["family"] == "WenQuanYi Zen Hei" and "GPL" in d["licence"]
-    # a font without CJK glyphs: every character missing, counted
-    latin = open_source("font:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", classes=list("啊人"))
+    assert d["family"] == "HanziPad Sans SC" and "Open Font License" in d["licence"]
+    assert d["file"] == FONT.name
+    # a font without CJK glyphs (the same font cut down to ASCII): every character missing, counted
+    latin = open_source(f"font:{latin_only_font(tmp_path / 'latin.otf')}", classes=list("啊人"))
     assert list(latin) == [] and latin.stats.missing == 2
 
 
@@ -93,11 +92,9 @@ def test_font_bad_file(tmp_path):
         open_source(f"font:{bad}")
 
 
-def test_strokes_source_deterministic():
-    pytest.importorskip("trainer.synth")
-    if not Path(STROKE_DATA).exists():
-        pytest.skip(f"{STROKE_DATA} not here")
-    spec = f"strokes:{STROKE_DATA}?per_char=2&writers=2&chunk=3"
+def test_strokes_source_deterministic(tmp_path):
+    tgz = stroke_tarball(tmp_path / "hanzi-writer-data-2.0.1.tgz")  # the npm tarball's layout
+    spec = f"strokes:{tgz}?per_char=2&writers=2&chunk=3"
     src = open_source(spec, classes=list("啊人口"))
     shards = src.shards()
     assert shards == ["part-00000-of-00002", "part-00001-of-00002"]
@@ -114,17 +111,12 @@ def test_strokes_source_deterministic():
 
 
 def test_strokes_folder_missing_char_and_pickle(tmp_path):
-    pytest.importorskip("trainer.synth")
-    if not Path(STROKE_DATA).exists():
-        pytest.skip(f"{STROKE_DATA} not here")
     import pickle
-    import tarfile
 
     pkg = tmp_path / "package"
     pkg.mkdir()
-    with tarfile.open(STROKE_DATA) as tar:
-        for name in ("package.json", "人.json"):
-            (pkg / name).write_bytes(tar.extractfile(f"package/{name}").read())
+    for name in ("package.json", "人.json"):
+        (pkg / name).write_bytes((STROKES_MINI / "package" / name).read_bytes())
     (pkg / "口.json").write_text("{not json", encoding="utf-8")
     src = open_source(f"strokes:{tmp_path}?per_char=3", classes=list("人口啊"))
     out = list(src)
@@ -167,7 +159,6 @@ def _tiny_stroke_package(root):
 
 @pytest.mark.parametrize("option", ["spread=1", "cursive_max=0"])
 def test_strokes_style_options_change_only_what_they_name(tmp_path, option):
-    pytest.importorskip("trainer.synth")
     root = _tiny_stroke_package(tmp_path)
 
     def images(extra=""):
@@ -187,7 +178,6 @@ def test_strokes_style_options_change_only_what_they_name(tmp_path, option):
 
 
 def test_strokes_cursive_max_is_a_percentage(tmp_path):
-    pytest.importorskip("trainer.synth")
     root = _tiny_stroke_package(tmp_path)
     with pytest.raises(SourceError, match="cursive_max"):
         open_source(f"strokes:{root}?cursive_max=150")

@@ -8,6 +8,7 @@ import tarfile
 
 import pytest
 
+from tests.helpers import STROKES_MINI, stroke_tarball
 from trainer.strokedata import (
     LoadReport,
     StrokeDataError,
@@ -127,12 +128,20 @@ def test_bad_points_and_radstrokes_skipped(tmp_path):
     assert any("字.json" in e and "radStrokes" in e for e in report.errors)
 
 
-@pytest.mark.skipif(
-    not __import__("pathlib").Path("/work/data/hanzi-writer-data-2.0.1.tgz").exists(),
-    reason="the real hanzi-writer-data tarball is not here",
-)
-def test_real_tarball_subset():
-    path = "/work/data/hanzi-writer-data-2.0.1.tgz"
-    med = load_medians(path, chars="江口")
-    assert len(med["江"]) == 6 and len(med["口"]) == 3
-    assert package_info(path)["version"] == "2.0.1"
+def test_real_package_subset(tmp_path):
+    """Real hanzi-writer-data 2.0.1 files (tests/data), as a folder and as the npm tarball."""
+    for path in (STROKES_MINI, stroke_tarball(tmp_path / "hanzi-writer-data-2.0.1.tgz")):
+        med = load_medians(path, chars="江口")
+        assert len(med["江"]) == 6 and len(med["口"]) == 3
+        assert package_info(path) == {"name": "hanzi-writer-data", "version": "2.0.1",
+                                      "license": "Arphic Public License"}
+        assert len(load_medians(path)) == 51
+
+
+@pytest.mark.extra_data("hanzi-writer-data-2.0.1.tgz")
+def test_mini_package_is_a_byte_copy_of_the_real_tarball(extra_data):
+    """Optional (HANZIPAD_EXTRA_DATA): tests/data's files are the npm package's, unchanged."""
+    files = sorted((STROKES_MINI / "package").iterdir())
+    with tarfile.open(extra_data) as tar:
+        for f in files:
+            assert tar.extractfile(f"package/{f.name}").read() == f.read_bytes(), f.name

@@ -10,18 +10,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 CHARS = "一人口大日"  # five visually distinct classes
-FONTS = [
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-]
+#: The bundled CJK subset: the same glyphs on every machine, no system font needed.
+FONT = Path(__file__).resolve().parents[2] / "resources" / "fonts" / "HanziPadSansSC-Regular.otf"
 
 
 def _font(size: int):
-    for f in FONTS + [str(Path(__file__).resolve().parents[2] / "resources/fonts/HanziPadSansSC-Regular.otf")]:
-        if Path(f).exists():
-            return ImageFont.truetype(f, size)
-    raise RuntimeError("no CJK font found for the test data")
+    return ImageFont.truetype(str(FONT), size)
 
 
 def glyph_bitmap(ch: str, rng: np.random.Generator) -> np.ndarray:
