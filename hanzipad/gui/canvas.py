@@ -6,14 +6,21 @@ resized the ink is scaled (aspect kept, centred) to the new size, and new points
 are mapped back into ink space, so one character never mixes two scales.
 
 Finished strokes are painted once into a cached pixmap (at the screen's device
-pixel ratio); while a stroke is drawn only the rectangle around its newest
-segment is repainted.
+pixel ratio), rebuilt only when the ink, the size or the pen changes; while a
+stroke is drawn only the rectangle around its newest segment is repainted.
+
+What is painted is simplified for display only: points closer than
+:data:`MIN_STEP_PX` to the previous one (at the current scale) are merged and a
+stroke is drawn through at most :data:`MAX_DISPLAY_POINTS` points, so a
+10^6-point stroke costs no more to paint than a hand-drawn one.  The strokes
+kept (and given to the recognizer) are never changed.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, Qt, Signal
@@ -37,6 +44,15 @@ PAPER_COLOR = QColor(255, 255, 255)
 GRID_COLOR = QColor(214, 92, 76, 70)
 HINT_COLOR = QColor(150, 150, 160)
 BORDER_COLOR = QColor(214, 214, 222)
+
+#: Display-only simplification: a point closer than this (widget pixels) to the one before
+#: it is not drawn separately, and a stroke is drawn through at most this many points.
+MIN_STEP_PX = 0.75
+MAX_DISPLAY_POINTS = 2000
+#: Most short pieces a stroke whose pressure varies is drawn with.
+MAX_PRESSURE_PIECES = 4000
+
+_get_x, _get_y, _get_pressure = attrgetter("x"), attrgetter("y"), attrgetter("pressure")
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,12 @@ class Canvas(QWidget):
         self._cache: QPixmap | None = None
         self._cache_key = None
         self._drawn_count = 0  # strokes already painted into the cache
+        self._arrays: dict[int, tuple] = {}  # id(stroke) -> (stroke, xy, pressures)
+        #: Work done by the painting since the cache was last rebuilt (for tests): points
+        #: handed to QPainter, path elements / line pieces drawn, full cache rebuilds.
+        self.drawn_points = 0
+        self.drawn_pieces = 0
+        self.cache_builds = 0
         self.hint = ""
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAttribute(Qt.WidgetAttribute.WA_TabletTracking, False)
@@ -266,6 +288,10 @@ class Canvas(QWidget):
                 self._paint_image(painter)
             painter.end()
             self._cache, self._cache_key, self._drawn_count = pix, key, 0
+            self.cache_builds += 1
+            self.drawn_points = self.drawn_pieces = 0
+            alive = {id(s) for s in self._strokes}
+            self._arrays = {k: v for k, v in self._arrays.items() if k in alive}
         if self._drawn_count < len(self._strokes):
             painter = QPainter(self._cache)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -278,6 +304,9 @@ class Canvas(QWidget):
     def _grid_rect(self) -> QRectF:
         side = min(self.width(), self.height()) - 24
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def _ink_color(self) -> QColor:
+        return INK_COLOR
 
     def _paint_grid(self, painter: QPainter) -> None:
         painter.setPen(QPen(BORDER_COLOR, 1))
@@ -309,6 +338,42 @@ class Canvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, img)
 
+    def _stroke_arrays(self, stroke) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(xy, pressures)`` of a stroke as arrays (ink space); pressures None when the
+        stroke has none. Finished strokes (tuples, never changed) are converted once."""
+        key = id(stroke)
+        hit = self._arrays.get(key)
+        if hit is not None and hit[0] is stroke:
+            return hit[1], hit[2]
+        n = len(stroke)
+        xy = np.empty((n, 2))
+        xy[:, 0] = np.fromiter(map(_get_x, stroke), float, count=n)
+        xy[:, 1] = np.fromiter(map(_get_y, stroke), float, count=n)
+        pressures = list(map(_get_pressure, stroke))
+        pr = None if pressures.count(None) == n else np.array(pressures, dtype=float)  # None->nan
+        if isinstance(stroke, tuple):
+            self._arrays[key] = (stroke, xy, pr)
+        return xy, pr
+
+    def _display_points(self, stroke) -> tuple[np.ndarray, np.ndarray | None]:
+        """The stroke in widget coordinates, simplified for drawing (see the module doc)."""
+        xy, pr = self._stroke_arrays(stroke)
+        s, dx, dy = self._transform()
+        w = xy * s + (dx, dy)
+        n = len(w)
+        if n > 2:
+            cell = np.floor(w / MIN_STEP_PX)
+            keep = np.ones(n, dtype=bool)
+            keep[1:-1] = np.any(cell[1:-1] != cell[:-2], axis=1)
+            if not keep.all():
+                w = w[keep]
+                pr = None if pr is None else pr[keep]
+        if len(w) > MAX_DISPLAY_POINTS:
+            idx = np.unique(np.linspace(0, len(w) - 1, MAX_DISPLAY_POINTS).round().astype(int))
+            w = w[idx]
+            pr = None if pr is None else pr[idx]
+        return w, pr
+
     def _stroke_path(self, pts: list[QPointF]) -> QPainterPath:
         path = QPainterPath(pts[0])
         for i in range(1, len(pts) - 1):
@@ -318,33 +383,45 @@ class Canvas(QWidget):
         return path
 
     def _paint_stroke(self, painter: QPainter, stroke) -> None:
-        if not stroke:
+        if not len(stroke):
             return
-        pts = [self._to_widget(p) for p in stroke]
-        if len(pts) == 1 or all(p == pts[0] for p in pts):
-            w = self._scaled_width(stroke[0].pressure)
+        w, pr = self._display_points(stroke)
+        self.drawn_points += len(w)
+
+        def pressure(i):
+            return None if pr is None or math.isnan(pr[i]) else float(pr[i])
+
+        if len(w) == 1 or bool(np.all(w == w[0])):
+            width = self._scaled_width(pressure(0))
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(INK_COLOR)
-            painter.drawEllipse(pts[0], w / 2, w / 2)
+            painter.setBrush(self._ink_color())
+            painter.drawEllipse(QPointF(*w[0]), width / 2, width / 2)
+            self.drawn_pieces += 1
             return
+        pts = [QPointF(x, y) for x, y in w.tolist()]
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        pen = QPen(INK_COLOR, 1, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+        pen = QPen(self._ink_color(), 1, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                    Qt.PenJoinStyle.RoundJoin)
-        pressures = {p.pressure for p in stroke}
-        if len(pressures) == 1:
-            pen.setWidthF(self._scaled_width(stroke[0].pressure))
+        if pr is None or bool(np.all(pr == pr[0])):
+            pen.setWidthF(self._scaled_width(pressure(0)))
             painter.setPen(pen)
             painter.drawPath(self._stroke_path(pts))
+            self.drawn_pieces += len(pts) - 1
             return
         # Pressure varies: short pieces with the width interpolated along each segment.
-        widths = [self._scaled_width(p.pressure) for p in stroke]
-        for (a, wa), (b, wb) in zip(zip(pts, widths), zip(pts[1:], widths[1:])):
+        widths = [self._scaled_width(pressure(i)) for i in range(len(pts))]
+        lengths = np.hypot(*np.diff(w, axis=0).T)
+        pieces = np.clip(np.ceil(lengths / 3), 1, 32).astype(int)
+        if pieces.sum() > MAX_PRESSURE_PIECES:
+            pieces = np.maximum(1, pieces * MAX_PRESSURE_PIECES // int(pieces.sum()))
+        for i, n in enumerate(pieces.tolist()):
+            a, b, wa, wb = pts[i], pts[i + 1], widths[i], widths[i + 1]
             d = b - a
-            n = max(1, min(32, math.ceil(math.hypot(d.x(), d.y()) / 3)))
             for k in range(n):
                 pen.setWidthF(wa + (wb - wa) * (k + 0.5) / n)
                 painter.setPen(pen)
                 painter.drawLine(a + d * (k / n), a + d * ((k + 1) / n))
+            self.drawn_pieces += n
 
     def paintEvent(self, event):
         cache = self._ensure_cache()

@@ -109,3 +109,50 @@ def test_undo_commands_restore_content(canvas):
     stack.redo()
     stack.redo()
     assert canvas.is_empty()
+
+
+def _spiral(n, pressure=False):
+    """One stroke of ``n`` points winding three times around the middle of a 300x300 ink
+    space, from radius 20 to 120 (ending at (270, 150))."""
+    import math
+
+    a = 6 * math.pi / (n - 1)
+    return tuple(Point(150 + (20 + 100 * i / (n - 1)) * math.cos(i * a),
+                       150 + (20 + 100 * i / (n - 1)) * math.sin(i * a), float(i),
+                       (0.2 + 0.6 * (i % 7) / 6) if pressure else None) for i in range(n))
+
+
+@pytest.mark.parametrize("pressure", [False, True])
+def test_huge_stroke_paints_with_bounded_work(canvas, pressure):
+    """Issue 11: one 10^6-point stroke froze the window for minutes, and again on every
+    resize. Display points are simplified (the recognizer's ink is not) and the painted
+    ink is cached, so painting it is bounded work."""
+    stroke = _spiral(10**6, pressure)
+    start = time.perf_counter()
+    canvas.set_content(Content(strokes=(stroke,), ink_size=(300.0, 300.0)))
+    image = canvas.grab().toImage()
+    assert canvas.drawn_points <= 4000  # points handed to QPainter for the whole ink
+    assert canvas.drawn_pieces <= 8000  # line pieces / path elements drawn
+    assert image.pixelColor(268, 150).lightness() < 128  # the end of the outer turn
+    assert image.pixelColor(150 - 103, 150).lightness() < 128  # half a turn before it
+    assert canvas.ink().strokes[0] is stroke  # the recognizer still gets every point
+    assert len(canvas.ink().strokes[0]) == 10**6
+    builds = canvas.cache_builds
+    canvas.grab()
+    canvas.repaint()
+    assert canvas.cache_builds == builds  # nothing changed: the cached pixmap is reused
+    for size in (200, 420, 300):  # each resize re-renders once, still bounded
+        canvas.resize(size, size)
+        canvas.grab()
+        assert canvas.drawn_points <= 4000 and canvas.drawn_pieces <= 8000
+    assert canvas.cache_builds == builds + 3
+    assert time.perf_counter() - start < 60  # generous; the old code took minutes
+
+
+def test_dense_short_points_are_merged_for_display_only(canvas):
+    """Points closer than a pixel at the current scale are not drawn one by one."""
+    stroke = tuple(Point(50 + i * 0.01, 150.0) for i in range(20001))  # 200 px long
+    canvas.set_content(Content(strokes=(stroke,), ink_size=(300.0, 300.0)))
+    canvas.grab()
+    assert canvas.drawn_points <= 2 * 200 + 2
+    assert canvas.strokes()[0] == stroke
