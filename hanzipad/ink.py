@@ -8,23 +8,60 @@ The ink file format (``.json``) is one JSON object::
     {"width": W, "height": H, "strokes": [[[x, y], [x, y, t, p], ...], ...]}
 
 Other keys (such as ``"label"``) are kept in :attr:`Ink.meta` and otherwise
-ignored.  A ``.jsonl`` file holds one such object per line.
+ignored.  A ``.jsonl`` file holds one such object per line; it is read line by line
+(flat memory, first ink at once), and a bad line spoils only itself.
+
+What a file may hold is bounded, so a hostile or broken file fails fast with a
+one-line :class:`InkError` naming it (``file`` or ``file:LINE``, lines counted from 1)
+and the reason: only regular files are opened (never a device, FIFO or folder), an
+ink (a ``.json`` file, one ``.jsonl`` line) is at most :data:`MAX_INK_BYTES`,
+coordinates lie within :data:`MAX_COORDINATE`, integers have at most
+:data:`MAX_INT_DIGITS` digits, and nesting is bounded by Python's recursion limit.
+A file that cannot be read at all raises :class:`InkFileError`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
 #: Pressure assumed for points that carry none (a mouse).
 DEFAULT_PRESSURE = 0.5
+#: Largest ink in bytes: a whole ``.json`` file, or one line of a ``.jsonl`` file
+#: (a written character is a few kilobytes). Larger ones are refused unread.
+MAX_INK_BYTES = 8 * 1024 * 1024
+#: Largest magnitude of a coordinate, width or height (screen units).
+MAX_COORDINATE = 1e9
+#: Smallest extent (longer side of the bounding box) of ink that spans more than one point;
+#: below it the drawing would have to be magnified beyond what floating point can represent.
+MIN_EXTENT = 1e-6
+#: Most digits an integer in an ink file may have.
+MAX_INT_DIGITS = 30
 
 
 class InkError(ValueError):
     """Ink that cannot be used, with a message naming where and why."""
+
+
+class InkFileError(InkError):
+    """The file itself cannot be read (missing, permission denied, not a regular file,
+    I/O error): a fault of the file system, not a problem with the ink in it."""
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """``path`` as printable text: bytes that are not UTF-8 (held as lone surrogates in a
+    ``str`` from ``sys.argv`` or ``os.listdir``) are shown as ``\\xNN`` escapes."""
+    text = os.fsdecode(path)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # surrogates that do not stand for bytes (Windows names)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -61,13 +98,26 @@ class Ink:
         height: float = 0.0,
         meta: dict | None = None,
     ) -> Ink:
-        """Build ink from nested lists ``[[[x, y, ...], ...], ...]``, validating every number."""
-        return cls(
+        """Build ink from nested lists ``[[[x, y, ...], ...], ...]``, validating every number.
+
+        Raises :class:`InkError` for a value that is not a number, not finite, outside
+        :data:`MAX_COORDINATE`, or ink whose extent is positive but below :data:`MIN_EXTENT`.
+        """
+        ink = cls(
             strokes=[_parse_stroke(s, i) for i, s in enumerate(strokes)],
-            width=float(width or 0.0),
-            height=float(height or 0.0),
+            width=_coordinate(width or 0.0, "width"),
+            height=_coordinate(height or 0.0, "height"),
             meta=dict(meta or {}),
         )
+        bounds = ink.bounds()
+        if bounds is not None:
+            extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+            if 0 < extent < MIN_EXTENT:
+                raise InkError(
+                    f"the ink spans only {extent:.3g} units, too small to draw "
+                    f"(at least {MIN_EXTENT:g}, or a single point)"
+                )
+        return ink
 
     def to_dict(self) -> dict:
         out = {k: v for k, v in self.meta.items() if k not in ("width", "height", "strokes")}
@@ -112,11 +162,25 @@ class Ink:
 
 def _number(value, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InkError(f"{where}: expected a number, got {value!r}")
+        raise InkError(f"{where}: expected a number, got {_short(value)}")
+    if isinstance(value, int) and abs(value) >= 10**MAX_INT_DIGITS:
+        raise InkError(f"{where}: number with {len(str(abs(value)))} digits is too large")
     f = float(value)
     if not math.isfinite(f):
         raise InkError(f"{where}: coordinate is not finite ({value!r})")
     return f
+
+
+def _coordinate(value, where: str) -> float:
+    f = _number(value, where)
+    if abs(f) > MAX_COORDINATE:
+        raise InkError(f"{where}: {f:.3g} is outside the accepted range (±{MAX_COORDINATE:g})")
+    return f
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _parse_stroke(stroke, index: int) -> Stroke:
@@ -127,7 +191,7 @@ def _parse_stroke(stroke, index: int) -> Stroke:
         where = f"stroke {index} point {j}"
         if not isinstance(p, (list, tuple)) or not 2 <= len(p) <= 4:
             raise InkError(f"{where}: expected [x, y], [x, y, t] or [x, y, t, pressure]")
-        x, y = _number(p[0], where), _number(p[1], where)
+        x, y = _coordinate(p[0], where), _coordinate(p[1], where)
         t = _number(p[2], where) if len(p) > 2 and p[2] is not None else None
         pr = _number(p[3], where) if len(p) > 3 and p[3] is not None else None
         if pr is not None:
@@ -145,10 +209,8 @@ def ink_from_dict(obj, where: str = "ink") -> Ink:
     if not isinstance(strokes, list):
         raise InkError(f"{where}: 'strokes' must be a list")
     try:
-        width = _number(obj.get("width", 0) or 0, f"{where} width")
-        height = _number(obj.get("height", 0) or 0, f"{where} height")
         meta = {k: v for k, v in obj.items() if k not in ("strokes", "width", "height")}
-        return Ink.from_lists(strokes, width, height, meta)
+        return Ink.from_lists(strokes, obj.get("width", 0), obj.get("height", 0), meta)
     except InkError as exc:
         raise InkError(f"{where}: {exc}") from None
 
@@ -156,15 +218,24 @@ def ink_from_dict(obj, where: str = "ink") -> Ink:
 def _parse_json(text: str, where: str):
     try:
         # NaN/Infinity are not JSON; refuse them instead of accepting Python's extension.
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise InkError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except ValueError as exc:
         raise InkError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise InkError(f"{where}: JSON nested too deeply (an ink is a few levels deep)") from None
 
 
 def _reject_constant(name: str):
     raise ValueError(f"non-finite number {name} in coordinates")
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise ValueError(f"number with {digits} digits is too large (at most {MAX_INT_DIGITS})")
+    return int(text)
 
 
 def loads(text: str, where: str = "ink") -> Ink:
@@ -177,9 +248,19 @@ def dumps(ink: Ink) -> str:
 
 
 def load(path: str | Path) -> Ink:
-    """Read a ``.json`` ink file; raises :class:`InkError` naming the file and the problem."""
-    path = Path(path)
-    return loads(_read_text(path), str(path))
+    """Read a ``.json`` ink file; raises :class:`InkError` naming the file and the problem
+    (:class:`InkFileError` when the file cannot be read at all)."""
+    shown = display_path(path)
+    with _open(path, shown) as f:
+        too_large = os.fstat(f.fileno()).st_size > MAX_INK_BYTES
+        data = b"" if too_large else _read(f, MAX_INK_BYTES + 1, shown)
+    if too_large or len(data) > MAX_INK_BYTES:
+        raise InkError(f"{shown}: larger than {_size(MAX_INK_BYTES)}, too large for an ink file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InkError(f"{shown}: {_not_utf8(data, exc)}") from None
+    return loads(text, shown)
 
 
 def save(ink: Ink, path: str | Path) -> None:
@@ -189,34 +270,113 @@ def save(ink: Ink, path: str | Path) -> None:
     tmp.replace(path)
 
 
+class JsonlRecord(NamedTuple):
+    """One non-blank line of a ``.jsonl`` file."""
+
+    index: int  #: counts the non-blank lines from 0
+    line: int  #: line number in the file, from 1
+    item: Ink | InkError  #: the ink, or why this line is unusable (message starts ``file:LINE: ``)
+
+
+def iter_jsonl_lines(path: str | Path) -> Iterator[JsonlRecord]:
+    """Read a ``.jsonl`` file line by line: one :class:`JsonlRecord` per non-blank line.
+
+    A bad line (not JSON, not UTF-8, not ink, longer than :data:`MAX_INK_BYTES`) yields its
+    :class:`InkError` and the next lines are still read. Memory stays flat whatever the file
+    size. Raises :class:`InkFileError` (on the first ``next()``, or later for an I/O error)
+    when the file cannot be read.
+    """
+    shown = display_path(path)
+    with _open(path, shown) as f:
+        index = lineno = 0
+        while True:
+            raw = _read(f, MAX_INK_BYTES + 1, f"{shown}:{lineno + 1}", line=True)
+            if not raw:
+                return
+            lineno += 1
+            where = f"{shown}:{lineno}"
+            if len(raw) > MAX_INK_BYTES and not raw.endswith(b"\n"):
+                while (rest := _read(f, 1 << 20, where, line=True)) and not rest.endswith(b"\n"):
+                    pass  # skip the rest of the over-long line
+                item: Ink | InkError = InkError(
+                    f"{where}: line longer than {_size(MAX_INK_BYTES)}, too large for one ink")
+            elif not raw.strip():
+                continue
+            else:
+                try:
+                    item = loads(raw.decode("utf-8"), where)
+                except UnicodeDecodeError as exc:
+                    item = InkError(f"{where}: {_not_utf8(raw, exc)}")
+                except InkError as exc:
+                    item = exc
+            yield JsonlRecord(index, lineno, item)
+            index += 1
+
+
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Ink | InkError]]:
-    """Yield ``(index, ink)`` per non-blank line of a ``.jsonl`` file.
+    """Yield ``(index, ink)`` per non-blank line of a ``.jsonl`` file (see
+    :func:`iter_jsonl_lines`, which also gives the line number).
 
     A bad line yields ``(index, InkError)`` instead of stopping the whole file.
     ``index`` counts the non-blank lines from 0.
     """
-    path = Path(path)
-    index = 0
-    for lineno, line in enumerate(_read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            yield index, loads(line, where)
-        except InkError as exc:
-            yield index, exc
-        index += 1
+    for record in iter_jsonl_lines(path):
+        yield record.index, record.item
 
 
-def _read_text(path: Path) -> str:
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _open(path: str | Path, shown: str) -> BinaryIO:
+    """Open a regular file for reading without blocking on a FIFO; :class:`InkFileError`
+    naming the file otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InkError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InkError(f"{path}: not a UTF-8 text file") from None
+        fd = os.open(path, flags)
     except OSError as exc:
-        raise InkError(f"{path}: {exc.strerror or exc}") from None
+        raise InkFileError(f"{shown}: {_os_reason(exc)}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+            raise InkFileError(f"{shown}: not a regular file but {kind}; refused unread")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read(f: BinaryIO, limit: int, where: str, line: bool = False) -> bytes:
+    try:
+        return f.readline(limit) if line else f.read(limit)
+    except OSError as exc:
+        raise InkFileError(f"{where}: {_os_reason(exc)}") from None
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, PermissionError):
+        return "cannot read the file (permission denied)"
+    if isinstance(exc, IsADirectoryError):
+        return "not a regular file but a folder; refused unread"
+    return f"cannot read the file ({(exc.strerror or str(exc)).lower()})"
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    return f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n} bytes"
 
 
 def is_ink_path(path: str | Path) -> bool:
