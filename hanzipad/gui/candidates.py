@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QGridLayout,
@@ -44,7 +45,8 @@ class CandidateButton(QAbstractButton):
     def set_candidate(self, char: str, prob: float) -> None:
         self.char, self.prob = char, prob
         self.setText(char)
-        self.setToolTip(f"{char}  {prob:.1%}" if char else "")
+        # a label comes from the model bundle: shown as typed, never as markup
+        self.setToolTip(GuiQt.convertFromPlainText(f"{char}  {prob:.1%}") if char else "")
         self.setEnabled(bool(char))
         self.update()
 

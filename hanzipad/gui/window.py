@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
 
         self.model_label = QLabel(tr("model not loaded"))
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # a bundle's name is not HTML
         self.model_label.setStyleSheet("color: #6a6a78; padding: 0 6px;")
         self.statusBar().addPermanentWidget(self.model_label)
 
@@ -203,7 +204,9 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
-        bar.addWidget(QLabel(tr("Pen width") + " "))
+        pen_label = QLabel(tr("Pen width") + " ")
+        pen_label.setTextFormat(Qt.TextFormat.PlainText)
+        bar.addWidget(pen_label)
         self.pen_spin = QSpinBox()
         self.pen_spin.setRange(settings.MIN_PEN_WIDTH, settings.MAX_PEN_WIDTH)
         self.pen_spin.setValue(int(self.canvas.pen_width))
@@ -292,8 +295,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text.split("\n")[0])
         if self._message_box is not None:
             self._message_box.close()
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+        box = QMessageBox(QMessageBox.Icon.Warning, title, "", QMessageBox.StandardButton.Ok,
                           self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # file names and errors are never markup
+        box.setText(text)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.finished.connect(lambda _=0, box=box: self._forget_box(box))

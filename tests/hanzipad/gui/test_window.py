@@ -324,3 +324,52 @@ def test_stale_results_are_dropped(window, qtbot, monkeypatch):
     assert finished.wait(5)
     qtbot.wait(200)  # let its result reach the UI thread
     assert window.candidate_bar.candidates() == []
+
+
+HTML = "<b>x</b><img src=\"nowhere.png\">"
+
+
+def _shown_plain(label) -> bool:
+    """True when a QLabel shows its text as typed (no markup interpretation)."""
+    return label.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_model_name_is_shown_as_plain_text(make_window, qtbot, tmp_path, tiny_bundle):
+    """Issue 11: a bundle's name (model.json) was rendered as HTML in the status bar."""
+    import shutil
+
+    bundle = tmp_path / "html"
+    shutil.copytree(tiny_bundle, bundle)
+    meta = json.loads((bundle / "model.json").read_text())
+    meta["name"] = HTML
+    (bundle / "model.json").write_text(json.dumps(meta))
+    window = make_window(bundle)
+    assert HTML in window.model_label.text()
+    assert _shown_plain(window.model_label)
+
+
+def test_error_text_and_file_names_are_plain_text(make_window, window, qtbot, tmp_path):
+    """File names and error texts reach the message box and status bar unrendered."""
+    bad = tmp_path / (HTML.replace("/", "") + ".json")
+    bad.write_text("{not json")
+    assert not window.open_file(bad)
+    box = window.message_box()
+    assert box is not None and str(bad) in box.text()
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    assert str(bad) in window.statusBar().currentMessage()
+    # a model bundle whose path is markup: the failure dialog and label are plain too
+    missing = tmp_path / "<i>m</i>"
+    other = make_window(missing, wait_model=False)
+    qtbot.waitUntil(lambda: other.recognition.load_error is not None, timeout=5000)
+    box = other.message_box()
+    assert str(missing) in box.text() and box.textFormat() == Qt.TextFormat.PlainText
+    assert _shown_plain(other.model_label)
+
+
+def test_candidate_tooltip_is_plain_text(qtbot):
+    from hanzipad.gui.candidates import CandidateButton
+
+    button = CandidateButton(0, large=True)
+    qtbot.addWidget(button)
+    button.set_candidate("<b>x</b>", 0.5)  # a label from a bundle's labels.txt
+    assert "&lt;b&gt;x&lt;/b&gt;" in button.toolTip() and "<b>x" not in button.toolTip()
