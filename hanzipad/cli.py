@@ -4,33 +4,49 @@
 files (``.json``, and ``.jsonl`` with one ink per line). Plain mode prints one line
 per input; ``--json`` prints JSON Lines::
 
-    {"file": …, "index": N (for .jsonl), "candidates": [{"char": …, "prob": …}, …], "ms": …}
+    {"file": …, "index": N, "line": L (for .jsonl), "candidates": [{"char": …, "prob": …}, …], "ms": …}
 
 ``ms`` is the wall time to preprocess and classify that input. A bad input gets a
-message on stderr naming it and the reason; the rest are still classified and the
-exit status is 1 at the end.
+one-line message on stderr naming it (``file``, or ``file:LINE`` for a line of a
+``.jsonl``, counted from 1) and the reason; the rest are still classified and the exit
+status is 1 at the end. A ``.jsonl`` is read line by line, so the first result comes at
+once and memory stays flat. ``--json`` output is always UTF-8 JSON: no NaN/Infinity (a
+model giving non-finite scores is an error for that input) and file-name bytes that are
+not UTF-8 escaped as ``\\udcXX`` (``os.fsencode`` of the decoded name gives the bytes back).
+When the reader of the output goes away (``| head -1``) classify stops quietly with
+status 141 (128 + SIGPIPE), like other command-line tools.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import re
+import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from hanzipad import __version__
 from hanzipad.bundle import BundleError
-from hanzipad.ink import Ink, InkError, is_ink_path, iter_jsonl
+from hanzipad.ink import Ink, InkError, display_path, is_ink_path, iter_jsonl_lines
 from hanzipad.ink import load as load_ink
 from hanzipad.normalize import ImageError, load_image
 from hanzipad.raster import rasterize
 
 EXIT_BAD_INPUT = 1
 EXIT_NO_MODEL = 2
+#: Exit status when the output pipe is closed early (128 + SIGPIPE, what the shell reports
+#: for a program the closed pipe killed).
+EXIT_BROKEN_PIPE = 141
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InputError(ValueError):
@@ -47,23 +63,36 @@ def _recognizer(model: str | None):
     return Recognizer(model)
 
 
-def iter_inputs(path: str) -> Iterator[tuple[int | None, object]]:
-    """Yield ``(index, loader)`` per input in ``path``: ``loader()`` returns the 64x64 image
-    or raises :class:`InputError`. ``index`` is the line number (from 0) in a .jsonl file."""
+class Input(NamedTuple):
+    """One input of a FILE argument. ``load()`` returns its 64x64 image or raises
+    :class:`InputError`; ``where`` names it in messages (``file`` or ``file:LINE``)."""
+
+    index: int | None  #: non-blank line of a .jsonl, from 0 (None for other files)
+    line: int | None  #: line number in a .jsonl, from 1
+    where: str
+    load: Callable[[], np.ndarray]
+
+
+def iter_inputs(path: str) -> Iterator[Input]:
+    """The inputs in ``path``, lazily: a ``.jsonl`` file is read line by line as its
+    inputs are consumed."""
     p = Path(path)
+    shown = display_path(path)
     if p.suffix.lower() == ".jsonl":
+        seen = False
         try:
-            items = list(iter_jsonl(p))
-        except InkError as exc:
-            yield None, _failing(str(exc))
+            for record in iter_jsonl_lines(p):
+                seen = True
+                where = f"{shown}:{record.line}"
+                if isinstance(record.item, InkError):
+                    yield Input(record.index, record.line, where, _failing(str(record.item)))
+                else:
+                    yield Input(record.index, record.line, where, _ink_loader(record.item, where))
+        except InkError as exc:  # the file cannot be read (at all, or from some line on)
+            yield Input(None, None, shown, _failing(str(exc)))
             return
-        if not items:
-            yield None, _failing(f"{p}: no ink in this file")
-        for index, item in items:
-            if isinstance(item, InkError):
-                yield index, _failing(str(item))
-            else:
-                yield index, _ink_loader(item, f"{p}[{index}]")
+        if not seen:
+            yield Input(None, None, shown, _failing(f"{shown}: no ink in this file"))
         return
     if is_ink_path(p):
         def load():
@@ -71,21 +100,33 @@ def iter_inputs(path: str) -> Iterator[tuple[int | None, object]]:
                 ink = load_ink(p)
             except InkError as exc:
                 raise InputError(str(exc)) from None
-            return _ink_image(ink, str(p))
+            return _ink_image(ink, shown)
 
-        yield None, load
+        yield Input(None, None, shown, load)
         return
 
     def load_img():
+        _refuse_special_file(p, shown)
         try:
             image = load_image(p)
         except ImageError as exc:
             raise InputError(str(exc)) from None
         if not image.any():
-            raise InputError(f"{p}: no ink found (blank image)")
+            raise InputError(f"{shown}: no ink found (blank image)")
         return image
 
-    yield None, load_img
+    yield Input(None, None, shown, load_img)
+
+
+def _refuse_special_file(p: Path, shown: str) -> None:
+    """A FIFO or device named like an image would block or never end: refuse it unread."""
+    try:
+        mode = os.stat(p).st_mode
+    except OSError:
+        return  # missing or unreadable: load_image says so
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a device, pipe or socket"
+        raise InputError(f"{shown}: not a regular file but {kind}; refused unread")
 
 
 def _failing(message: str):
@@ -102,7 +143,55 @@ def _ink_loader(ink: Ink, where: str):
 def _ink_image(ink: Ink, where: str) -> np.ndarray:
     if ink.is_empty():
         raise InputError(f"{where}: ink has no strokes")
-    return rasterize(ink)
+    try:
+        return rasterize(ink)
+    except (ValueError, OverflowError, MemoryError) as exc:  # ink.py's limits should prevent this
+        raise InputError(f"{where}: cannot draw this ink ({exc})") from None
+
+
+def _json_line(record: dict) -> str:
+    """One JSON Lines record: never NaN/Infinity, and lone surrogates (file-name bytes that
+    are not UTF-8) written as \\u escapes, so the line always encodes as UTF-8."""
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _write_json(line: str) -> None:
+    """JSON Lines are UTF-8 whatever the locale."""
+    out = sys.stdout
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(line + "\n")
+        out.flush()
+        return
+    out.flush()
+    buffer.write(line.encode("utf-8") + b"\n")
+    buffer.flush()
+
+
+def _write_text(line: str) -> None:
+    """A plain line in the terminal's encoding; what it cannot show is escaped."""
+    out = sys.stdout
+    try:
+        out.write(line + "\n")
+    except UnicodeEncodeError:
+        encoding = out.encoding or "ascii"
+        out.write(line.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+    out.flush()
+
+
+def _silence_closed_pipe() -> None:
+    """After EPIPE: point stdout/stderr at /dev/null so the exit-time flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, AttributeError, ValueError):
+            pass
+    os.close(devnull)
 
 
 def classify_main(argv: list[str]) -> int:
@@ -124,27 +213,32 @@ def classify_main(argv: list[str]) -> int:
         return EXIT_NO_MODEL
     status = 0
     for file in args.files:
-        for index, loader in iter_inputs(file):
+        for item in iter_inputs(file):
             start = time.perf_counter()
             try:
-                image = loader()
+                image = item.load()
             except InputError as exc:
                 _err(str(exc))
                 status = EXIT_BAD_INPUT
                 continue
             candidates = recognizer.classify(image, args.top)
             ms = (time.perf_counter() - start) * 1000.0
+            if not all(math.isfinite(c.prob) for c in candidates):
+                _err(f"{item.where}: the model's scores are not finite (NaN or infinity); "
+                     "the model bundle is broken")
+                status = EXIT_BAD_INPUT
+                continue
             if args.json:
                 record = {"file": file}
-                if index is not None:
-                    record["index"] = index
+                if item.index is not None:
+                    record["index"] = item.index
+                    record["line"] = item.line
                 record["candidates"] = [c.to_dict() for c in candidates]
                 record["ms"] = round(ms, 3)
-                print(json.dumps(record, ensure_ascii=False), flush=True)
+                _write_json(_json_line(record))
             else:
-                name = file if index is None else f"{file}[{index}]"
                 ranked = "  ".join(f"{c.char} {c.prob:.3f}" for c in candidates)
-                print(f"{name}: {ranked}", flush=True)
+                _write_text(f"{item.where}: {ranked}")
     return status
 
 
@@ -185,7 +279,11 @@ def self_test(model: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "classify":
-        return classify_main(argv[1:])
+        try:
+            return classify_main(argv[1:])
+        except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly
+            _silence_closed_pipe()
+            return EXIT_BROKEN_PIPE
     parser = argparse.ArgumentParser(
         prog="hanzipad",
         description="Handwriting pad for Chinese: draw a character, get ranked candidates.",
