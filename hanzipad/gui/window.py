@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hanzipad import fileio
 from hanzipad import ink as inkfile
 from hanzipad.bundle import resources_dir
 from hanzipad.gui import settings
@@ -50,6 +51,17 @@ def app_icon() -> QIcon:
         if (icons / name).is_file():
             return QIcon(str(icons / name))
     return QIcon()
+
+
+def os_error_text(exc: OSError) -> str:
+    """Why a file operation failed, in the UI language."""
+    if isinstance(exc, fileio.ReadOnlyFileError):
+        return tr("the file is read-only; it was not changed")
+    if isinstance(exc, IsADirectoryError):
+        return tr("is a folder, not a file")
+    if isinstance(exc, fileio.NotAFileError):
+        return tr("not a regular file")
+    return exc.strerror or str(exc)
 
 
 class MainWindow(QMainWindow):
@@ -401,11 +413,13 @@ class MainWindow(QMainWindow):
             self.save_ink(path)
 
     def save_ink(self, path: str | Path) -> bool:
+        """Write the ink as a ``.json`` file, atomically (:mod:`hanzipad.fileio`): a failed
+        save leaves the old file and no temporary file; a read-only file is not replaced."""
         path = Path(path)
         try:
-            inkfile.save(self.canvas.ink(), path)
+            fileio.write_text(path, inkfile.dumps(self.canvas.ink()) + "\n")
         except OSError as exc:
-            self.show_problem(tr("Cannot save file"), f"{path}: {exc.strerror or exc}")
+            self.show_problem(tr("Cannot save file"), f"{path}: {os_error_text(exc)}")
             return False
         settings.set_last_dir(str(path.parent))
         self.statusBar().showMessage(tr("Saved {}").format(path), 4000)

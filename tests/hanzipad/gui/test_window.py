@@ -373,3 +373,48 @@ def test_candidate_tooltip_is_plain_text(qtbot):
     qtbot.addWidget(button)
     button.set_candidate("<b>x</b>", 0.5)  # a label from a bundle's labels.txt
     assert "&lt;b&gt;x&lt;/b&gt;" in button.toolTip() and "<b>x" not in button.toolTip()
+
+
+def test_save_keeps_mode_and_symlink_and_refuses_read_only(window, qtbot, tmp_path):
+    """Issue 11: Ctrl+S turned 0600 into 0644, replaced symlinks by files and overwrote
+    read-only files."""
+    import stat
+
+    tmp_path = tmp_path / "out"  # (settings are written under the test's own tmp_path)
+    tmp_path.mkdir()
+    line(window.canvas, 0.2, 0.5, 0.8, 0.5)
+    private = tmp_path / "private.json"
+    private.write_text("{}")
+    private.chmod(0o600)
+    assert window.save_ink(private)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert inkfile.load(private).point_count() == 9
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "t.json").write_text("{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(real / "t.json")
+    assert window.save_ink(link)
+    assert link.is_symlink() and inkfile.load(real / "t.json").point_count() == 9
+
+    ro = tmp_path / "ro.json"
+    ro.write_text("keep")
+    ro.chmod(0o444)
+    with qtbot.waitSignal(window.problem, timeout=2000) as blocker:
+        assert not window.save_ink(ro)
+    assert str(ro) in blocker.args[0] and "read-only" in blocker.args[0]
+    assert ro.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "private.json", "real",
+                                                          "ro.json"]
+
+
+def test_failed_save_leaves_no_temp_file(window, qtbot, tmp_path):
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    line(window.canvas, 0.2, 0.5, 0.8, 0.5)
+    folder = tmp_path / "ink.json"  # a folder where the file should go
+    folder.mkdir()
+    assert not window.save_ink(folder)
+    assert str(folder) in window.last_error
+    assert [p.name for p in tmp_path.iterdir()] == ["ink.json"] and folder.is_dir()
