@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from trainer.evaluate import FIGURES, ModelError, load_keras_core
+from trainer.records import public
 from trainer.train import COMMANDS, read_json
 
 #: Minimum share of sample images on which the bundle and the Keras model agree (top-1).
@@ -99,6 +100,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
     )
     if state.get("init_from"):
         meta["init_from"] = state["init_from"]
+    meta = public(meta)  # sources, commands, config: names, no paths of the machine that made it
     # agreement check first, on a scratch copy: the app's recognizer against the Keras model
     images = sample_images(cfg, labels, check_samples, check_data)
     if len(images) == 0:

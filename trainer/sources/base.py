@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from hanzipad import labels as _labels
+from trainer.records import public, public_path, public_text
 
 #: How many skip messages a :class:`SkipStats` keeps (the counts are always complete).
 MAX_MESSAGES = 20
@@ -179,8 +180,9 @@ class Source:
             yield from self.iter_shard(shard, self.seed)
 
     def describe(self) -> dict:
-        out = {"kind": self.kind, "path": str(self.path), "spec": str(self.spec)}
-        out.update(self._describe_extra())
+        # a record names the data, not where it lay on this machine (trainer.records)
+        out = {"kind": self.kind, "path": public_path(self.path), "spec": public_text(str(self.spec))}
+        out.update(public(self._describe_extra()))
         return out
 
     def _describe_extra(self) -> dict:
