@@ -1,9 +1,13 @@
 """App benchmark: classify time per input, stroke → candidates painted, cold start.
 
-    .venv/bin/python tests/benchmarks/bench_app.py [--model DIR] [--ink FILE.jsonl] [--strokes 200]
+    .venv/bin/python tests/benchmarks/bench_app.py [--model DIR] [--ink FILE.jsonl | --data DIR]
+        [--strokes 200]
+
+Runs from a plain clone: the inks are the real pen traces in ``tests/data/tegaki-real-ink.jsonl``
+(370 samples); ``--data DIR`` takes ``DIR/tegaki-real-ink.jsonl`` instead, ``--ink`` any file.
 
 * classify: ``hanzipad classify --json`` on every ink of a .jsonl file (and PNGs made from
-  them); the ``ms`` field (preprocess + classify one input) — median and p95.
+  the first 50); the ``ms`` field (preprocess + classify one input) — median and p95.
 * cold start: a fresh process (``python -m hanzipad``-equivalent start-up, offscreen) from
   launch to window shown and to model ready.
 * stroke → candidates painted: QTest strokes on the real canvas; from mouse release until the
@@ -25,7 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "data" / "tegaki-real-ink.jsonl"
+sys.path.insert(0, str(ROOT))  # this checkout's hanzipad, whatever the venv points at
+REAL_NAME = "tegaki-real-ink.jsonl"
+REAL = ROOT / "tests" / "data" / REAL_NAME  # in the repository (tests/data/README.md)
 
 CHILD = r"""
 import os, sys, time, json
@@ -94,7 +100,10 @@ def bench_classify(model: str | None, ink_file: Path) -> dict:
     cmd = [sys.executable, "-m", "hanzipad", "classify", "--json", str(ink_file), *pngs]
     if model:
         cmd[4:4] = ["--model", model]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"bench_app: hanzipad classify failed ({done.returncode}):\n{done.stderr.strip()}")
+    out = done.stdout
     records = [json.loads(line) for line in out.splitlines()]
     ink_ms = [r["ms"] for r in records if r["file"] == str(ink_file)]
     png_ms = [r["ms"] for r in records if r["file"] != str(ink_file)]
@@ -105,8 +114,11 @@ def bench_classify(model: str | None, ink_file: Path) -> dict:
 def bench_gui(model: str, strokes: int) -> dict:
     settings = tempfile.mkdtemp()
     launch = time.time()
-    out = subprocess.run([sys.executable, "-c", CHILD, model, repr(launch), settings, str(strokes)],
-                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    done = subprocess.run([sys.executable, "-c", CHILD, model, repr(launch), settings, str(strokes)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"bench_app: the GUI child failed ({done.returncode}):\n{done.stderr.strip()}")
+    out = done.stdout
     res = json.loads(out.strip().splitlines()[-1])
     lat = res.pop("stroke_ms")
     res.update(stroke_p50=pct(lat, 50), stroke_p95=pct(lat, 95), stroke_max=max(lat), strokes=len(lat))
@@ -116,14 +128,20 @@ def bench_gui(model: str, strokes: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="bundle folder (default: the bundled model)")
-    ap.add_argument("--ink", type=Path, default=REAL, help="a .jsonl ink file to classify")
+    ap.add_argument("--ink", type=Path, help=f"a .jsonl ink file to classify (default: {REAL.relative_to(ROOT)})")
+    ap.add_argument("--data", type=Path, metavar="DIR",
+                    help=f"optional data folder: classify DIR/{REAL_NAME} (e.g. a development copy)")
     ap.add_argument("--strokes", type=int, default=200)
     args = ap.parse_args()
+    ink = args.ink or (args.data / REAL_NAME if args.data else REAL)
+    if not ink.is_file():
+        ap.error(f"{ink}: no such ink file")
     from hanzipad.bundle import default_bundle_path
 
     model = args.model or str(default_bundle_path())
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    c = bench_classify(args.model, args.ink)
+    print(f"inks: {ink}")
+    c = bench_classify(args.model, ink)
     print(f"classify ink  (n={c['ink_n']}): median {c['ink_median']:.2f} ms, p95 {c['ink_p95']:.2f} ms")
     print(f"classify PNG  (n={c['png_n']}): median {c['png_median']:.2f} ms, p95 {c['png_p95']:.2f} ms")
     colds = [bench_gui(model, args.strokes if i == 0 else 1) for i in range(3)]

@@ -1,7 +1,11 @@
 """Synthetic handwriting vs the real sample: stats, speed and a comparison grid.
 
-    .venv/bin/python tests/benchmarks/bench_synth.py GRID.png [--strokes TGZ] [--real JSONL]
+    .venv/bin/python tests/benchmarks/bench_synth.py GRID.png [--strokes TGZ] [--real JSONL | --data DIR]
         [--per-char 10] [--rows 37] [--seed 0] [--speed-samples 1000]
+
+Runs from a plain clone: the stroke medians default to ``tests/data/hanzi-writer-data-mini`` (the
+hanzi-writer-data 2.0.1 files of the real sample's 37 characters and a few more) and the real ink
+to ``tests/data/tegaki-real-ink.jsonl``; ``--data DIR`` reads ``DIR/tegaki-real-ink.jsonl``.
 
 Prints a table (real vs synthetic, same characters): pen paths per character,
 pen paths / standard stroke count, width/height, stroke straightness and
@@ -30,8 +34,9 @@ from hanzipad.raster import rasterize  # noqa: E402
 from trainer.strokedata import load_records  # noqa: E402
 from trainer.synth import Writer, synthesize_ink  # noqa: E402
 
-DEFAULT_STROKES = "/work/data/hanzi-writer-data-2.0.1.tgz"
-DEFAULT_REAL = "/work/shared/data/tegaki-real-ink.jsonl"
+REAL_NAME = "tegaki-real-ink.jsonl"
+DEFAULT_STROKES = ROOT / "tests" / "data" / "hanzi-writer-data-mini"  # in the repository
+DEFAULT_REAL = ROOT / "tests" / "data" / REAL_NAME
 
 
 def ink_arrays(ink: Ink) -> list[np.ndarray]:
@@ -108,14 +113,20 @@ def summarize(rows: list[dict], std_counts: list[int], std_wh: list[float]) -> d
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("grid", help="output PNG")
-    ap.add_argument("--strokes", default=DEFAULT_STROKES)
-    ap.add_argument("--real", default=DEFAULT_REAL)
+    ap.add_argument("--strokes", type=Path, default=DEFAULT_STROKES,
+                    help="hanzi-writer-data tarball or folder (default: tests/data's 51 characters)")
+    ap.add_argument("--real", type=Path, help=f"real ink .jsonl (default: tests/data/{REAL_NAME})")
+    ap.add_argument("--data", type=Path, metavar="DIR", help=f"optional data folder: real ink from DIR/{REAL_NAME}")
     ap.add_argument("--per-char", type=int, default=10, help="synthetic samples per character")
     ap.add_argument("--rows", type=int, default=37)
     ap.add_argument("--cols", type=int, default=7, help="samples per side in the grid")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--speed-samples", type=int, default=1000)
     args = ap.parse_args(argv)
+    args.real = args.real or (args.data / REAL_NAME if args.data else DEFAULT_REAL)
+    for what in (args.real, args.strokes):
+        if not what.exists():
+            ap.error(f"{what}: no such file or folder")
 
     real: dict[str, list[Ink]] = defaultdict(list)
     for _, ink in iter_jsonl(args.real):
@@ -179,7 +190,7 @@ def main(argv=None) -> int:
     t2 = time.perf_counter()
     n = len(picks)
     print(f"speed: synthesis {1000 * (t1 - t0) / n:.3f} ms/sample; synthesis + rasterize "
-          f"{1000 * (t2 - t1) / min(200, n):.3f} ms/sample (one core, GB2312 level 1, random writers)")
+          f"{1000 * (t2 - t1) / min(200, n):.3f} ms/sample (one core, {len(pool)} characters, random writers)")
 
     # grid: per row, real samples | gap | synthetic samples
     rows = chars[: args.rows]

@@ -1,14 +1,15 @@
 """Write characters into the real app window and see what it proposes (a user-level check).
 
     Xvfb :99 -screen 0 1280x900x24 & DISPLAY=:99 .venv/bin/python tests/benchmarks/draw_check.py \
-        [--model DIR] [--sheet OUT.png] [--real N]
+        [--model DIR] [--sheet OUT.png] [--real N] [--data DIR]
 
 Drives the canvas of a real (visible) MainWindow with QTest mouse events — press, a move per
 point, release — exactly as a mouse or pen would, waits for the worker's candidates, and
 prints, per character, the top three. Characters come from two places:
 
 * ``--real N``: the first sample of N characters of the real pen traces in
-  ``../shared/data/tegaki-real-ink.jsonl`` (replayed point by point, in writing order);
+  ``tests/data/tegaki-real-ink.jsonl`` (or ``DIR/tegaki-real-ink.jsonl`` with ``--data DIR``),
+  replayed point by point, in writing order;
 * 30 common characters drawn by hand below as mouse polylines (straight segments,
   some with strokes joined the way a hurried writer joins them).
 
@@ -23,7 +24,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "data" / "tegaki-real-ink.jsonl"
+sys.path.insert(0, str(ROOT))  # this checkout's hanzipad, whatever the venv points at
+REAL_NAME = "tegaki-real-ink.jsonl"
+REAL = ROOT / "tests" / "data" / REAL_NAME  # in the repository (tests/data/README.md)
 
 # Mouse-drawn characters in a 100x100 box (y down); each stroke a polyline.
 HAND = {
@@ -77,11 +80,11 @@ HAND = {
 }
 
 
-def real_samples(n: int):
+def real_samples(n: int, path: Path = REAL):
     from hanzipad.ink import iter_jsonl
 
     seen, out = set(), []
-    for _, ink in iter_jsonl(REAL):
+    for _, ink in iter_jsonl(path):
         if ink.label not in seen:
             seen.add(ink.label)
             out.append((ink.label, ink))
@@ -102,7 +105,12 @@ def main() -> int:
     ap.add_argument("--model")
     ap.add_argument("--sheet", type=Path)
     ap.add_argument("--real", type=int, default=30)
+    ap.add_argument("--data", type=Path, metavar="DIR",
+                    help=f"optional data folder: real traces from DIR/{REAL_NAME}")
     args = ap.parse_args()
+    real = args.data / REAL_NAME if args.data else REAL
+    if args.real and not real.is_file():
+        ap.error(f"{real}: no such ink file")
     if not os.environ.get("DISPLAY"):
         print("draw_check: needs a display (run under Xvfb: DISPLAY=:99)", file=sys.stderr)
         return 2
@@ -121,7 +129,7 @@ def main() -> int:
     while not w.recognition.ready:
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
     canvas = w.canvas
-    samples = (real_samples(args.real) if REAL.exists() else []) + hand_samples()
+    samples = (real_samples(args.real, real) if args.real else []) + hand_samples()
     shots, failures, top3_hits = [], [], 0
     for label, ink in samples:
         w.clear()
