@@ -6,16 +6,20 @@ A bundle holds:
   0..255 (bright ink on black; the model normalizes inside), output
   ``[batch, classes]`` probabilities;
 * ``labels.txt`` — line *i* is the character of class *i*;
-* ``model.json`` — metadata (see :data:`REQUIRED_KEYS` and :func:`write_metadata`).
+* ``model.json`` — metadata (see :data:`REQUIRED_KEYS` and :func:`write_metadata`); the
+  trainer's export also records ``"sha256"``, the SHA-256 of ``model.tflite``.
 
-:func:`load_bundle` validates the three against each other and raises
-:class:`BundleError` naming what is wrong.
+:func:`load_bundle` validates the three against each other (and ``model.tflite`` against its
+``sha256`` when model.json has one; older bundles have none) and raises :class:`BundleError`
+naming what is wrong.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,7 +113,27 @@ def load_bundle(path: str | Path | None = None) -> Bundle:
         )
     if meta["input_size"] != IMAGE_SIZE:
         raise BundleError(f"{path}: input size {meta['input_size']} is not {IMAGE_SIZE}")
+    if "sha256" in meta:
+        digest = file_sha256(path / MODEL_FILE)
+        if digest != meta["sha256"].lower():
+            raise BundleError(
+                f"{path / MODEL_FILE}: its SHA-256 ({digest[:12]}…) is not the one {META_FILE} "
+                f"records ({meta['sha256'][:12]}…): the file is damaged or was replaced; "
+                "reinstall or export the model again"
+            )
     return Bundle(path=path, labels=labels, meta=meta)
+
+
+def file_sha256(file: Path) -> str:
+    """Hex SHA-256 of a file (how model.json's ``"sha256"`` records model.tflite)."""
+    h = hashlib.sha256()
+    try:
+        with open(file, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as exc:
+        raise BundleError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    return h.hexdigest()
 
 
 def read_metadata(file: Path) -> dict:
@@ -131,6 +155,9 @@ def read_metadata(file: Path) -> dict:
     for key in ("input_size", "convention_version", "classes"):
         if not isinstance(meta[key], int) or isinstance(meta[key], bool) or meta[key] <= 0:
             raise BundleError(f"{file}: {key} must be a positive integer, got {meta[key]!r}")
+    if "sha256" in meta and not (isinstance(meta["sha256"], str)
+                                 and re.fullmatch(r"[0-9a-fA-F]{64}", meta["sha256"])):
+        raise BundleError(f"{file}: sha256 must be 64 hexadecimal digits, got {meta['sha256']!r}")
     return meta
 
 

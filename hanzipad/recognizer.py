@@ -73,11 +73,18 @@ class Recognizer:
     def __init__(self, bundle: Bundle | str | Path | None = None, num_threads: int = 1):
         self.bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
         cls, self.runtime = _interpreter_class()
+        self._lock = threading.Lock()
         try:
-            with _quiet_native_stderr():
-                self._interp = cls(model_path=str(self.bundle.model_path), num_threads=num_threads)
-        except (ValueError, RuntimeError) as exc:
-            raise BundleError(f"{self.bundle.model_path}: not a valid TFLite model ({exc})") from None
+            self._open(cls, num_threads)
+        except BundleError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged model fails in many ways
+            raise BundleError(f"{self.bundle.model_path}: not a valid TFLite model "
+                              f"({type(exc).__name__}: {str(exc).strip()[:300]})") from None
+
+    def _open(self, cls, num_threads: int) -> None:
+        with _quiet_native_stderr():
+            self._interp = cls(model_path=str(self.bundle.model_path), num_threads=num_threads)
         inp = self._interp.get_input_details()
         out = self._interp.get_output_details()
         if len(inp) != 1 or len(out) != 1:
@@ -97,11 +104,18 @@ class Recognizer:
         self._in_dtype = inp[0]["dtype"]
         self._out = out[0]["index"]
         self._batch = shape[0]
-        self._lock = threading.Lock()
         with _quiet_native_stderr():
             self._interp.allocate_tensors()
-            # One run now, so the first character the user draws is not the slow one.
-            self.probabilities(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.uint8))
+            # One run now, so the first character the user draws is not the slow one; and a
+            # check that the model computes numbers (a diverged training run gives NaN).
+            probs = self.probabilities(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.uint8))
+        if probs.shape != (1, classes):
+            raise BundleError(f"{self.bundle.model_path}: output shape {list(probs.shape)} is not "
+                              f"[1, {classes}]")
+        if not np.isfinite(probs).all():
+            raise BundleError(f"{self.bundle.model_path}: the model's outputs are not finite "
+                              "(NaN or infinity): a diverged training run or a damaged file; "
+                              "train or export it again")
 
     @property
     def labels(self) -> list[str]:

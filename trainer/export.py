@@ -4,6 +4,7 @@ labels.txt, model.json), then a check that the exported model agrees with the Ke
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import shutil
 import sys
@@ -101,6 +102,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
     if state.get("init_from"):
         meta["init_from"] = state["init_from"]
     meta = public(meta)  # sources, commands, config: names, no paths of the machine that made it
+    meta["sha256"] = hashlib.sha256(data).hexdigest()  # of model.tflite, checked on load
     # agreement check first, on a scratch copy: the app's recognizer against the Keras model
     images = sample_images(cfg, labels, check_samples, check_data)
     if len(images) == 0:

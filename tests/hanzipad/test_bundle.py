@@ -84,3 +84,88 @@ def test_recognizer_ranks_and_batches(tiny_bundle):
     p = rec.probabilities(imgs)
     assert p.shape == (3, 10) and np.allclose(p.sum(axis=1), 1, atol=1e-4)
     assert len(rec.classify(imgs[0], 100)) == 10
+
+
+def _sha256(path):
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_sha256_recorded_in_model_json_is_checked(bundle_copy):
+    """model.json's "sha256" of model.tflite is checked on load: a damaged or replaced model
+    file is refused naming it, before any interpreter reads it."""
+    model = bundle_copy / "model.tflite"
+    _edit_meta(bundle_copy, sha256=_sha256(model))
+    assert load_bundle(bundle_copy).meta["sha256"] == _sha256(model)
+    Recognizer(bundle_copy)
+    raw = bytearray(model.read_bytes())
+    raw[len(raw) // 2] ^= 0x40  # one flipped bit in the weights
+    model.write_bytes(bytes(raw))
+    with pytest.raises(BundleError) as e:
+        load_bundle(bundle_copy)
+    assert str(e.value).startswith(f"{model}: ") and "SHA-256" in str(e.value)
+    with pytest.raises(BundleError, match="SHA-256"):
+        Recognizer(bundle_copy)
+
+
+def test_malformed_sha256_field_refused(bundle_copy):
+    _edit_meta(bundle_copy, sha256="abc")
+    with pytest.raises(BundleError, match="model.json: sha256 must be 64 hexadecimal digits"):
+        load_bundle(bundle_copy)
+
+
+def test_bundle_without_sha256_still_loads(tiny_bundle):
+    """Bundles exported before the field existed load as before."""
+    assert "sha256" not in load_bundle(tiny_bundle).meta
+    Recognizer(tiny_bundle)
+
+
+def test_fuzzed_model_gives_bundle_error_never_a_traceback(bundle_copy, tmp_path):
+    """A damaged model.tflite in a bundle without a checksum (an old bundle): whatever the
+    interpreter raises while loading it becomes a BundleError naming the file."""
+    orig = (bundle_copy / "model.tflite").read_bytes()
+    rng = np.random.default_rng(0)
+    other = []
+    for i in range(120):
+        raw = bytearray(orig)
+        if i % 3 == 0:
+            for _ in range(8):
+                raw[rng.integers(len(raw))] = rng.integers(256)
+        elif i % 3 == 1:
+            raw = raw[: rng.integers(len(raw))]
+        else:
+            pos = int(rng.integers(len(raw) - 64))
+            raw[pos:pos + 32] = rng.integers(0, 256, 32, dtype=np.uint8).tobytes()
+        (bundle_copy / "model.tflite").write_bytes(bytes(raw))
+        try:
+            rec = Recognizer(bundle_copy)
+        except BundleError as exc:
+            assert str(bundle_copy / "model.tflite") in str(exc)
+            continue
+        except Exception as exc:  # noqa: BLE001 - what the test is looking for
+            other.append(f"{type(exc).__name__}: {exc}")
+            continue
+        assert np.isfinite(rec.probabilities(np.zeros((2, 64, 64), np.uint8))).all()
+    assert not other, other
+
+
+def test_non_finite_outputs_refused_on_load(tmp_path):
+    """A model whose outputs are NaN (a diverged training run) is refused when loaded: the
+    warm-up inference checks them."""
+    import keras
+
+    from trainer.bundle_export import tflite_bytes, write_bundle
+
+    inp = keras.Input((64, 64, 1))
+    x = keras.layers.Flatten()(keras.layers.Rescaling(1 / 255.0)(inp))
+    dense = keras.layers.Dense(len(TINY_LABELS), activation="softmax")
+    model = keras.Model(inp, dense(x))
+    w, b = dense.get_weights()
+    w[0, 0] = np.nan
+    dense.set_weights([w, b])
+    out = write_bundle(tmp_path / "nan", tflite_bytes(model), TINY_LABELS, name="nan")
+    load_bundle(out)  # the files are consistent...
+    with pytest.raises(BundleError) as e:  # ...but the model computes NaN
+        Recognizer(out)
+    assert str(e.value).startswith(f"{out / 'model.tflite'}: ") and "not finite" in str(e.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import re
@@ -176,6 +177,7 @@ def test_export_bundle_agrees_and_predict(trained, data, tmp_path):
     assert meta["steps"] == 60 and meta["sources"][0]["kind"] == "gnt"
     assert meta["command"][:2] == ["hanzipad-train", "train"]
     assert "val" in meta["figures"]
+    assert meta["sha256"] == hashlib.sha256((out / "model.tflite").read_bytes()).hexdigest()
     # the app's recognizer agrees with the Keras model
     model, labels, *_ = load_keras_core(run)
     imgs = np.stack([im for im, _ in DataSet([f"gnt:{data['val']}"], labels)])
