@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -63,26 +63,29 @@ class CandidateButton(QAbstractButton):
         path = QPainterPath()
         path.addRoundedRect(r, 10, 10)
         hovered = self.underMouse() and self.isEnabled()
-        bg = QColor(255, 242, 238) if self.isDown() else QColor(255, 250, 248) if hovered else \
-            QColor(250, 250, 252)
+        pal = self.palette()
+        R = QPalette.ColorRole
+        base = pal.color(R.Button)
+        bg = _mix(base, ACCENT, 0.18) if self.isDown() else _mix(base, ACCENT, 0.07) if hovered \
+            else base
         p.fillPath(path, bg)
-        border = ACCENT if hovered else QColor(222, 222, 230)
+        border = ACCENT if hovered else pal.color(R.Mid)
         p.setPen(QPen(border, 1.2))
         p.drawPath(path)
         small = p.font()
         small.setPixelSize(12 if self.large else 10)
         p.setFont(small)
-        p.setPen(QColor(150, 150, 160))
+        p.setPen(pal.color(R.PlaceholderText))
         p.drawText(r.adjusted(8, 5, -8, -5), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                    key_label(self.index))
         if not self.char:
             p.end()
             return
-        p.setPen(ACCENT if self.prob >= 0.5 else QColor(120, 120, 132))
+        p.setPen(ACCENT if self.prob >= 0.5 else pal.color(R.PlaceholderText))
         p.drawText(r.adjusted(8, 5, -8, -5), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                    _percent(self.prob))
         p.setFont(cjk_font(48 if self.large else 28))
-        p.setPen(QColor(24, 24, 32))
+        p.setPen(pal.color(R.ButtonText))
         p.drawText(r.adjusted(0, 8 if self.large else 6, 0, 0), Qt.AlignmentFlag.AlignCenter,
                    self.char)
         p.end()
@@ -94,6 +97,13 @@ class CandidateButton(QAbstractButton):
     def leaveEvent(self, event):
         self.update()
         super().leaveEvent(event)
+
+
+def _mix(a: QColor, b: QColor, t: float) -> QColor:
+    """``a`` moved a fraction ``t`` towards ``b`` (a tint that works on light and dark)."""
+    return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * t,
+                           a.greenF() + (b.greenF() - a.greenF()) * t,
+                           a.blueF() + (b.blueF() - a.blueF()) * t)
 
 
 def _percent(prob: float) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -39,11 +39,9 @@ from PySide6.QtWidgets import QWidget
 from hanzipad.ink import Ink, Point, Stroke
 from hanzipad.raster import pen_width as pressure_factor
 
-INK_COLOR = QColor(28, 28, 36)
-PAPER_COLOR = QColor(255, 255, 255)
+#: The 米字格 guide: the accent, translucent (reads on light and dark paper). Paper, ink,
+#: border and hint colours are palette roles: Base, Text, Mid, PlaceholderText.
 GRID_COLOR = QColor(214, 92, 76, 70)
-HINT_COLOR = QColor(150, 150, 160)
-BORDER_COLOR = QColor(214, 214, 222)
 
 #: Display-only simplification: a point closer than this (widget pixels) to the one before
 #: it is not drawn separately, and a stroke is drawn through at most this many points.
@@ -276,11 +274,12 @@ class Canvas(QWidget):
 
     def _ensure_cache(self) -> QPixmap:
         dpr = self.devicePixelRatioF()
-        key = (self.width(), self.height(), dpr, self._ink_size, id(self._image), self._pen_width)
+        key = (self.width(), self.height(), dpr, self._ink_size, id(self._image), self._pen_width,
+               self.palette().cacheKey())
         if self._cache is None or self._cache_key != key or self._drawn_count > len(self._strokes):
             pix = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
             pix.setDevicePixelRatio(dpr)
-            pix.fill(PAPER_COLOR)
+            pix.fill(self.palette().color(QPalette.ColorRole.Base))
             painter = QPainter(pix)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._paint_grid(painter)
@@ -306,10 +305,15 @@ class Canvas(QWidget):
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
 
     def _ink_color(self) -> QColor:
-        return INK_COLOR
+        return self.palette().color(QPalette.ColorRole.Text)
+
+    def changeEvent(self, event):
+        if event.type() == QEvent.Type.PaletteChange:
+            self._invalidate()  # paper and ink follow the palette
+        super().changeEvent(event)
 
     def _paint_grid(self, painter: QPainter) -> None:
-        painter.setPen(QPen(BORDER_COLOR, 1))
+        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 1))
         painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
         r = self._grid_rect()
         if r.width() <= 0:
@@ -431,7 +435,7 @@ class Canvas(QWidget):
         if self._current:
             self._paint_stroke(painter, self._current)
         elif self.hint and self.is_empty():
-            painter.setPen(HINT_COLOR)
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
             font = painter.font()
             font.setPixelSize(max(12, min(18, self.height() // 24)))
             painter.setFont(font)

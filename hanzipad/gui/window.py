@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QGuiApplication,
@@ -44,6 +44,18 @@ from hanzipad.normalize import ImageError, load_image
 #: Longest side an opened image is decoded at for display (the recognizer uses its own copy).
 DISPLAY_SIDE = 1024
 
+#: Shapes and the accent only: every other colour is a palette role, so a dark system
+#: palette gives light text on dark fields (re-applied when the palette changes).
+STYLE_SHEET = (
+    "QLineEdit { border: 1px solid palette(mid); border-radius: 8px; padding: 4px 10px;"
+    " background: palette(base); color: palette(text); }"
+    "QLineEdit:focus { border-color: #c84030; }"
+    "QPushButton, QToolButton#more { border: 1px solid palette(mid); border-radius: 10px;"
+    " padding: 4px 14px; background: palette(button); color: palette(button-text); }"
+    "QPushButton:hover, QToolButton#more:hover { border-color: #c84030; }"
+    "QToolButton#more:checked { background: palette(alternate-base); border-color: #c84030; }"
+)
+
 
 def app_icon() -> QIcon:
     icons = resources_dir() / "icons"
@@ -78,6 +90,7 @@ class MainWindow(QMainWindow):
         self.last_error: str | None = None
         self.last_ms: float | None = None
         self._message_box: QMessageBox | None = None
+        self._restyle_pending = False
 
         self.undo_stack = QUndoStack(self)
         self.canvas = Canvas(pen_width=settings.pen_width())
@@ -98,7 +111,7 @@ class MainWindow(QMainWindow):
 
         self.model_label = QLabel(tr("model not loaded"))
         self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # a bundle's name is not HTML
-        self.model_label.setStyleSheet("color: #6a6a78; padding: 0 6px;")
+        self.model_label.setStyleSheet("padding: 0 6px;")
         self.statusBar().addPermanentWidget(self.model_label)
 
         self.recognition = Recognition(self)
@@ -142,16 +155,21 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.candidate_bar)
         self.setCentralWidget(central)
-        self.setStyleSheet(
-            "QLineEdit { border: 1px solid #d6d6de; border-radius: 8px; padding: 4px 10px;"
-            " background: #ffffff; }"
-            "QLineEdit:focus { border-color: #c84030; }"
-            "QPushButton, QToolButton#more { border: 1px solid #d6d6de; border-radius: 10px;"
-            " padding: 4px 14px; background: #fafafc; color: #3a3a48; }"
-            "QPushButton:hover, QToolButton#more:hover { border-color: #c84030; }"
-            "QToolButton#more:checked { background: #fff2ee; border-color: #c84030; }"
-            "Canvas { border: 1px solid #d6d6de; }"
-        )
+        self.setStyleSheet(STYLE_SHEET)
+
+    def event(self, event):
+        # palette(...) in a style sheet is resolved when it is applied: apply it again when
+        # the system palette changes (a switch to or from a dark theme), once every widget
+        # has its new palette
+        if event.type() == QEvent.Type.ApplicationPaletteChange and not self._restyle_pending:
+            self._restyle_pending = True
+            QTimer.singleShot(0, self._restyle)
+        return super().event(event)
+
+    def _restyle(self) -> None:
+        self._restyle_pending = False
+        self.setStyleSheet("")
+        self.setStyleSheet(STYLE_SHEET)
 
     def _action(self, text, slot, shortcuts=(), icon=None, tip=None) -> QAction:
         action = QAction(text, self)

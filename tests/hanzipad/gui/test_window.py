@@ -418,3 +418,63 @@ def test_failed_save_leaves_no_temp_file(window, qtbot, tmp_path):
     assert not window.save_ink(folder)
     assert str(folder) in window.last_error
     assert [p.name for p in tmp_path.iterdir()] == ["ink.json"] and folder.is_dir()
+
+
+def _dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette()
+    R = QPalette.ColorRole
+    for role, rgb in ((R.Window, "#2b2b2f"), (R.WindowText, "#e6e6e6"), (R.Base, "#1c1c20"),
+                      (R.AlternateBase, "#26262b"), (R.Text, "#ececec"), (R.Button, "#35353b"),
+                      (R.ButtonText, "#e6e6e6"), (R.Mid, "#55555c"), (R.Dark, "#151518"),
+                      (R.Light, "#4a4a50"), (R.Midlight, "#3f3f45"), (R.Shadow, "#000000"),
+                      (R.PlaceholderText, "#8c8c94"), (R.Highlight, "#c84030"),
+                      (R.HighlightedText, "#ffffff"), (R.ToolTipBase, "#2b2b2f"),
+                      (R.ToolTipText, "#e6e6e6")):
+        pal.setColor(role, QColor(rgb))
+    return pal
+
+
+@pytest.fixture
+def dark_palette(qapp):
+    old = qapp.palette()
+    yield lambda: qapp.setPalette(_dark_palette())
+    qapp.setPalette(old)
+
+
+def _contrast_pixels(widget, rect=None):
+    """(background lightness, pixels differing from it by more than 100) in a grab."""
+    image = widget.grab().toImage()
+    r = rect or image.rect()
+    bg = image.pixelColor(r.left() + 4, r.top() + r.height() // 2).lightness()
+    far = sum(1 for x in range(r.left(), r.right()) for y in range(r.top(), r.bottom())
+              if abs(image.pixelColor(x, y).lightness() - bg) > 100)
+    return bg, far
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_dark_palette_text_is_readable(make_window, tiny_bundle, qtbot, dark_palette, when):
+    """Issue 11: the composed text had a hard-coded white background, so with a dark palette
+    (light text colour) it was invisible. Colours come from the palette, also when the
+    palette changes while the window is open."""
+    if when == "before":
+        dark_palette()
+    window = make_window(tiny_bundle)
+    if when == "after":
+        dark_palette()
+    window.text.setText("十十十")
+    qtbot.wait(10)
+    bg, far = _contrast_pixels(window.text, window.text.rect().adjusted(2, 2, -40, -2))
+    assert bg < 100  # the field follows the dark palette...
+    assert far > 30  # ...and its text stands out from it
+    # the pad and the candidates too: light ink on dark paper, light characters on dark tiles
+    line(window.canvas, 0.2, 0.5, 0.8, 0.5)
+    image = window.canvas.grab().toImage()
+    paper = image.pixelColor(window.canvas.width() // 2, window.canvas.height() // 4)
+    ink = image.pixelColor(window.canvas.width() // 2, window.canvas.height() // 2)
+    assert paper.lightness() < 100 and ink.lightness() - paper.lightness() > 100
+    button = window.candidate_bar.buttons[0]
+    button.set_candidate("十", 0.9)
+    bg, far = _contrast_pixels(button, button.rect().adjusted(6, 20, -6, -6))
+    assert bg < 100 and far > 30
