@@ -54,7 +54,7 @@ class CandidateButton(QAbstractButton):
         return QSize(96, 92) if self.large else QSize(58, 60)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(64, 92) if self.large else QSize(40, 60)
+        return QSize(56, 92) if self.large else QSize(32, 60)
 
     def paintEvent(self, event):
         p = QPainter(self)
@@ -138,7 +138,7 @@ class CandidateBar(QWidget):
         self.more_button.setToolTip(tr("More candidates"))
         self.more_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.more_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
-        self.more_button.setMinimumWidth(64)
+        self.more_button.setMinimumWidth(56)
         self.more_button.toggled.connect(self.set_expanded)
         top.addWidget(self.more_button)
         self.more_panel = QWidget()

@@ -104,7 +104,7 @@ class Canvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_TabletTracking, False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setMinimumSize(220, 220)
+        self.setMinimumSize(140, 140)
         self.setAutoFillBackground(False)
         self.setBackgroundRole(QPalette.ColorRole.Base)
 

@@ -15,12 +15,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QStyle,
@@ -154,7 +156,14 @@ class MainWindow(QMainWindow):
         layout.addLayout(row)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.candidate_bar)
-        self.setCentralWidget(central)
+        # The window may be made smaller than its content (a short screen, 2x scaling): then
+        # the content scrolls instead of falling off the bottom of the screen.
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("content")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(central)
+        self.setCentralWidget(self.scroll_area)
         self.setStyleSheet(STYLE_SHEET)
 
     def event(self, event):

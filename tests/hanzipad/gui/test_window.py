@@ -478,3 +478,31 @@ def test_dark_palette_text_is_readable(make_window, tiny_bundle, qtbot, dark_pal
     button.set_candidate("十", 0.9)
     bg, far = _contrast_pixels(button, button.rect().adjusted(6, 20, -6, -6))
     assert bg < 100 and far > 30
+
+
+def test_window_shrinks_and_candidates_stay_reachable(window, qtbot):
+    """Issue 11: the window could not be made shorter than 490 px, so at 2x scale on a short
+    screen the candidates fell off the bottom. It shrinks now; what does not fit scrolls."""
+    draw_shi(window, qtbot)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 320 and hint.height() <= 300
+    window.resize(320, 300)
+    qtbot.waitUntil(lambda: window.height() <= 300 and window.width() <= 320, timeout=2000)
+    assert window.canvas.height() >= 100  # the pad keeps a usable size
+    qtbot.waitUntil(lambda: window.scroll_area.verticalScrollBar().isVisible(), timeout=2000)
+    assert not window.scroll_area.horizontalScrollBar().isVisible()  # only up and down
+    bar = window.candidate_bar
+    window.scroll_area.ensureWidgetVisible(bar.buttons[0])
+    qtbot.wait(10)
+    button = bar.buttons[0]
+    assert not button.visibleRegion().isEmpty()  # scrolled into view
+    char = button.char
+    assert char
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.text.text() == char
+    # a roomy window does not scroll: everything fits
+    window.resize(660, 800)
+    qtbot.waitUntil(lambda: window.height() == 800, timeout=2000)
+    qtbot.waitUntil(lambda: not window.scroll_area.verticalScrollBar().isVisible(), timeout=2000)
+    assert not window.scroll_area.horizontalScrollBar().isVisible()
+    assert window.canvas.height() > 400
