@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _train(args, argv) -> int:
     from trainer.config import ConfigError, resolve
     from trainer.sources import SourceError
-    from trainer.train import stored_config, train
+    from trainer.train import CONFIG, CheckpointError, stored_config, train
 
     overrides = {
         k: getattr(args, k)
@@ -114,15 +114,17 @@ def _train(args, argv) -> int:
     }
     overrides["run_dir"] = args.run_dir
     try:
-        cfg = resolve(args.config, overrides, args.set, base=stored_config(args.run_dir))
+        cfg = resolve(args.config, overrides, args.set, base=stored_config(args.run_dir),
+                      base_where=os.path.join(args.run_dir, CONFIG))
         if not cfg.train:
             raise ConfigError("no training data: give --train KIND:PATH (or train = [...] in --config)")
-        if cfg.max_steps < 1 or cfg.batch_size < 1:
-            raise ConfigError("max_steps and batch_size must be at least 1")
         return train(cfg, ["hanzipad-train"] + argv)
     except (ConfigError, SourceError) as exc:
         _err(str(exc))
         return EXIT_USAGE
+    except CheckpointError as exc:  # e.g. a full disk: a failure, the last checkpoint is intact
+        _err(str(exc))
+        return 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -219,13 +219,15 @@ def parse_set(items: list[str]) -> dict:
 
 
 def resolve(file: str | None = None, overrides: dict | None = None,
-            sets: list[str] | None = None, base: dict | None = None) -> Config:
-    """defaults < ``base`` (e.g. a resumed run's stored config) < TOML file < ``overrides``
-    (CLI flags that were given, None values ignored) < ``--set key=value``."""
+            sets: list[str] | None = None, base: dict | None = None,
+            base_where: str = "stored config") -> Config:
+    """defaults < ``base`` (e.g. a resumed run's stored config; ``base_where`` names it in
+    errors) < TOML file < ``overrides`` (CLI flags that were given, None values ignored) <
+    ``--set key=value``."""
     cfg = Config()
     layers = []
     if base:
-        layers.append(("stored config", base))
+        layers.append((base_where, base))
     if file:
         layers.append((str(file), load_toml(file)))
     if overrides:

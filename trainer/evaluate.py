@@ -13,7 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from trainer.train import BEST, CONFIG, LATEST, STATE, atomic_write_text, read_json
+from trainer.train import (
+    BEST,
+    CONFIG,
+    LATEST,
+    STATE,
+    atomic_write_text,
+    load_checkpoint,
+    read_json,
+)
 
 FIGURES = "figures.json"
 
@@ -47,12 +55,15 @@ def load_keras_core(run_dir: Path, which: str = "best"):
     from trainer.config import Config, class_list, resolve
 
     ckpt = checkpoint_path(run_dir, which)
-    stored = read_json(run_dir / CONFIG)
-    if stored is None:
+    stored = read_json(run_dir / CONFIG, {})
+    if not stored:
         raise ModelError(f"{run_dir}: {CONFIG} is missing")
-    cfg: Config = resolve(base=stored)
+    cfg: Config = resolve(base=stored, base_where=str(run_dir / CONFIG))
     labels = class_list(cfg)
-    trained = keras.models.load_model(ckpt, compile=False)
+    other = LATEST if ckpt.name == BEST else BEST
+    hint = (f"give --checkpoint {'latest' if other == LATEST else 'best'} to use {other}"
+            if (run_dir / other).is_file() else "train the run again to write a new one")
+    trained = load_checkpoint(ckpt, hint, compile=False)
     core = M.core_of(trained)
     keras.mixed_precision.set_global_policy("float32")
     fresh = M.build_model(cfg.arch, len(labels), cfg.width, cfg.dropout)

@@ -22,6 +22,10 @@ from trainer.train import COMMANDS, read_json
 MIN_AGREEMENT = 0.995
 
 
+class ExportRefused(ModelError):
+    """A model that must not ship (non-finite outputs): exit 1, nothing written."""
+
+
 def sample_images(cfg, labels, n: int, data=None) -> np.ndarray:
     """Up to ``n`` images from ``data`` (KIND:PATH specs) if given, else the run's validation
     data, else its training data."""
@@ -49,6 +53,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
 
     import trainer
     from hanzipad import __version__
+    from hanzipad.bundle import BundleError
     from hanzipad.recognizer import Recognizer
     from trainer.bundle_export import bundle_target, tflite_bytes, write_bundle
 
@@ -108,15 +113,22 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
     if len(images) == 0:
         raise ModelError(f"{run_dir}: no val/train images to check the exported model with")
     out = Path(out)
+    p_keras = np.concatenate([np.asarray(model.predict_on_batch(
+        images[i:i + 256, :, :, None].astype(np.float32))) for i in range(0, len(images), 256)])
+    bad = int((~np.isfinite(p_keras).all(axis=1)).sum())
+    if bad:  # a diverged run: NaN rows agree with each other on argmax 0, "100 %"
+        raise ExportRefused(f"{ckpt}: the model's outputs are not finite (NaN or infinity) on "
+                            f"{bad} of {len(images)} sample images: its training diverged; "
+                            f"refusing to export it ({out} not written)")
     out.parent.mkdir(parents=True, exist_ok=True)
     scratch_root = Path(tempfile.mkdtemp(prefix=f".{out.name}.check.", dir=out.parent))
     try:
         scratch = write_bundle(scratch_root / "bundle", data, labels, **meta)
         p_lite = Recognizer(scratch).probabilities(images)
+    except BundleError as exc:  # e.g. non-finite outputs of the converted model
+        raise ExportRefused(f"the exported model does not load ({exc}); {out} not written") from None
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
-    p_keras = np.concatenate([np.asarray(model.predict_on_batch(
-        images[i:i + 256, :, :, None].astype(np.float32))) for i in range(0, len(images), 256)])
     agree = float((p_lite.argmax(1) == p_keras.argmax(1)).mean())
     if agree >= MIN_AGREEMENT:
         write_bundle(out, data, labels, **meta)
@@ -143,6 +155,9 @@ def export_main(args) -> int:
     try:
         r = export(args.run_dir, args.out, args.quantize, args.checkpoint, args.name,
                    args.check_samples, getattr(args, "data", None))
+    except ExportRefused as exc:
+        print(f"hanzipad-train: error: {exc}", file=sys.stderr)
+        return 1
     except (ModelError, ConfigError, SourceError, BundleTargetError) as exc:
         print(f"hanzipad-train: error: {exc}", file=sys.stderr)
         return 2

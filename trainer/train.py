@@ -14,6 +14,7 @@ Running ``train`` again on the same run dir resumes from ``latest.keras``.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -36,21 +37,122 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
+#: Temporary checkpoints are written as ``tmp-<pid>-latest.keras`` and renamed into place.
+TMP_PREFIX = "tmp-"
+
+
+class CheckpointError(OSError):
+    """A checkpoint or state file that could not be written (e.g. a full disk); the message
+    names the run dir. Exit 1; the last checkpoint is intact."""
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def clean_stale_temps(run_dir: Path) -> list[str]:
+    """Remove the temporary files a killed run left in ``run_dir`` (``tmp-<pid>-*.keras``
+    whose process is gone, ``.state.json.tmp`` and the like); returns their names."""
+    removed = []
+    for path in sorted(run_dir.glob(f"{TMP_PREFIX}*-*.keras")) + [
+            run_dir / f".{n}.tmp" for n in (STATE, CONFIG, COMMANDS, "figures.json")]:
+        if not path.is_file():
+            continue
+        pid = path.name[len(TMP_PREFIX):].split("-", 1)[0]
+        if path.suffix == ".keras" and pid.isdigit() and int(pid) != os.getpid() \
+                and _alive(int(pid)):
+            continue  # another live process is writing it
+        _unlink(path)
+        removed.append(path.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
+
+
+class RunDirError(ValueError):
+    """A damaged file in a run dir (or beside a model); the message names the file."""
 
 
 def read_json(path: Path, default=None):
+    """The JSON in ``path``; ``default`` when it does not exist. A damaged file, or (with a
+    ``default``) one holding another kind of value, raises :class:`RunDirError` naming it."""
+    path = Path(path)
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        value = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return default
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        why = f"{exc.msg} at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) \
+            else "not UTF-8 text"
+        raise RunDirError(f"{path}: not valid JSON ({why}); the file is damaged: repair or "
+                          "remove it") from None
+    except OSError as exc:
+        raise RunDirError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if default is not None and not isinstance(value, type(default)):
+        kind = "object" if isinstance(default, dict) else "list"
+        raise RunDirError(f"{path}: expected a JSON {kind}, found {type(value).__name__}; the "
+                          "file is damaged: repair or remove it")
+    return value
 
 
 def stored_config(run_dir: str | Path) -> dict | None:
-    return read_json(Path(run_dir) / CONFIG)
+    path = Path(run_dir) / CONFIG
+    return read_json(path, {}) if path.exists() else None
+
+
+def check_checkpoint(path: Path, hint: str) -> None:
+    """Refuse a truncated or corrupt ``.keras`` checkpoint (a zip) before Keras reads it (it
+    calls one "File not found"), naming it; ``hint``: what the user can do about it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()  # reads every member, checking its CRC
+            why = f"member {bad} is damaged" if bad else None
+    except FileNotFoundError:
+        raise RunDirError(f"{path}: no such checkpoint") from None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError,
+            RuntimeError) as exc:
+        why = f"not a complete .keras zip: {exc}"
+    if why:
+        raise RunDirError(f"{path}: truncated or corrupt checkpoint ({why}); {hint}")
+
+
+def load_checkpoint(path: Path, hint: str, **kwargs):
+    """``keras.models.load_model`` of a checked checkpoint; any failure names the file."""
+    import keras
+
+    check_checkpoint(path, hint)
+    try:
+        return keras.models.load_model(path, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - keras raises many kinds for a bad file
+        raise RunDirError(f"{path}: cannot load the checkpoint ({type(exc).__name__}: "
+                          f"{str(exc).strip()[:300]}); {hint}") from exc
+
+
+RESUME_HINT = ("move it away and run again to start over, or copy best.keras over it to resume "
+               "from the best checkpoint")
 
 
 # --------------------------------------------------------------------------- devices
@@ -136,6 +238,13 @@ def _callbacks_module():
             if self.bar is not None:
                 self.bar.update(step - self.bar.n)
             prev, self.prev_step = self.prev_step, step  # steps_per_execution > 1: crossings
+            loss = logs.get("loss")
+            if loss is not None and not math.isfinite(float(loss)) and run.diverged is None:
+                lr = float(self.model.optimizer.learning_rate)
+                run.diverged = f"the loss became {float(loss)} at step {step} (learning rate {lr:.3g})"
+            if run.diverged is not None:  # no checkpoint of these weights, stop now
+                self.model.stop_training = True
+                return
             if step // cfg.log_every > prev // cfg.log_every or step >= cfg.max_steps:
                 now = time.time()
                 ips = (step - self.last_step) * run.global_batch / max(1e-9, now - self.last_t)
@@ -160,7 +269,7 @@ def _callbacks_module():
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
             step = self._step()
-            if "val_top1" in logs:
+            if "val_top1" in logs and self.run.diverged is None:
                 v1, v3 = 100 * float(logs["val_top1"]), 100 * float(logs["val_top3"])
                 best = self.run.state.get("best_val_top1")
                 better = best is None or v1 > best
@@ -183,7 +292,8 @@ def _callbacks_module():
         def on_train_end(self, logs=None):
             if self.bar is not None:
                 self.bar.close()
-            self.run.save(self.model, self._step())
+            if self.run.diverged is None:
+                self.run.save(self.model, self._step())
 
     class InputImages(keras.callbacks.Callback):
         """A grid of (augmented) training inputs in TensorBoard, once per run segment."""
@@ -222,6 +332,8 @@ class Run:
         self.start_step = 0
         self.global_batch = cfg.batch_size
         self.stop_signal: int | None = None
+        self.diverged: str | None = None  # why training stopped on non-finite numbers
+        self.probe = None  # a few training images: a checkpoint's outputs must be finite on them
         self.is_chief = True
         self.writer = None
         self.last_ips = 0.0
@@ -245,13 +357,42 @@ class Run:
                 self.writer.flush()
 
     # -- checkpoints
+    def finite(self, model, step: int) -> bool:
+        """Whether the weights, and the outputs on the probe images, are finite numbers; if not,
+        marks the run as diverged (no checkpoint of such a model is written)."""
+        import numpy as np
+
+        bad = next((w.path for w in model.weights
+                    if np.issubdtype(np.asarray(w).dtype, np.floating)
+                    and not np.isfinite(np.asarray(w)).all()), None)
+        why = f"weight {bad} is not finite" if bad else None
+        if why is None and self.probe is not None:
+            try:
+                out = np.asarray(model(self.probe, training=False), np.float32)
+            except Exception:  # noqa: BLE001 - the probe is a best-effort extra check
+                out = None
+            if out is not None and not np.isfinite(out).all():
+                why = "the model's outputs are not finite (NaN or infinity)"
+        if why is not None and self.diverged is None:
+            self.diverged = f"{why} at step {step}"
+        return why is None
+
     def save(self, model, step: int, best: bool = False) -> None:
         if not self.is_chief:
             return
+        if self.diverged is not None or not self.finite(model, step):
+            model.stop_training = True
+            return  # the last good checkpoint stays
         name = BEST if best else LATEST
-        tmp = self.dir / f"tmp-{os.getpid()}-{name}"
-        model.save(tmp)
-        os.replace(tmp, self.dir / name)
+        tmp = self.dir / f"{TMP_PREFIX}{os.getpid()}-{name}"
+        try:
+            model.save(tmp)
+            os.replace(tmp, self.dir / name)
+        except BaseException as exc:
+            _unlink(tmp)  # a partial checkpoint must not stay (it fills the disk for the retry)
+            if isinstance(exc, OSError):
+                raise self._save_error(exc, f"saving {name} at step {step}") from exc
+            raise
         if not best:
             self.state.update(
                 step=step,
@@ -261,7 +402,21 @@ class Run:
                 wall_time_s=round(self.wall_before + time.time() - self.session_t0, 1),
                 saved=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             )
-        atomic_write_text(self.dir / STATE, json.dumps(self.state, ensure_ascii=False, indent=2))
+        try:
+            atomic_write_text(self.dir / STATE, json.dumps(self.state, ensure_ascii=False, indent=2))
+        except OSError as exc:
+            raise self._save_error(exc, f"writing {STATE} at step {step}") from exc
+
+    def _save_error(self, exc: OSError, what: str) -> CheckpointError:
+        last = self.state.get("step") if (self.dir / LATEST).exists() else None
+        resume = (f"run the same command again to resume from the last checkpoint (step {last})"
+                  if last is not None else "run the same command again")
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            why = "no space left on device" if exc.errno == errno.ENOSPC else "disk quota exceeded"
+            return CheckpointError(f"{self.dir}: {why} while {what}; free space there, then "
+                                   f"{resume}")
+        return CheckpointError(f"{self.dir}: cannot save a checkpoint ({exc.strerror or exc}) "
+                               f"while {what}; {resume}")
 
     def handle_signals(self):
         def on_signal(signum, frame):
@@ -287,13 +442,29 @@ def setup_precision(cfg: Config) -> tuple[bool, bool]:
 
 
 def train(cfg: Config, argv: list[str]) -> int:
-    import keras
-
-    from trainer import model as M
-    from trainer import pipeline as P
-    from trainer.augment import build_augmenter
+    from trainer import pipeline as P  # no TensorFlow
 
     run = Run(cfg, argv)
+    # What can be checked without TensorFlow first, so that a typo fails in about a second:
+    # the classes, the data (paths exist, specs parse), the run dir's files.
+    classes = class_list(cfg)
+    log("opening data…")
+    train_data = P.DataSet(cfg.train, classes, seed=cfg.seed)
+    val_data = P.DataSet(cfg.val, classes, seed=cfg.seed + 1) if cfg.val else None
+    log(f"train: {len(train_data.shards)} shards from {', '.join(cfg.train)}")
+    resuming = (run.dir / LATEST).exists()
+    state = read_json(run.dir / STATE, {}) if resuming else {}
+    cmds = read_json(run.dir / COMMANDS, [])
+    if resuming:
+        check_checkpoint(run.dir / LATEST, RESUME_HINT)
+
+    log("loading TensorFlow and Keras…")
+    import keras
+    import numpy as np
+
+    from trainer import model as M
+    from trainer.augment import build_augmenter
+
     run.dir.mkdir(parents=True, exist_ok=True)
     backend = keras.backend.backend()
     have_tf = _have_tensorflow()
@@ -302,7 +473,6 @@ def train(cfg: Config, argv: list[str]) -> int:
             "using --input numpy (PyDataset; augmentation on the device)")
         cfg.input = "numpy"
 
-    classes = class_list(cfg)
     strategy, num_workers, worker_index, run.is_chief = make_strategy(cfg.strategy)
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
     run.global_batch = cfg.batch_size
@@ -316,27 +486,27 @@ def train(cfg: Config, argv: list[str]) -> int:
         f"({replicas} replicas, {num_workers} workers), mixed precision {'bf16' if mp else 'off'}, "
         f"XLA {'on' if jit else 'off'}")
 
-    state = read_json(run.dir / STATE, {}) if (run.dir / LATEST).exists() else {}
     run.state = dict(state)
     run.wall_before = float(state.get("wall_time_s", 0.0))
     if run.is_chief:
+        stale = clean_stale_temps(run.dir)
+        if stale:
+            log(f"removed {len(stale)} stale temporary files of an interrupted run: "
+                f"{', '.join(stale)}")
         atomic_write_text(run.dir / CONFIG, cfg.dump() + "\n")
-        cmds = read_json(run.dir / COMMANDS, [])
         cmds.append({"argv": argv, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                      "start_step": int(state.get("step", 0))})
         atomic_write_text(run.dir / COMMANDS, json.dumps(cmds, ensure_ascii=False, indent=2))
 
-    train_data = P.DataSet(cfg.train, classes, seed=cfg.seed)
-    val_data = P.DataSet(cfg.val, classes, seed=cfg.seed + 1) if cfg.val else None
     run.state["sources"] = train_data.describe()
     run.state["val_sources"] = val_data.describe() if val_data else []
-    log(f"train: {len(train_data.shards)} shards from {', '.join(cfg.train)}")
 
     augment_in_model = cfg.input == "numpy"
     scope = strategy.scope() if strategy is not None else _nullcontext()
     with scope:
-        if (run.dir / LATEST).exists():
-            model = keras.models.load_model(run.dir / LATEST)
+        if resuming:
+            log(f"loading the checkpoint {run.dir / LATEST}…")
+            model = load_checkpoint(run.dir / LATEST, RESUME_HINT)
             run.start_step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
             log(f"resuming from step {run.start_step}")
             if state.get("config_hash") and state["config_hash"] != cfg.hash():
@@ -385,6 +555,7 @@ def train(cfg: Config, argv: list[str]) -> int:
         val_ds = P.val_arrays(val_data, cfg.val_max) if val_data else None
         sample = train_ds[0][0]
 
+    run.probe = np.asarray(sample[:8], np.float32)
     StepControl, InputImages = _callbacks_module()
     callbacks = [StepControl(run)]
     if cfg.tensorboard and run.is_chief:
@@ -431,6 +602,15 @@ def train(cfg: Config, argv: list[str]) -> int:
     run.state["val_stats"] = val_data.stats() if val_data else {}
     if run.is_chief:
         atomic_write_text(run.dir / STATE, json.dumps(run.state, ensure_ascii=False, indent=2))
+    if run.diverged is not None:
+        good = int(run.state.get("step", 0)) if (run.dir / LATEST).exists() else None
+        kept = (f"the last good checkpoint, {run.dir / LATEST} (step {good}), is kept"
+                if good is not None else "no checkpoint was saved")
+        print(f"hanzipad-train: error: training diverged: {run.diverged}; stopped without saving "
+              f"these weights; {kept}. Lower the learning rate (--lr) in a new run dir (a resumed "
+              "run keeps its schedule; --init-from RUN_DIR starts from its weights) or check the "
+              "data", file=sys.stderr, flush=True)
+        return 1
     if run.stop_signal is not None:
         log(f"stopped at step {step}; checkpoint saved in {run.dir / LATEST}; run the same "
             "command again to resume")
