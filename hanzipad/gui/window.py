@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
         # has its new palette
         if event.type() == QEvent.Type.ApplicationPaletteChange and not self._restyle_pending:
             self._restyle_pending = True
-            QTimer.singleShot(0, self._restyle)
+            QTimer.singleShot(0, self, self._restyle)  # dropped if the window is deleted
         return super().event(event)
 
     def _restyle(self) -> None:
