@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QPixmap,
+    QPointingDevice,
     QTabletEvent,
 )
 from PySide6.QtWidgets import QWidget
@@ -49,6 +50,8 @@ MIN_STEP_PX = 0.75
 MAX_DISPLAY_POINTS = 2000
 #: Most short pieces a stroke whose pressure varies is drawn with.
 MAX_PRESSURE_PIECES = 4000
+#: Radius of a pen's eraser end, in widget pixels (plus the ink's own half width).
+ERASER_RADIUS_PX = 8.0
 
 _get_x, _get_y, _get_pressure = attrgetter("x"), attrgetter("y"), attrgetter("pressure")
 
@@ -80,6 +83,10 @@ class Canvas(QWidget):
     strokeFinished = Signal(object)
     #: The content changed (stroke added or removed, cleared, image shown).
     contentChanged = Signal()
+    #: A pen's eraser end touched these strokes (sorted tuple of indices into
+    #: :meth:`strokes`) in one gesture. The window turns it into an undo command that
+    #: removes them; until then they are only hidden while the eraser is down.
+    strokesErased = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, pen_width: float = 8.0):
         super().__init__(parent)
@@ -94,6 +101,8 @@ class Canvas(QWidget):
         self._cache_key = None
         self._drawn_count = 0  # strokes already painted into the cache
         self._arrays: dict[int, tuple] = {}  # id(stroke) -> (stroke, xy, pressures)
+        self._erasing: set[int] | None = None  # strokes an eraser gesture touched so far
+        self._eraser_pos: QPointF | None = None
         #: Work done by the painting since the cache was last rebuilt (for tests): points
         #: handed to QPainter, path elements / line pieces drawn, full cache rebuilds.
         self.drawn_points = 0
@@ -131,6 +140,7 @@ class Canvas(QWidget):
 
     def set_content(self, content: Content) -> None:
         self._cancel_stroke()
+        self._cancel_erase()
         self._strokes = list(content.strokes)
         self._ink_size = content.ink_size
         self._image = content.image
@@ -154,6 +164,7 @@ class Canvas(QWidget):
     def pop_stroke(self) -> Stroke | None:
         if not self._strokes:
             return None
+        self._cancel_erase()
         stroke = self._strokes.pop()
         if not self._strokes and self._image is None:
             self._ink_size = None
@@ -239,6 +250,16 @@ class Canvas(QWidget):
 
     def tabletEvent(self, event: QTabletEvent):
         kind = event.type()
+        if event.pointerType() == QPointingDevice.PointerType.Eraser:
+            if kind == QTabletEvent.Type.TabletPress:
+                self._erase_begin(event.position())
+            elif kind == QTabletEvent.Type.TabletMove and self._erasing is not None:
+                self._erase_to(event.position())
+            elif kind == QTabletEvent.Type.TabletRelease and self._erasing is not None:
+                self._erase_to(event.position())
+                self._erase_end()
+            event.accept()  # the eraser never draws, nor makes mouse events
+            return
         pressure = max(0.0, min(1.0, event.pressure()))
         if kind == QTabletEvent.Type.TabletPress:
             self._begin(event.position(), pressure)
@@ -249,6 +270,71 @@ class Canvas(QWidget):
             if self._current:
                 self._end()
         event.accept()  # no synthesized mouse events
+
+    # ----------------------------------------------------------------- eraser
+    def is_erasing(self) -> bool:
+        return self._erasing is not None
+
+    def _erase_begin(self, pos: QPointF) -> None:
+        self._cancel_stroke()
+        self._erasing = set()
+        self._eraser_pos = None
+        self._erase_to(pos)
+
+    def _erase_to(self, pos: QPointF) -> None:
+        """The eraser moved (from its last position) to ``pos``: hide the strokes it touched."""
+        start = self._eraser_pos if self._eraser_pos is not None else pos
+        self._eraser_pos = QPointF(pos)
+        hit = self._strokes_touched(start, pos) - self._erasing
+        if hit:
+            self._erasing |= hit
+            self._cache_key = None  # repaint the ink without them
+        self.update()
+
+    def _erase_end(self) -> None:
+        touched = tuple(sorted(i for i in self._erasing if i < len(self._strokes)))
+        self._erasing, self._eraser_pos = None, None
+        self._invalidate()
+        if touched:
+            self.strokesErased.emit(touched)
+
+    def _cancel_erase(self) -> None:
+        if self._erasing is not None:
+            self._erasing, self._eraser_pos = None, None
+            self._invalidate()
+
+    def _strokes_touched(self, a: QPointF, b: QPointF) -> set[int]:
+        """Indices of the strokes within the eraser's reach of the widget segment ``a``-``b``."""
+        if not self._strokes:
+            return set()
+        s, _, _ = self._transform()
+        # reach in ink units: the eraser's radius plus the ink's widest half width
+        reach = ERASER_RADIUS_PX / s + self._pen_width * pressure_factor(1.0) / 2
+        pa, pb = np.array(self._to_ink(a)), np.array(self._to_ink(b))
+        steps = max(1, math.ceil(float(np.hypot(*(pb - pa))) / (reach / 2)))
+        samples = pa + (pb - pa) * (np.arange(steps + 1)[:, None] / steps)
+        lo, hi = samples.min(axis=0) - reach, samples.max(axis=0) + reach
+        touched = set()
+        for i, stroke in enumerate(self._strokes):
+            if i in self._erasing or not len(stroke):
+                continue
+            xy, _ = self._stroke_arrays(stroke)
+            start, delta = (xy, np.zeros_like(xy)) if len(xy) == 1 else (xy[:-1], np.diff(xy, axis=0))
+            end = start + delta
+            # only the segments whose bounding box meets the eraser's
+            near = np.all((np.minimum(start, end) <= hi) & (np.maximum(start, end) >= lo), axis=1)
+            if not near.any():
+                continue
+            start, delta = start[near], delta[near]
+            length2 = np.einsum("ij,ij->i", delta, delta)
+            safe = np.where(length2 > 0, length2, 1.0)
+            for p in samples:
+                t = np.clip(np.einsum("ij,ij->i", p - start, delta) / safe, 0.0, 1.0)
+                gap = p - (start + delta * t[:, None])
+                if bool((np.einsum("ij,ij->i", gap, gap) <= reach * reach).any()):
+                    touched.add(i)
+                    break
+        return touched
 
     # --------------------------------------------------------------- painting
     def _scaled_width(self, pressure: float | None) -> float:
@@ -294,8 +380,10 @@ class Canvas(QWidget):
         if self._drawn_count < len(self._strokes):
             painter = QPainter(self._cache)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            for stroke in self._strokes[self._drawn_count:]:
-                self._paint_stroke(painter, stroke)
+            hidden = self._erasing or ()
+            for i in range(self._drawn_count, len(self._strokes)):
+                if i not in hidden:
+                    self._paint_stroke(painter, self._strokes[i])
             painter.end()
             self._drawn_count = len(self._strokes)
         return self._cache
@@ -434,6 +522,10 @@ class Canvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self._current:
             self._paint_stroke(painter, self._current)
+        elif self._eraser_pos is not None:
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 1.2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(self._eraser_pos, ERASER_RADIUS_PX, ERASER_RADIUS_PX)
         elif self.hint and self.is_empty():
             painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
             font = painter.font()

@@ -44,3 +44,22 @@ class ReplaceContentCommand(QUndoCommand):
 
     def undo(self):
         self._canvas.set_content(self._before)
+
+
+class EraseStrokesCommand(QUndoCommand):
+    """Strokes a pen's eraser end touched in one gesture; undo brings them back."""
+
+    def __init__(self, canvas: Canvas, indices):
+        super().__init__(tr("Erase strokes"))
+        self._canvas = canvas
+        self._before = canvas.content()
+        gone = set(indices)
+        kept = tuple(s for i, s in enumerate(self._before.strokes) if i not in gone)
+        ink_size = self._before.ink_size if kept or self._before.image is not None else None
+        self._after = Content(kept, ink_size, self._before.image)
+
+    def redo(self):
+        self._canvas.set_content(self._after)
+
+    def undo(self):
+        self._canvas.set_content(self._before)

@@ -59,6 +59,7 @@ ZH = {
     "recognition failed: {}": "识别失败：{}",
     "Add stroke": "添加笔画",
     "Clear canvas": "清除画布",
+    "Erase strokes": "擦除笔画",
     "Open {}": "打开 {}",
     "{:.1f} ms": "{:.1f} 毫秒",
     "Press 1–3 to pick": "按 1–3 选字",

@@ -37,7 +37,7 @@ from hanzipad.bundle import resources_dir
 from hanzipad.gui import settings
 from hanzipad.gui.candidates import MORE, CandidateBar
 from hanzipad.gui.canvas import Canvas, Content, ShownImage
-from hanzipad.gui.commands import AddStrokeCommand, ReplaceContentCommand
+from hanzipad.gui.commands import AddStrokeCommand, EraseStrokesCommand, ReplaceContentCommand
 from hanzipad.gui.fonts import cjk_font
 from hanzipad.gui.i18n import tr
 from hanzipad.gui.worker import Recognition
@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.recognition.error.connect(self._on_recognition_error)
 
         self.canvas.strokeFinished.connect(self._on_stroke)
+        self.canvas.strokesErased.connect(self._on_erased)
         self.canvas.contentChanged.connect(self.recognize)
         self.candidate_bar.picked.connect(self.pick)
 
@@ -296,6 +297,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_stroke(self, stroke) -> None:
         self.undo_stack.push(AddStrokeCommand(self.canvas, stroke))
+
+    @Slot(object)
+    def _on_erased(self, indices) -> None:
+        self.undo_stack.push(EraseStrokesCommand(self.canvas, indices))
 
     @Slot()
     def clear(self) -> None:

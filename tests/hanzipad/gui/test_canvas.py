@@ -156,3 +156,76 @@ def test_dense_short_points_are_merged_for_display_only(canvas):
     canvas.grab()
     assert canvas.drawn_points <= 2 * 200 + 2
     assert canvas.strokes()[0] == stroke
+
+
+def _eraser_device():
+    C = QInputDevice.Capability
+    return QPointingDevice("test eraser", 4242, QInputDevice.DeviceType.Stylus,
+                           QPointingDevice.PointerType.Eraser, C.Position | C.Pressure, 1, 2)
+
+
+def _erase(canvas, points, device=None, release=True):
+    """An eraser gesture through ``points`` (widget coordinates) with real QTabletEvents."""
+    device = device or _eraser_device()
+    T, left, none = QTabletEvent.Type, Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+
+    def send(kind, pos, buttons):
+        event = QTabletEvent(kind, device, QPointF(*pos), QPointF(*pos), 0.6, 0.0, 0.0, 0.0, 0.0,
+                             0.0, Qt.KeyboardModifier.NoModifier, left, buttons)
+        assert event.pointerType() == QPointingDevice.PointerType.Eraser
+        QApplication.sendEvent(canvas, event)
+
+    send(T.TabletPress, points[0], left)
+    for p in points[1:]:
+        send(T.TabletMove, p, left)
+    if release:
+        send(T.TabletRelease, points[-1], none)
+
+
+def test_eraser_end_erases_touched_strokes_undoably(canvas):
+    """Issue 11: the eraser end of a pen drew ink. It removes the strokes it touches (one undo
+    step per gesture) and draws nothing."""
+    from hanzipad.gui.commands import EraseStrokesCommand
+
+    stack = QUndoStack()
+    canvas.strokeFinished.connect(lambda s: stack.push(AddStrokeCommand(canvas, s)))
+    canvas.strokesErased.connect(lambda idx: stack.push(EraseStrokesCommand(canvas, idx)))
+    top = tuple(Point(x, 60.0) for x in range(20, 281, 20))
+    mid = tuple(Point(150.0, y) for y in range(20, 281, 20))
+    low = tuple(Point(x, 240.0) for x in range(20, 281, 20))
+    for s in (top, mid, low):
+        stack.push(AddStrokeCommand(canvas, s))
+    assert stack.count() == 3
+    # across the top stroke, away from the others; the gesture is not finished yet
+    _erase(canvas, [(40, 40), (60, 58), (90, 70), (120, 64)], release=False)
+    image = canvas.grab().toImage()
+    assert image.pixelColor(70, 60).lightness() > 200  # already gone from the screen...
+    assert canvas.strokes() == [top, mid, low]  # ...but only removed when the pen lifts
+    _erase(canvas, [(120, 64)])
+    assert canvas.strokes() == [mid, low]
+    assert stack.count() == 4 and stack.undoText() == "Erase strokes"
+    # one gesture crossing both remaining strokes (with no event right on either of them)
+    _erase(canvas, [(120, 120), (180, 120), (180, 260), (240, 260)])
+    assert canvas.strokes() == [] and canvas.is_empty()
+    assert stack.count() == 5  # nothing was drawn by the eraser
+    stack.undo()
+    assert canvas.strokes() == [mid, low]
+    stack.undo()
+    assert canvas.strokes() == [top, mid, low]
+    assert canvas.grab().toImage().pixelColor(70, 60).lightness() < 100
+    stack.redo()
+    assert canvas.strokes() == [mid, low]
+    # erasing where nothing is: no undo step
+    _erase(canvas, [(20, 150), (60, 150)])
+    assert canvas.strokes() == [mid, low] and stack.index() == 4 and stack.canRedo()
+
+
+def test_eraser_on_a_huge_stroke(canvas):
+    stroke = _spiral(10**5)
+    canvas.set_content(Content(strokes=(stroke,), ink_size=(300.0, 300.0)))
+    erased = []
+    canvas.strokesErased.connect(erased.append)
+    start = time.perf_counter()
+    _erase(canvas, [(268, 140), (268, 160)])
+    assert erased == [(0,)]
+    assert time.perf_counter() - start < 10

@@ -506,3 +506,19 @@ def test_window_shrinks_and_candidates_stay_reachable(window, qtbot):
     qtbot.waitUntil(lambda: not window.scroll_area.verticalScrollBar().isVisible(), timeout=2000)
     assert not window.scroll_area.horizontalScrollBar().isVisible()
     assert window.canvas.height() > 400
+
+
+def test_pen_eraser_end_erases_in_the_window(window, qtbot):
+    """The eraser end of a tablet pen removes the stroke it crosses; Ctrl+Z brings it back."""
+    from tests.hanzipad.gui.test_canvas import _erase
+
+    draw_shi(window, qtbot)
+    horizontal, vertical = window.canvas.strokes()
+    w, h = window.canvas.width(), window.canvas.height()
+    with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):  # recognized again
+        _erase(window.canvas, [(w * 0.45, h * 0.3), (w * 0.55, h * 0.3)])
+    assert window.canvas.strokes() == [horizontal]
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.canvas.strokes() == [horizontal, vertical]
+    QTest.keyClick(window.canvas, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert window.canvas.strokes() == [horizontal]
