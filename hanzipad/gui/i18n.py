@@ -7,7 +7,9 @@ the text in the current language.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 
 ZH = {
     "HanziPad": "汉字手写板",
@@ -63,7 +65,85 @@ ZH = {
     "Open {}": "打开 {}",
     "{:.1f} ms": "{:.1f} 毫秒",
     "Press 1–3 to pick": "按 1–3 选字",
+    "no usable ink line in this file": "这个文件里没有可用的笔迹行",
+    "no strokes to show (the stroke list is empty)": "没有可显示的笔画（笔画列表为空）",
+    "the file is read-only; it was not changed": "文件是只读的，未作修改",
+    "is a folder, not a file": "是文件夹，不是文件",
+    "not a regular file": "不是普通文件",
+    "no such file or folder": "文件或文件夹不存在",
+    "permission denied": "没有权限",
+    "the disk is full": "磁盘已满",
+    "disk quota exceeded": "超出磁盘配额",
+    "read-only file system": "只读文件系统",
+    "a part of the path is not a folder": "路径中有一部分不是文件夹",
+    "file name too long": "文件名太长",
+    "input/output error": "输入/输出错误",
 }
+
+#: OS errors the GUI explains itself (the system's own text is English on most systems).
+ERRNO_TEXT = {
+    errno.ENOENT: "no such file or folder",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "read-only file system",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EISDIR: "is a folder, not a file",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.EIO: "input/output error",
+}
+if hasattr(errno, "EDQUOT"):
+    ERRNO_TEXT[errno.EDQUOT] = "disk quota exceeded"
+
+#: The reasons hanzipad's core modules (ink, normalize, bundle, recognizer) give, in
+#: English, and their Chinese. A message there reads "WHERE: REASON"; WHERE (a file name,
+#: "stroke 3 point 1") is kept, REASON is matched whole. Reasons not listed stay English.
+REASONS_ZH = [(re.compile(pattern + r"\Z", re.S), zh) for pattern, zh in (
+    (r"no such file", "文件不存在"),
+    (r"not a UTF-8 text file", "不是 UTF-8 文本文件"),
+    (r"not UTF-8 text \(byte (0x[0-9a-fA-F]+) at offset (\d+)\)",
+     r"不是 UTF-8 文本（偏移 \2 处的字节 \1）"),
+    (r"cannot (?:read the file|be read) \(permission denied\)", "没有读取权限"),
+    (r"cannot read the file \((.*)\)", r"无法读取文件（\1）"),
+    (r"is a folder, not an image", "是文件夹，不是图片"),
+    (r"not a regular file but a folder; refused unread", "是文件夹，不是文件；未读取"),
+    (r"not a regular file but (.*); refused unread", r"不是普通文件（\1）；未读取"),
+    (r"larger than (.*), too large for an ink file", r"超过 \1，笔迹文件太大"),
+    (r"not valid JSON \((.*) at line (\d+) column (\d+)\)",
+     r"不是有效的 JSON（第 \2 行第 \3 列：\1）"),
+    (r"not valid JSON \((.*) at line (\d+)\)", r"不是有效的 JSON（第 \2 行：\1）"),
+    (r"JSON nested too deeply.*", "JSON 嵌套太深"),
+    (r"coordinate is not finite \((.*)\)", r"坐标不是有限数（\1）"),
+    (r"non-finite number (.*) in coordinates", r"坐标中有非有限数 \1"),
+    (r"number with (\d+) digits is too large.*", r"数字太大（\1 位）"),
+    (r"(.*) is outside the accepted range \((.*)\)", r"\1 超出允许范围（\2）"),
+    (r"expected a number, got (.*)", r"应为数字，实际是 \1"),
+    (r"expected a list of points", "应为点的列表"),
+    (r"expected \[x, y\], \[x, y, t\] or \[x, y, t, pressure\]",
+     "点应为 [x, y]、[x, y, t] 或 [x, y, t, 压力]"),
+    (r"expected a JSON object with 'strokes'", "应为含有 'strokes' 的 JSON 对象"),
+    (r"no 'strokes' key", "缺少 'strokes' 键"),
+    (r"'strokes' must be a list", "'strokes' 必须是列表"),
+    (r"not an image file HanziPad opens \(it opens (.*)\)",
+     r"不是 HanziPad 能打开的图片文件（支持 \1）"),
+    (r"image too large \((\d+)x(\d+) pixels; the limit is (.*) pixels\)",
+     r"图片太大（\1x\2 像素；上限为 \3 像素）"),
+    (r"image too large.*", "图片太大"),
+    (r"image has no pixels \((.*)\)", r"图片没有像素（\1）"),
+    (r"corrupt or truncated image \((.*)\)", r"图片已损坏或不完整（\1）"),
+    (r"cannot use this image \((.*)\)", r"无法使用这张图片（\1）"),
+    (r"a model bundle is a folder \(with (.*)\)", r"模型包应是一个文件夹（含 \1）"),
+    (r"incomplete model bundle, missing (.*)", r"模型包不完整，缺少 \1"),
+    (r"not a valid TFLite model.*", "不是有效的 TFLite 模型"),
+    (r"cannot read \((.*)\)", r"无法读取（\1）"),
+    (r"no labels", "没有标签"),
+)]
+WHOLE_ZH = [(re.compile(pattern + r"\Z", re.S), zh) for pattern, zh in (
+    (r"model bundle not found: (.*)", r"找不到模型包：\1"),
+    (r"no model runtime: .*", "没有模型运行库：请安装 ai-edge-litert（或 TensorFlow）"),
+)]
+_WHERE_ZH = ((re.compile(r"stroke (\d+) point (\d+)\Z"), r"第 \1 笔第 \2 点"),
+             (re.compile(r"stroke (\d+)\Z"), r"第 \1 笔"))
 
 _language = "en"
 _translator = None
@@ -111,3 +191,35 @@ def tr(text: str) -> str:
     if _language == "zh":
         return ZH.get(text, text)
     return text
+
+
+def os_error(exc: OSError) -> str:
+    """Why an OS call failed, in the UI language (the system's text when not listed)."""
+    key = ERRNO_TEXT.get(exc.errno)
+    if key is not None:
+        return tr(key)
+    return exc.strerror or str(exc)
+
+
+def explain(message: str) -> str:
+    """A message from hanzipad's core modules ("WHERE: REASON") in the UI language: in
+    Chinese, the reasons listed in :data:`REASONS_ZH` are translated, WHERE is kept."""
+    if _language != "zh":
+        return message
+    for pattern, zh in WHOLE_ZH:
+        m = pattern.match(message)
+        if m:
+            return m.expand(zh)
+    start = 0
+    while True:  # try each ": " as the end of WHERE (a file name may contain one)
+        cut = message.find(": ", start)
+        if cut < 0:
+            return message
+        where, reason = message[:cut], message[cut + 2:]
+        for pattern, zh in REASONS_ZH:
+            m = pattern.match(reason)
+            if m:
+                for w_pattern, w_zh in _WHERE_ZH:
+                    where = w_pattern.sub(w_zh, where)
+                return f"{where}：{m.expand(zh)}"
+        start = cut + 2

@@ -39,7 +39,7 @@ from hanzipad.gui.candidates import MORE, CandidateBar
 from hanzipad.gui.canvas import Canvas, Content, ShownImage
 from hanzipad.gui.commands import AddStrokeCommand, EraseStrokesCommand, ReplaceContentCommand
 from hanzipad.gui.fonts import cjk_font
-from hanzipad.gui.i18n import tr
+from hanzipad.gui.i18n import explain, os_error, tr
 from hanzipad.gui.worker import Recognition
 from hanzipad.normalize import ImageError, load_image
 
@@ -75,7 +75,7 @@ def os_error_text(exc: OSError) -> str:
         return tr("is a folder, not a file")
     if isinstance(exc, fileio.NotAFileError):
         return tr("not a regular file")
-    return exc.strerror or str(exc)
+    return os_error(exc)
 
 
 class MainWindow(QMainWindow):
@@ -268,6 +268,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
+        message = explain(message)
         self.model_label.setText(tr("model not loaded"))
         self.statusBar().showMessage(tr("No model: {}").format(message))
         self.show_problem(tr("Model problem"), tr("No model: {}").format(message) + "\n\n"
@@ -291,7 +292,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_recognition_error(self, message: str) -> None:
-        self.statusBar().showMessage(tr("recognition failed: {}").format(message))
+        self.statusBar().showMessage(tr("recognition failed: {}").format(explain(message)))
 
     # ---------------------------------------------------------------- editing
     @Slot(object)
@@ -383,7 +384,7 @@ class MainWindow(QMainWindow):
             else:
                 content = Content(image=self._image_content(path))
         except (inkfile.InkError, ImageError) as exc:
-            self.show_problem(tr("Cannot open file"), str(exc))
+            self.show_problem(tr("Cannot open file"), explain(str(exc)))
             return False
         settings.set_last_dir(str(path.parent))
         self.undo_stack.push(ReplaceContentCommand(self.canvas, content,
@@ -399,12 +400,13 @@ class MainWindow(QMainWindow):
         for _, item in inkfile.iter_jsonl(path):  # a .jsonl file: its first usable line
             if isinstance(item, inkfile.Ink) and not item.is_empty():
                 return item
-        raise inkfile.InkError(f"{path}: no usable ink line in this file")
+        raise inkfile.InkError(f"{path}: " + tr("no usable ink line in this file"))
 
     def _ink_content(self, ink: inkfile.Ink, path: Path) -> Content:
         strokes = tuple(s for s in ink.strokes if s)
         if not strokes:
-            raise inkfile.InkError(f"{path}: no strokes to show (the stroke list is empty)")
+            raise inkfile.InkError(f"{path}: "
+                                   + tr("no strokes to show (the stroke list is empty)"))
         x0, y0, x1, y1 = ink.bounds()
         w = ink.width if ink.width > 0 and ink.width >= x1 else max(x1 + x0, 1.0)
         h = ink.height if ink.height > 0 and ink.height >= y1 else max(y1 + y0, 1.0)

@@ -522,3 +522,76 @@ def test_pen_eraser_end_erases_in_the_window(window, qtbot):
     assert window.canvas.strokes() == [horizontal, vertical]
     QTest.keyClick(window.canvas, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.strokes() == [horizontal]
+
+
+def _english_words(text: str, *allowed: str) -> list[str]:
+    """Latin words of three letters or more in ``text``, once the ``allowed`` parts (file
+    names) are taken out."""
+    import re
+
+    for part in allowed:
+        text = text.replace(part, "")
+    return re.findall(r"[A-Za-z]{3,}", text)
+
+
+def test_chinese_ui_explains_problems_in_chinese(make_window, qtbot, tmp_path, tiny_bundle):
+    """Issue 11: with the Chinese UI, error texts and dialogs were English."""
+    from hanzipad.gui import i18n
+
+    i18n.set_language("zh")  # (the autouse fixture sets English back afterwards)
+    window = make_window(tiny_bundle)
+    out = tmp_path / "out"
+    out.mkdir()
+    empty = out / "empty.json"
+    empty.write_text('{"width": 10, "height": 10, "strokes": []}')
+    assert not window.open_file(empty)
+    assert "没有可显示的笔画" in window.last_error
+    assert _english_words(window.last_error, str(empty)) == []
+    assert window.message_box().windowTitle() == "无法打开文件"
+
+    missing = out / "missing.json"
+    assert not window.open_file(missing)
+    assert "文件不存在" in window.last_error and str(missing) in window.last_error
+    assert _english_words(window.last_error, str(missing)) == []
+    missing_png = out / "missing.png"
+    assert not window.open_file(missing_png)
+    assert _english_words(window.last_error, str(missing_png)) == []
+
+    bad = out / "bad.json"
+    bad.write_text('{"strokes": [[[1, NaN]]]}')
+    assert not window.open_file(bad)
+    assert str(bad) in window.last_error and "有限" in window.last_error
+
+    line(window.canvas, 0.2, 0.5, 0.8, 0.5)
+    ro = out / "ro.json"
+    ro.write_text("keep")
+    ro.chmod(0o444)
+    assert not window.save_ink(ro)
+    assert "只读" in window.last_error and _english_words(window.last_error, str(ro)) == []
+    assert window.message_box().windowTitle() == "无法保存文件"
+    folder = out / "folder.json"
+    folder.mkdir()
+    assert not window.save_ink(folder)
+    assert _english_words(window.last_error, str(folder)) == []
+    assert not window.save_ink(out / "no" / "x.json")  # missing folder: an OS error
+    assert _english_words(window.last_error, str(out / "no" / "x.json")) == []
+
+    no_model = tmp_path / "no-model"
+    other = make_window(no_model, wait_model=False)
+    qtbot.waitUntil(lambda: other.recognition.load_error is not None, timeout=5000)
+    assert "找不到模型包" in other.last_error
+    assert _english_words(other.last_error, str(no_model)) == []
+    assert _english_words(other.statusBar().currentMessage(), str(no_model)) == []
+
+
+def test_explain_translates_core_reasons_only_in_chinese():
+    from hanzipad.gui import i18n
+
+    message = "/a: b.json: stroke 2 point 5: coordinate is not finite (nan)"
+    assert i18n.explain(message) == message  # English UI: unchanged
+    i18n.set_language("zh")
+    assert i18n.explain(message) == "/a: b.json: 第 2 笔第 5 点：坐标不是有限数（nan）"
+    assert i18n.explain("x.json: not valid JSON (Expecting value at line 3 column 7)") == \
+        "x.json：不是有效的 JSON（第 3 行第 7 列：Expecting value）"
+    assert i18n.explain("model bundle not found: /m") == "找不到模型包：/m"
+    assert i18n.explain("x.png: something new") == "x.png: something new"  # not listed: kept
