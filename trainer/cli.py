@@ -40,44 +40,60 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--train", nargs="+", metavar="KIND:PATH", help="training data")
     t.add_argument("--val", nargs="+", metavar="KIND:PATH", help="validation data (not augmented)")
     t.add_argument("--run-dir", metavar="DIR", required=True, help="checkpoints, logs, config")
-    t.add_argument("--max-steps", type=int, metavar="N")
+    t.add_argument("--max-steps", type=int, metavar="N",
+                   help="train until the optimizer has taken N steps in all (default 2000)")
     t.add_argument("--init-from", metavar="RUN_DIR_OR_KERAS",
                    help="fine-tune: start a new run from these weights (best.keras of a run dir, "
                         "or a .keras file) with a fresh optimizer and schedule")
-    t.add_argument("--batch-size", type=int, metavar="B")
-    t.add_argument("--checkpoint-every", type=int, metavar="N")
-    t.add_argument("--val-every", type=int, metavar="N")
-    t.add_argument("--lr", type=float)
-    t.add_argument("--arch", choices=("compact", "article"))
+    t.add_argument("--batch-size", type=int, metavar="B",
+                   help="images per step, over all devices (default 128)")
+    t.add_argument("--checkpoint-every", type=int, metavar="N",
+                   help="save latest.keras every N steps (default 500; 0: only at the end)")
+    t.add_argument("--val-every", type=int, metavar="N",
+                   help="validate every N steps, keeping best.keras (default 500)")
+    t.add_argument("--lr", type=float, metavar="LR",
+                   help="peak learning rate after warm-up (default 2e-3; a positive number)")
+    t.add_argument("--arch", choices=("compact", "article"),
+                   help="network: compact (default, VGG-style) or article (the reference net)")
     t.add_argument("--width", type=float, help="channel multiplier of the compact net")
     t.add_argument("--classes", metavar="CHARS", help="train on these characters only")
     t.add_argument("--classes-file", metavar="FILE", help="train on the characters in FILE")
-    t.add_argument("--seed", type=int)
+    t.add_argument("--seed", type=int, help="random seed for data order, augmentation and weights")
     t.add_argument("--input", choices=("tfdata", "numpy"),
                    help="tf.data pipeline (default) or a Keras PyDataset (no TensorFlow needed)")
-    t.add_argument("--no-augment", dest="augment", action="store_false", default=None)
-    t.add_argument("--mixed-precision", choices=("auto", "on", "off"))
-    t.add_argument("--jit-compile", choices=("auto", "on", "off"))
-    t.add_argument("--strategy", choices=("default", "mirrored", "multiworker"))
+    t.add_argument("--no-augment", dest="augment", action="store_false", default=None,
+                   help="train on the images as they are (no rotation, shear, distortion…)")
+    t.add_argument("--mixed-precision", choices=("auto", "on", "off"),
+                   help="bfloat16 mixed precision (auto: on where a GPU is present)")
+    t.add_argument("--jit-compile", choices=("auto", "on", "off"),
+                   help="XLA compilation of the training step (auto: on where a GPU is present)")
+    t.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
+                   help="one device (default), all local GPUs (mirrored), or several machines "
+                        "(multiworker, from TF_CONFIG)")
     _config_args(t)
 
     e = sub.add_parser("evaluate", help="accuracy of a bundle or run dir on data")
-    e.add_argument("--model", required=True, metavar="BUNDLE_OR_RUN_DIR")
-    e.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH")
+    e.add_argument("--model", required=True, metavar="BUNDLE_OR_RUN_DIR",
+                   help="a model bundle (run as the app runs it) or a run dir (its checkpoint)")
+    e.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
+                   help="labelled data to evaluate on")
     e.add_argument("--json", action="store_true", help="last line: one JSON object of figures")
     e.add_argument("--limit", type=int, metavar="N", help="evaluate the first N samples only")
     e.add_argument("--checkpoint", choices=("best", "latest"), default="best",
                    help="which checkpoint of a run dir (default best, else latest)")
-    e.add_argument("--batch-size", type=int, default=256)
+    e.add_argument("--batch-size", type=int, default=256, metavar="B",
+                   help="images per inference batch (default 256)")
     e.add_argument("--seed", type=int, default=12345, help="seed for synthetic sources")
     e.add_argument("--record", action="store_true",
                    help="store the figures with the model: in a bundle's model.json "
                         "(\"evaluation\"), or a run dir's figures.json (always done for run dirs)")
 
     x = sub.add_parser("export", help="write the app's model bundle from a run dir")
-    x.add_argument("--run-dir", required=True, metavar="DIR")
-    x.add_argument("--out", required=True, metavar="BUNDLE_DIR")
-    x.add_argument("--quantize", choices=("float16", "int8"))
+    x.add_argument("--run-dir", required=True, metavar="DIR", help="the trained run dir")
+    x.add_argument("--out", required=True, metavar="BUNDLE_DIR",
+                   help="the bundle folder to write (new, empty, or an earlier bundle)")
+    x.add_argument("--quantize", choices=("float16", "int8"),
+                   help="store the weights as float16 or int8 (default float32)")
     x.add_argument("--checkpoint", choices=("best", "latest"), default="best",
                    help="best (default, when the run validated) or latest")
     x.add_argument("--name", help="model name in model.json (default: the run dir's name)")
@@ -87,24 +103,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="images for the agreement check (default: the run's val, else train data)")
 
     r = sub.add_parser("predict", help="top-3 characters per image or ink file")
-    r.add_argument("files", nargs="+", metavar="IMAGE")
+    r.add_argument("files", nargs="+", metavar="IMAGE",
+                   help="image or ink files to classify")
     r.add_argument("--model", metavar="BUNDLE_OR_RUN_DIR", help="default: the app's bundled model")
-    r.add_argument("--top", type=int, default=3)
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--top", type=int, default=3, metavar="K",
+                   help="candidates per input (default 3)")
+    r.add_argument("--json", action="store_true", help="one JSON object per line")
 
     pr = sub.add_parser("prepare", help="convert data once into compact uint8 shards")
-    pr.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH")
-    pr.add_argument("--out", required=True, metavar="DIR")
-    pr.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    pr.add_argument("--shard-size", type=int, default=8192)
-    pr.add_argument("--seed", type=int, default=0)
+    pr.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
+                    help="data to convert")
+    pr.add_argument("--out", required=True, metavar="DIR",
+                    help="a new folder for the shards (use it as shards:DIR)")
+    pr.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                    help="processes converting in parallel (default: one per CPU)")
+    pr.add_argument("--shard-size", type=int, default=8192, metavar="N",
+                    help="images per shard file (default 8192)")
+    pr.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
     return parser
 
 
 def _train(args, argv) -> int:
     from trainer.config import ConfigError, resolve
     from trainer.sources import SourceError
-    from trainer.train import CONFIG, CheckpointError, stored_config, train
+    from trainer.train import CONFIG, LATEST, CheckpointError, stored_config, train
 
     overrides = {
         k: getattr(args, k)
@@ -114,8 +136,11 @@ def _train(args, argv) -> int:
     }
     overrides["run_dir"] = args.run_dir
     try:
-        cfg = resolve(args.config, overrides, args.set, base=stored_config(args.run_dir),
-                      base_where=os.path.join(args.run_dir, CONFIG))
+        stored = stored_config(args.run_dir)
+        where = os.path.join(args.run_dir, CONFIG)
+        cfg = resolve(args.config, overrides, args.set, base=stored, base_where=where)
+        if stored:
+            _report_stored(stored, cfg, where, os.path.exists(os.path.join(args.run_dir, LATEST)))
         if not cfg.train:
             raise ConfigError("no training data: give --train KIND:PATH (or train = [...] in --config)")
         return train(cfg, ["hanzipad-train"] + argv)
@@ -125,6 +150,33 @@ def _train(args, argv) -> int:
     except CheckpointError as exc:  # e.g. a full disk: a failure, the last checkpoint is intact
         _err(str(exc))
         return 1
+
+
+def _report_stored(stored: dict, cfg, where: str, has_checkpoint: bool) -> None:
+    """Say what a run dir's stored config contributes to this run: the settings kept from it
+    (where they differ from the defaults) and those this command changes. A retry after a
+    failed run otherwise inherits its settings without a word."""
+    from trainer.config import Config
+
+    defaults, final = Config().to_dict(), cfg.to_dict()
+
+    def show(v):
+        return ",".join(v) if isinstance(v, list) else str(v)
+
+    kept, changed = [], []
+    for key, value in stored.items():
+        if key == "run_dir" or key not in final:
+            continue
+        if value == final[key]:
+            if value != defaults[key]:
+                kept.append(f"{key}={show(value)}")
+        else:
+            changed.append(f"{key} {show(value)} -> {show(final[key])}")
+    state = ("its checkpoint is resumed" if has_checkpoint else
+             "the earlier run saved no checkpoint: this one starts at step 0")
+    print(f"using the stored config of this run dir ({where}; {state}):\n"
+          f"  kept from it: {', '.join(kept) or 'nothing but defaults'}\n"
+          f"  changed by this command: {', '.join(changed) or 'nothing'}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

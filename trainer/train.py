@@ -217,6 +217,9 @@ def _callbacks_module():
             self.last_step = run.start_step
             self.prev_step = run.start_step
             self.bar = None
+            # a log line every log_every steps, and at least every 10 % of this session's steps
+            left = max(1, run.cfg.max_steps - run.start_step)
+            self.log_every = max(1, min(run.cfg.log_every, math.ceil(left / 10)))
 
         def _step(self):
             return int(self.model.optimizer.iterations.numpy()) if hasattr(
@@ -245,7 +248,7 @@ def _callbacks_module():
             if run.diverged is not None:  # no checkpoint of these weights, stop now
                 self.model.stop_training = True
                 return
-            if step // cfg.log_every > prev // cfg.log_every or step >= cfg.max_steps:
+            if step // self.log_every > prev // self.log_every or step >= cfg.max_steps:
                 now = time.time()
                 ips = (step - self.last_step) * run.global_batch / max(1e-9, now - self.last_t)
                 self.last_t, self.last_step = now, step
@@ -516,6 +519,7 @@ def train(cfg: Config, argv: list[str]) -> int:
                 # keep the schedule's shape: stretch it to the new max_steps
                 sched.total = cfg.max_steps
         else:
+            log("building the model…")
             core = M.build_model(cfg.arch, len(classes), cfg.width, cfg.dropout)
             if cfg.init_from:
                 src = init_weights(core, cfg.init_from, classes,
@@ -535,6 +539,7 @@ def train(cfg: Config, argv: list[str]) -> int:
     steps_per_epoch = max(1, min(steps_per_epoch or cfg.max_steps, cfg.max_steps))
     data_seed = cfg.seed * 1_000_003 + run.start_step  # a new data position on resume
     run.state["data_seed"] = data_seed
+    log("preparing the input pipeline" + (" (reading the validation images)…" if val_data else "…"))
     if cfg.input == "tfdata":
         aug = build_augmenter(cfg, data_seed) if cfg.augment else None
         train_ds = P.train_dataset(train_data, cfg, batch_size=per_worker_batch, seed=data_seed,
@@ -562,8 +567,7 @@ def train(cfg: Config, argv: list[str]) -> int:
         if have_tf and backend == "tensorflow" and _have_module("tensorboard"):
             import tensorflow as tf
 
-            tb = keras.callbacks.TensorBoard(log_dir=str(run.dir / "tb"), update_freq=cfg.log_every)
-            _set_tb_step(tb, run.start_step)
+            tb = _tensorboard(run.dir / "tb", cfg.log_every, run.start_step)
             run.writer = tf.summary.create_file_writer(str(run.dir / "tb" / "extra"))
             callbacks += [tb, InputImages(run, sample)]
         else:
@@ -578,6 +582,7 @@ def train(cfg: Config, argv: list[str]) -> int:
         fit_kwargs["validation_data"] = val_ds
         if cfg.input == "tfdata":
             fit_kwargs["validation_steps"] = val_steps
+    log("starting: the first step builds and compiles the training graph, the slowest one…")
     t0 = time.time()
     old_handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     run.handle_signals()
@@ -751,10 +756,22 @@ def _prebuild(model, strategy, batch):
     tf_trainer.reduce_per_replica = reduce_per_replica
 
 
-def _set_tb_step(tb, step):
-    for attr in ("_global_train_batch", "_train_step"):
-        if hasattr(tb, attr) and isinstance(getattr(tb, attr), int):
-            setattr(tb, attr, step)
+def _tensorboard(log_dir: Path, update_freq: int, start_step: int):
+    """Keras' TensorBoard callback with the optimizer's step as the x axis: a resumed run's
+    curves continue where they stopped (Keras' own restarts at 0 with every ``fit``, drawing
+    over the curves already there); ``epoch_*`` scalars are written at the step too."""
+    import keras
+
+    class StepTensorBoard(keras.callbacks.TensorBoard):
+        def on_train_begin(self, logs=None):
+            super().on_train_begin(logs)
+            self._global_train_batch = start_step
+
+        def on_epoch_end(self, epoch, logs=None):
+            step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+            super().on_epoch_end(step, logs)
+
+    return StepTensorBoard(log_dir=str(log_dir), update_freq=update_freq)
 
 
 def _have_module(name: str) -> bool:

@@ -47,6 +47,19 @@ def trained(data):
     return run, out
 
 
+def tb_steps(events) -> dict[str, list[int]]:
+    """The steps of each scalar in a TensorBoard event file."""
+    import tensorflow as tf
+    from tensorflow.core.util import event_pb2
+
+    out: dict[str, list[int]] = {}
+    for record in tf.data.TFRecordDataset(str(events)):
+        event = event_pb2.Event.FromString(record.numpy())
+        for value in event.summary.value:
+            out.setdefault(value.tag, []).append(int(event.step))
+    return out
+
+
 def losses(out: str) -> list[float]:
     return [float(m) for m in re.findall(r"^step \d+/\d+ loss ([\d.]+)", out, re.M)]
 
@@ -54,7 +67,13 @@ def losses(out: str) -> list[float]:
 def test_loss_falls_and_run_dir_complete(trained):
     run, out = trained
     ls = losses(out)
-    assert len(ls) == 6
+    assert len(ls) == 10  # log_every=10 but at least every 10 % of the 60 steps: every 6
+    assert [int(s) for s in re.findall(r"^step (\d+)/60 loss", out, re.M)] == list(range(6, 61, 6))
+    # what it is doing before the first step, in order (it used to be silent for ~44 s)
+    said = [out.index(m) for m in ("opening data…", "loading TensorFlow and Keras…",
+                                    "building the model…", "preparing the input pipeline",
+                                    "starting: the first step", "step 6/60 loss")]
+    assert said == sorted(said), out
     assert ls[-1] < 0.8 * ls[0], ls
     assert "img/s" in out and "ETA" in out
     assert "validation top-1" in out
@@ -80,8 +99,15 @@ def test_resume_continues_with_optimizer_state(trained, data, tmp_path):
     assert int(saved.optimizer.iterations) == 60
     moments = [v for v in saved.optimizer.variables if "momentum" in v.path or "velocity" in v.path]
     assert moments and any(np.abs(np.asarray(v)).sum() > 0 for v in moments)
+    before = set((copy / "tb" / "train").iterdir())
     rc, out = run_cli("train", "--run-dir", copy, "--max-steps", 70)  # the stored config is reused
     assert rc == 0, out
+    assert "kept from it: " in out and "changed by this command: max_steps 60 -> 70" in out
+    # TensorBoard continues at step 61.., not at 1.. over the first session's curves
+    (events,) = set((copy / "tb" / "train").iterdir()) - before
+    steps = tb_steps(events)
+    assert steps["batch_loss"] and min(steps["batch_loss"]) > 60, steps
+    assert steps["epoch_loss"] == [70], steps
     assert "resuming from step 60" in out
     assert "step 70/70" in out and "step 10/" not in out
     assert json.loads((copy / "state.json").read_text())["step"] == 70
