@@ -220,6 +220,12 @@ def entry() -> None:
         rc = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
         if not isinstance(exc.code, (int, type(None))):
             _err(str(exc.code))
+    except BaseException as exc:  # noqa: BLE001 - unexpected: traceback, then leave the same way
+        import traceback
+
+        traceback.print_exc()
+        _err(f"unexpected {type(exc).__name__} (traceback above)")
+        rc = 1
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(rc)

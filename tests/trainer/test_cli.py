@@ -86,3 +86,21 @@ def test_stored_config_kept_and_changed_settings_are_printed(tmp_path, capsys):
     assert "max_steps 60 -> 70" in changed and "gnt:/nope/new" in changed
     assert "lr" not in changed
     json.loads((run / "config.json").read_text())  # left as it was
+
+
+def test_unexpected_error_leaves_without_interpreter_teardown(tmp_path):
+    """An unexpected exception (e.g. one TensorFlow raises out of a failing input pipeline)
+    prints its traceback and exits 1 without the interpreter's teardown, where TensorFlow's
+    generator threads can deadlock (a failed run that never exits)."""
+    script = ("import atexit, sys\n"
+              "import trainer.cli as cli\n"
+              "atexit.register(lambda: print('TEARDOWN', flush=True))\n"
+              "def boom(argv=None):\n"
+              "    raise RuntimeError('input pipeline failed')\n"
+              "cli.main = boom\n"
+              "cli.entry()\n")
+    r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "RuntimeError: input pipeline failed" in r.stderr and "Traceback" in r.stderr
+    assert "TEARDOWN" not in r.stdout
