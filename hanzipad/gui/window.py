@@ -439,12 +439,14 @@ class MainWindow(QMainWindow):
             self.show_problem(tr("Cannot save file"), tr("Nothing to save: draw a character first."))
             return
         start = settings.last_dir() or str(Path.home())
-        path, _ = QFileDialog.getSaveFileName(self, tr("Save ink"),
-                                              str(Path(start) / "ink.json"), tr("Ink (*.json)"))
-        if path:
-            if not path.lower().endswith(".json"):
-                path += ".json"
-            self.save_ink(path)
+        dialog = QFileDialog(self, tr("Save ink"), str(Path(start) / "ink.json"),
+                             tr("Ink (*.json)"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        # "shi" becomes shi.json before the dialog checks whether to ask about replacing it
+        dialog.setDefaultSuffix("json")
+        if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return
+        self.save_ink(dialog.selectedFiles()[0])
 
     def save_ink(self, path: str | Path) -> bool:
         """Write the ink as a ``.json`` file, atomically (:mod:`hanzipad.fileio`): a failed

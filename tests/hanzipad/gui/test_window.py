@@ -595,3 +595,45 @@ def test_explain_translates_core_reasons_only_in_chinese():
         "x.json：不是有效的 JSON（第 3 行第 7 列：Expecting value）"
     assert i18n.explain("model bundle not found: /m") == "找不到模型包：/m"
     assert i18n.explain("x.png: something new") == "x.png: something new"  # not listed: kept
+
+
+def test_save_dialog_asks_before_replacing_name_without_suffix(window, qtbot, tmp_path):
+    """Typing "shi" in the save dialog saves shi.json: the dialog must ask before replacing
+    an existing shi.json (the suffix used to be added after the dialog had checked "shi")."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
+
+    from hanzipad.gui import settings
+
+    out = tmp_path / "out"
+    out.mkdir()
+    existing = out / "shi.json"
+    existing.write_text("keep")
+    settings.set_last_dir(str(out))
+    line(window.canvas, 0.2, 0.5, 0.8, 0.5)
+    seen = {}
+
+    def answer_no():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen["asked"] = box.text()
+            box.button(QMessageBox.StandardButton.No).click()
+        QTimer.singleShot(50, cancel)
+
+    def cancel():
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QFileDialog):
+            dialog.reject()
+
+    def type_name():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QFileDialog)
+        edit = dialog.findChild(QLineEdit, "fileNameEdit")
+        edit.setText("shi")
+        QTimer.singleShot(50, answer_no)
+        dialog.accept()
+
+    QTimer.singleShot(100, type_name)
+    window.save_dialog()
+    assert "shi.json" in seen.get("asked", "")
+    assert existing.read_text() == "keep"
