@@ -37,7 +37,8 @@ STROKES_MINI = DATA / "hanzi-writer-data-mini"
 BUNDLED_FONT = ROOT / "resources" / "fonts" / "HanziPadSansSC-Regular.otf"
 
 #: Environment variable naming folders (``:``-separated) of optional originals for the tests
-#: marked ``extra_data`` (e.g. ``../shared/data``); unset, those tests are deselected.
+#: marked ``extra_data`` (folders holding the originals of tests/data); unset, those tests are
+#: deselected.
 EXTRA_DATA_ENV = "HANZIPAD_EXTRA_DATA"
 
 
