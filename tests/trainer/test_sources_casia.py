@@ -254,3 +254,24 @@ def test_corrupt_zip_member_streamed_is_skipped_too(tmp_path, monkeypatch):
     src = open_source(f"gnt:{z}")
     assert [lab for _, lab in src] == [1]
     assert src.stats.corrupt == 1 and "Bad CRC-32" in src.stats.messages[0]
+
+
+def test_pot_scan_option_draws_a_share_as_paper_scans(tmp_path):
+    """?scan=P draws about P % of the samples as written on paper and scanned (grey ink, pen
+    width, blur, paper noise, JPEG), through the app's image normalizer; the rest as the pad
+    draws them. Deterministic for a seed."""
+    from trainer.scanlook import scan_image
+
+    f = tmp_path / "1001-c.pot"
+    f.write_bytes(b"".join(pot_record("人", STROKES_A) for _ in range(40)))
+    clean = [im for im, _ in open_source(f"pot:{f}")]
+    scanned = [im for im, _ in open_source(f"pot:{f}?scan=50&seed=3")]
+    again = [im for im, _ in open_source(f"pot:{f}?scan=50&seed=3")]
+    assert all((a == b).all() for a, b in zip(scanned, again))
+    differ = sum(not (a == b).all() for a, b in zip(clean, scanned))
+    assert 10 <= differ <= 30, differ
+    assert all(im.shape == (64, 64) and im.max() > 128 for im in scanned)
+    assert open_source(f"pot:{f}?scan=50").describe()["scan_percent"] == 50
+    ink = next(iter_pot_inks(str(f)))[0]
+    page = np.asarray(scan_image(ink, np.random.default_rng(0)))
+    assert page.ndim == 2 and np.median(page) > 150  # light paper, dark ink

@@ -64,7 +64,7 @@ _INT = int
 _WRITERS = (parse_writers, None)
 OPTIONS: dict[str, dict[str, tuple[type, int]]] = {
     "gnt": {"writers": _WRITERS},
-    "pot": {"writers": _WRITERS},
+    "pot": {"writers": _WRITERS, "scan": (_INT, 0)},
     "pngdir": {},
     "strokes": {"per_char": (_INT, 1), "writers": (_INT, 0), "chunk": (_INT, 1), "spread": (_INT, 0),
                 "cursive_max": (_INT, 0)},

@@ -321,11 +321,18 @@ class PotSource(Source):
         return select_writers(self, expand_archives(files, ".pot"))
 
     def iter_shard(self, shard: str, seed: int = 0):
+        scan = min(100, int(self.options.get("scan", 0)))  # percent drawn as paper scans
+        rng = self.rng(shard, seed) if scan else None
         for ink, char, offset in iter_pot_inks(shard, self.stats):
             label = self.label_of(char, f"{shard} @ byte {offset}")
             if label is None:
                 continue
-            img = rasterize(ink)
+            if rng is not None and rng.random() * 100 < scan:
+                from trainer.scanlook import scan_sample
+
+                img = scan_sample(ink, rng)
+            else:
+                img = rasterize(ink)
             if not img.any():
                 self.stats.note("corrupt", f"{shard} @ byte {offset}: blank sample (no ink)")
                 continue
@@ -346,6 +353,8 @@ def _casia_describe(fmt: str, source: Source) -> dict:
            "Sciences)"}
     if source.options.get("writers"):
         out["writers"] = source.options["writers"]
+    if source.options.get("scan"):
+        out["scan_percent"] = int(source.options["scan"])  # drawn as scans (trainer.scanlook)
     return out
 
 
