@@ -65,6 +65,21 @@ ZH = {
     "Open {}": "打开 {}",
     "{:.1f} ms": "{:.1f} 毫秒",
     "Press 1–3 to pick": "按 1–3 选字",
+    "&Help": "帮助(&H)",
+    "&About HanziPad": "关于汉字手写板(&A)",
+    "About HanziPad": "关于汉字手写板",
+    "Handwriting pad for Chinese: the 3755 GB2312 level-1 characters.":
+        "汉字手写板：识别 3755 个 GB2312 一级汉字。",
+    "No model loaded.": "未加载模型。",
+    "Model: {} ({} characters)": "模型：{}（{} 个字）",
+    "Trained on:": "训练数据：",
+    "This model was trained on data whose terms allow academic research only; commercial use "
+    "needs the data owner's permission (CASIA). A model trained only on synthetic handwriting "
+    "and fonts can be built with resources/train/make-default-model.":
+        "本模型的训练数据仅允许用于学术研究；商业使用须获得数据所有者（CASIA）的许可。"
+        "只用合成手写和字体训练的模型可以用 resources/train/make-default-model 构建。",
+    "Candidate font: Noto Sans CJK SC subset (SIL OFL 1.1). App: MIT licence.":
+        "候选字字体：Noto Sans CJK SC 子集（SIL OFL 1.1）。程序：MIT 许可证。",
     "no usable ink line in this file": "这个文件里没有可用的笔迹行",
     "no strokes to show (the stroke list is empty)": "没有可显示的笔画（笔画列表为空）",
     "the file is read-only; it was not changed": "文件是只读的，未作修改",

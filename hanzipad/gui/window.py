@@ -230,6 +230,9 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
         menu = self.menuBar().addMenu(tr("&View"))
         menu.addAction(self.more_action)
+        self.about_action = self._action(tr("&About HanziPad"), self.show_about, ["F1"])
+        menu = self.menuBar().addMenu(tr("&Help"))
+        menu.addAction(self.about_action)
 
         bar = QToolBar(tr("HanziPad"))
         bar.setObjectName("main-toolbar")
@@ -256,7 +259,25 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
 
     # ------------------------------------------------------------------ model
+    def model_metadata(self) -> dict | None:
+        """The model.json of the bundle in use (None when it cannot be read)."""
+        from hanzipad.bundle import BundleError, default_bundle_path, read_metadata
+
+        path = Path(getattr(self, "_model_path", None) or default_bundle_path())
+        try:
+            return read_metadata(path / "model.json")
+        except (BundleError, OSError, ValueError):
+            return None
+
+    def show_about(self):
+        """Help > About: version, the model, every training source with its terms."""
+        from hanzipad.gui.about import show_about
+
+        self.about_box = show_about(self, self.model_metadata())
+        return self.about_box
+
     def load_model(self, model: str | Path | None) -> None:
+        self._model_path = model
         self.statusBar().showMessage(tr("loading model…"))
         self.model_label.setText(tr("loading model…"))
         self.recognition.load(model)

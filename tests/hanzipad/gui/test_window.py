@@ -637,3 +637,50 @@ def test_save_dialog_asks_before_replacing_name_without_suffix(window, qtbot, tm
     window.save_dialog()
     assert "shi.json" in seen.get("asked", "")
     assert existing.read_text() == "keep"
+
+
+def test_about_box_lists_every_training_source_with_its_terms(make_window, tiny_bundle,
+                                                               tmp_path, qtbot):
+    """Help > About (F1) names the model and each data source with version and licence or
+    terms; CASIA's academic-only terms are spelled out; names are shown as plain text."""
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    meta = json.loads((bundle / "model.json").read_text())
+    meta["name"] = "<b>casia-mix</b>"
+    meta["sources"] = [
+        {"kind": "shards", "sources": [{"kind": "pot", "database": "CASIA-OLHWDB",
+                                        "writers": "1001-1180",
+                                        "terms": "free for academic research; commercial use "
+                                                 "needs CASIA's permission"}]},
+        {"kind": "strokes", "package": "hanzi-writer-data", "version": "2.0.1",
+         "licence": "Arphic Public License"},
+    ]
+    (bundle / "model.json").write_text(json.dumps(meta))
+    window = make_window(bundle)
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    box = window.about_box
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    text = box.text()
+    assert "<b>casia-mix</b>" in text
+    assert "CASIA-OLHWDB (writers 1001-1180) — free for academic research" in text
+    assert "hanzi-writer-data 2.0.1 — Arphic Public License" in text
+    assert "academic research only" in text
+    box.close()
+
+
+def test_about_box_of_the_shipped_model_names_its_sources(make_window):
+    from hanzipad.bundle import default_bundle_path
+
+    meta = json.loads((default_bundle_path() / "model.json").read_text())
+    window = make_window(None, wait_model=False)
+    text = window.show_about().text()
+    window.about_box.close()
+    assert meta["name"] in text
+    for font in ("Noto Sans CJK SC", "WenQuanYi Zen Hei", "AR PL UMing CN"):
+        assert font in text
+    assert "hanzi-writer-data 2.0.1 — Arphic Public License" in text
