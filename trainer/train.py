@@ -365,10 +365,12 @@ class Run:
         marks the run as diverged (no checkpoint of such a model is written)."""
         import numpy as np
 
-        bad = next((w.path for w in model.weights
-                    if np.issubdtype(np.asarray(w).dtype, np.floating)
-                    and not np.isfinite(np.asarray(w)).all()), None)
-        why = f"weight {bad} is not finite" if bad else None
+        why = None
+        for w in model.weights:
+            value = np.asarray(w)
+            if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all():
+                why = f"weight {w.path} is not finite"
+                break
         if why is None and self.probe is not None:
             try:
                 out = np.asarray(model(self.probe, training=False), np.float32)
