@@ -108,8 +108,9 @@ def open_image(path: str | Path) -> Image.Image:
     except PermissionError:
         raise ImageError(f"{path}: cannot be read (permission denied)") from None
     except UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image file HanziPad opens (it opens "
-                         f"{', '.join(IMAGE_FORMATS[:-1])} and PGM/PPM images)") from None
+        shown = ", ".join("PGM/PPM" if f == "PPM" else f for f in _available_formats())
+        raise ImageError(f"{path}: not an image file HanziPad opens (it opens {shown} "
+                         "images)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{path}: image too large (decompression bomb limit)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -22,10 +22,10 @@ def predict_main(args) -> int:
     k = max(1, min(args.top, len(pred.labels)))
     status = 0
     for path in args.files:
-        for index, load in iter_inputs(path):
-            where = path if index is None else f"{path}[{index}]"
+        for item in iter_inputs(path):
+            where = item.where  # file, or file:LINE for a .jsonl line (as hanzipad classify)
             try:
-                image = load()
+                image = item.load()
             except InputError as exc:
                 print(f"hanzipad-train: error: {exc}", file=sys.stderr)
                 status = 2
