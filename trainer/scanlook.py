@@ -32,7 +32,7 @@ def scan_image(ink: Ink, rng: np.random.Generator) -> Image.Image | None:
         return None
     x0, y0, x1, y1 = bounds
     extent = max(x1 - x0, y1 - y0, 1e-6)
-    side = int(rng.integers(96, 320))  # the character's size in the scan, pixels
+    side = int(rng.integers(72, 160))  # the character's size in the scan, pixels
     scale = side / extent
     pen = side * float(rng.choice([rng.uniform(0.012, 0.03),    # fine liner / ballpoint
                                    rng.uniform(0.03, 0.06),     # gel pen, marker
