@@ -206,7 +206,10 @@ def record_in_bundle(bundle: Path, r: dict) -> None:
     meta = read_metadata(bundle / META_FILE)
     figures = headline(r)
     figures["date"] = time.strftime("%Y-%m-%d", time.gmtime())
-    meta.setdefault("evaluation", {})[" ".join(r["data"])] = figures
+    from trainer.records import public_text
+
+    # keyed by the data, named as model.json names sources: no path of this machine
+    meta.setdefault("evaluation", {})[public_text(" ".join(r["data"]))] = figures
     tmp = bundle / (META_FILE + ".tmp")
     write_metadata(tmp, meta)
     os.replace(tmp, bundle / META_FILE)

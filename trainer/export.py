@@ -56,6 +56,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
     from hanzipad.bundle import BundleError
     from hanzipad.recognizer import Recognizer
     from trainer.bundle_export import bundle_target, tflite_bytes, write_bundle
+    from trainer.model import multiply_adds
 
     bundle_target(out)  # refuse a file or a non-bundle folder before any work
     run_dir = Path(run_dir)
@@ -87,6 +88,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         arch=cfg.arch,
         width=cfg.width,
         params=int(model.count_params()),
+        multiply_adds=int(multiply_adds(model)),
         checkpoint=ckpt.name,
         steps=int(state.get("step", 0)),
         best_step=state.get("best_step"),

@@ -532,7 +532,9 @@ def train(cfg: Config, argv: list[str]) -> int:
             aug = build_augmenter(cfg, cfg.seed) if augment_in_model else None
             model = M.with_augmentation(core, aug)
             M.compile_model(model, cfg, jit_compile=jit)
-            log(f"new model: {cfg.arch} width {cfg.width}, {M.core_of(model).count_params():,} parameters")
+            log(f"new model: {cfg.arch} width {cfg.width}, {M.core_of(model).count_params():,} "
+                f"parameters, {M.multiply_adds(M.core_of(model)) / 1e6:.0f} M multiply-adds a "
+                "character")
     if run.start_step >= cfg.max_steps:
         log(f"already trained {run.start_step} steps (max_steps {cfg.max_steps}); nothing to do")
         return 0

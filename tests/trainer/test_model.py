@@ -43,3 +43,17 @@ def test_loss_serializes_with_its_smoothing(tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras")
     assert isinstance(loaded.loss, SmoothedCrossentropy) and loaded.loss.label_smoothing == 0.2
+
+
+def test_multiply_adds_counts_every_convolution_and_dense_layer():
+    from trainer.model import build_model, multiply_adds
+
+    expected = (64 * 64 * 9 * 1 * 32 + 32 * 32 * 9 * 32 * 64 + 32 * 32 * 9 * 64 * 64
+                + 16 * 16 * 9 * 64 * 128 + 16 * 16 * 9 * 128 * 128 + 8 * 8 * 9 * 128 * 256
+                + 256 * 10)
+    assert multiply_adds(build_model("compact", 10, width=1.0)) == expected
+    # the shipped width: about 300 M a character for all 3755 classes
+    assert 295e6 < multiply_adds(build_model("compact", 3755, width=1.5)) < 305e6
+    # the article's net: two convolutions and one large dense layer
+    art = build_model("article", 10, width=1.0)
+    assert multiply_adds(art) == 64 * 64 * 9 * 32 + 32 * 32 * 9 * 32 * 64 + 16 * 16 * 64 * 10

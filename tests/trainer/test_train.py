@@ -198,6 +198,7 @@ def test_export_bundle_agrees_and_predict(trained, data, tmp_path):
     assert bundle.labels == list(CHARS)
     meta = bundle.meta
     for key in ("name", "sources", "steps", "wall_time_s", "figures", "command", "created",
+                "multiply_adds",
                 "keras_version", "tensorflow_version", "arch", "params", "config"):
         assert key in meta, key
     assert meta["steps"] == 60 and meta["sources"][0]["kind"] == "gnt"
@@ -309,11 +310,16 @@ def test_init_from_a_bundle_fine_tunes_the_exported_weights(trained, data, tmp_p
     from trainer.from_bundle import check_agreement, keras_from_bundle
     from trainer.pipeline import DataSet
 
+    from trainer.bundle_export import tflite_bytes, write_bundle
+    from trainer.evaluate import load_keras_core
+
     run, _ = trained
     bundle = tmp_path / "bundle"
-    rc, text = run_cli("export", "--run-dir", run, "--out", bundle, "--quantize", "int8",
-                       "--check-samples", 32)
-    assert rc == 0, text
+    # an int8 bundle written directly (export's own agreement check is tested elsewhere; a
+    # tiny net's int8 answers may differ on a sample or two, which is not this test's point)
+    model, labels, cfg, state, _ = load_keras_core(run)
+    write_bundle(bundle, tflite_bytes(model, "int8"), labels, arch=cfg.arch, width=cfg.width,
+                 params=int(model.count_params()), steps=int(state["step"]), quantize="int8")
     imgs = np.stack([im for im, _ in DataSet([f"gnt:{data['val']}"], list(CHARS))])[..., None]
     core, meta = keras_from_bundle(bundle, calibration=imgs)
     assert meta["arch"] == "compact" and core.count_params() == meta["params"]
