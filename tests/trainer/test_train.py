@@ -307,11 +307,10 @@ def test_init_from_a_bundle_fine_tunes_the_exported_weights(trained, data, tmp_p
     import keras
 
     from hanzipad.recognizer import Recognizer
-    from trainer.from_bundle import check_agreement, keras_from_bundle
-    from trainer.pipeline import DataSet
-
     from trainer.bundle_export import tflite_bytes, write_bundle
     from trainer.evaluate import load_keras_core
+    from trainer.from_bundle import check_agreement, keras_from_bundle
+    from trainer.pipeline import DataSet
 
     run, _ = trained
     bundle = tmp_path / "bundle"
