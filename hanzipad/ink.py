@@ -264,10 +264,11 @@ def load(path: str | Path) -> Ink:
 
 
 def save(ink: Ink, path: str | Path) -> None:
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(dumps(ink) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    """Write an ink file safely (:func:`hanzipad.fileio.write_text`: atomic, no temp file left
+    on failure, the file's mode kept, symlinks written through, read-only files refused)."""
+    from hanzipad.fileio import write_text
+
+    write_text(path, dumps(ink) + "\n")
 
 
 class JsonlRecord(NamedTuple):

@@ -69,3 +69,29 @@ def test_reversed_reverses_order_and_direction():
     rev = ink.reversed()
     assert [(p.x, p.y) for p in rev.strokes[0]] == [(3, 3), (2, 2)]
     assert [(p.x, p.y) for p in rev.strokes[1]] == [(1, 0), (0, 0)]
+
+
+def test_save_is_atomic_and_keeps_permissions(tmp_path, monkeypatch):
+    """ink.save goes through hanzipad.fileio: no half-written file or temp file is left when
+    writing fails, and an existing file keeps its mode."""
+    import os
+
+    from hanzipad import fileio
+    from hanzipad import ink as inkfile
+
+    ink = inkfile.Ink.from_lists([[[0, 0], [10, 10]]])
+    path = tmp_path / "a.json"
+    inkfile.save(ink, path)
+    os.chmod(path, 0o600)
+    inkfile.save(ink, path)
+    assert (path.stat().st_mode & 0o777) == 0o600
+    before = path.read_bytes()
+
+    def fail(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "fsync", fail)
+    with pytest.raises(OSError):
+        inkfile.save(inkfile.Ink.from_lists([[[5, 5], [6, 6]]]), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]

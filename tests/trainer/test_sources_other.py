@@ -181,3 +181,23 @@ def test_strokes_cursive_max_is_a_percentage(tmp_path):
     root = _tiny_stroke_package(tmp_path)
     with pytest.raises(SourceError, match="cursive_max"):
         open_source(f"strokes:{root}?cursive_max=150")
+
+
+def test_pngdir_unreadable_image_is_missing_not_corrupt(tmp_path, monkeypatch):
+    import PIL.Image
+
+    (tmp_path / "人").mkdir()
+    _draw(tmp_path / "人" / "a.png", "box")
+    _draw(tmp_path / "人" / "locked.png", "box")
+    real_open = open
+
+    def no_access(file, *a, **k):  # as for another user's file (tests may run as root)
+        if str(file).endswith("locked.png"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr(PIL.Image.builtins, "open", no_access)
+    src = open_source(f"pngdir:{tmp_path}")
+    assert len(list(src)) == 1
+    assert (src.stats.corrupt, src.stats.missing) == (0, 1)
+    assert any("locked.png" in m and "permission denied" in m for m in src.stats.messages)

@@ -67,7 +67,9 @@ class PngDirSource(Source):
             try:
                 img = load_image(file)
             except ImageError as exc:
-                self.stats.note("corrupt", str(exc))
+                # a file that cannot be read (permission denied) is missing, not corrupt
+                unreadable = "cannot be read" in str(exc) or "no such file" in str(exc)
+                self.stats.note("missing" if unreadable else "corrupt", str(exc))
                 continue
             if not img.any():
                 self.stats.note("corrupt", f"{file}: blank image (no ink)")
