@@ -15,5 +15,7 @@ def test_evaluate_records_figures_in_the_bundle(tiny_bundle, tmp_path, capsys):
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["n"] == 3 and {"top1", "top3", "top10", "skipped"} <= set(last)
     meta = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
-    recorded = meta["evaluation"][f"ink:{data}"]
+    # keyed by the data as model.json names sources: no path of this machine
+    assert list(meta["evaluation"]) == ["ink:ink.jsonl"]
+    recorded = meta["evaluation"]["ink:ink.jsonl"]
     assert recorded["n"] == 3 and recorded["top1"] == last["top1"]
