@@ -64,3 +64,22 @@ def latin_only_font(out) -> Path:
     sub.subset(font)
     subset.save_font(font, str(out), options)
     return Path(out)
+
+
+def finishes(fn, seconds=10.0):
+    """Run ``fn`` in a daemon thread; ``(finished in time, result or the exception raised)``
+    (for inputs that used to block: FIFOs, devices)."""
+    import threading
+
+    box = {}
+
+    def run():
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            box["result"] = exc
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(seconds)
+    return not t.is_alive(), box.get("result")

@@ -8,7 +8,7 @@ from PIL import Image
 
 from hanzipad.cli import main
 from hanzipad.ink import Ink, save
-from tests.helpers import TINY_LABELS
+from tests.helpers import TINY_LABELS, finishes
 
 INK = Ink.from_lists([[[10, 50], [90, 50]], [[50, 10], [50, 90]]], 100, 100, {"label": "十"})
 
@@ -92,7 +92,6 @@ def test_app_never_imports_tensorflow(tiny_bundle, inputs):
 
 import io  # noqa: E402
 import os  # noqa: E402
-import threading  # noqa: E402
 import tracemalloc  # noqa: E402
 
 from hanzipad.recognizer import Candidate  # noqa: E402
@@ -174,19 +173,6 @@ def test_hostile_inks_get_a_one_line_reason_not_a_traceback(tmp_path, fake, caps
         assert line.startswith(f"hanzipad: {file}: ") and reason in line
 
 
-def _finishes(fn, seconds=10.0):
-    box = {}
-
-    def run():
-        try:
-            box["result"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - the test inspects it
-            box["result"] = exc
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    t.join(seconds)
-    return not t.is_alive(), box.get("result")
 
 
 def test_device_and_fifo_inputs_refused_fast(tmp_path, fake, capsys):
@@ -199,7 +185,7 @@ def test_device_and_fifo_inputs_refused_fast(tmp_path, fake, capsys):
     names = ["zero.json", "zero.jsonl", "pipe.json", "pipe.png", "good.json"]
     files = [str(tmp_path / n) for n in names]
     try:
-        done, rc = _finishes(lambda: main(["classify", *files]))
+        done, rc = finishes(lambda: main(["classify", *files]))
         assert done, "classify blocked on a device or FIFO"
     finally:  # unblock a reader stuck in open() (the unfixed code)
         for fifo in ("pipe.json", "pipe.png"):

@@ -4,7 +4,6 @@ reason, at bounded memory and time, never a traceback (issue 11)."""
 import io
 import json
 import os
-import threading
 import tracemalloc
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 import hanzipad.ink as inkmod
 from hanzipad.ink import Ink, InkError, iter_jsonl, load
 from hanzipad.raster import rasterize
+from tests.helpers import finishes
 
 GOOD = json.dumps({"strokes": [[[0, 0], [50, 50]], [[50, 0], [0, 50]]], "label": "十"})
 
@@ -150,31 +150,17 @@ def test_json_file_larger_than_the_limit_refused_fast(tmp_path):
     assert peak < 1_000_000
 
 
-def _finishes(fn, seconds=10.0):
-    """Run ``fn`` in a thread; (finished, result-or-exception)."""
-    box = {}
-
-    def run():
-        try:
-            box["result"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - the test inspects it
-            box["result"] = exc
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    t.join(seconds)
-    return not t.is_alive(), box.get("result")
 
 
 def test_device_file_refused_not_read(tmp_path):
     assert os.path.exists("/dev/zero"), "this test needs /dev/zero (Linux)"
     link = tmp_path / "zero.json"
     link.symlink_to("/dev/zero")
-    done, result = _finishes(lambda: load(link))
+    done, result = finishes(lambda: load(link))
     assert done, "loading a link to /dev/zero did not finish"
     assert isinstance(result, InkError) and "not a regular file" in str(result)
     assert str(result).startswith(f"{link}: ")
-    done, result = _finishes(lambda: list(iter_jsonl(tmp_path / "zero.json")))
+    done, result = finishes(lambda: list(iter_jsonl(tmp_path / "zero.json")))
     assert done and isinstance(result, InkError) and "not a regular file" in str(result)
 
 
@@ -182,7 +168,7 @@ def test_fifo_refused_without_blocking(tmp_path):
     fifo = tmp_path / "pipe.json"
     os.mkfifo(fifo)
     try:
-        done, result = _finishes(lambda: load(fifo), 5.0)
+        done, result = finishes(lambda: load(fifo), 5.0)
         assert done, "opening a FIFO blocked"
         assert isinstance(result, InkError) and "not a regular file" in str(result)
         assert isinstance(result, inkmod.InkFileError)
