@@ -62,6 +62,8 @@ def _credit(src: dict) -> Credit | None:
     if kind in ("pot", "gnt"):
         db = src.get("database") or ("CASIA-OLHWDB" if kind == "pot" else "CASIA-HWDB")
         detail = f"writers {src['writers']}" if src.get("writers") else ""
+        if src.get("scan_percent"):
+            detail += (", " if detail else "") + "drawn as paper scans"
         return Credit(str(db), "", str(src.get("terms") or "CASIA: free for academic research; "
                                        "commercial use needs CASIA's permission"), detail)
     if kind == "ink":

@@ -429,6 +429,15 @@ class MainWindow(QMainWindow):
             raise inkfile.InkError(f"{path}: "
                                    + tr("no strokes to show (the stroke list is empty)"))
         x0, y0, x1, y1 = ink.bounds()
+        if not (ink.width > 0 and ink.height > 0):
+            # no writing box given (pen data such as CASIA's .pot, in tablet units): frame the
+            # character itself, centred with a margin, instead of a dot on a page-sized box
+            extent = max(x1 - x0, y1 - y0, 1.0)
+            side = extent * 1.3
+            dx, dy = (side - (x1 - x0)) / 2 - x0, (side - (y1 - y0)) / 2 - y0
+            strokes = tuple(tuple(type(p)(p.x + dx, p.y + dy, p.t, p.pressure) for p in s)
+                            for s in strokes)
+            return Content(strokes=strokes, ink_size=(side, side))
         w = ink.width if ink.width > 0 and ink.width >= x1 else max(x1 + x0, 1.0)
         h = ink.height if ink.height > 0 and ink.height >= y1 else max(y1 + y0, 1.0)
         if x0 < 0 or y0 < 0:  # keep negative coordinates visible: move the ink into view

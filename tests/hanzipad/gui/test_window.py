@@ -684,3 +684,21 @@ def test_about_box_of_the_shipped_model_names_its_sources(make_window):
     for font in ("Noto Sans CJK SC", "WenQuanYi Zen Hei", "AR PL UMing CN"):
         assert font in text
     assert "hanzi-writer-data 2.0.1 — Arphic Public License" in text
+
+
+def test_ink_without_a_writing_box_is_framed_not_a_dot(window, qtbot, tmp_path):
+    """Pen data in tablet units with no width/height (CASIA's .pot, exported as ink) used to
+    show as a dot on a page-sized box: the character fills the pad, centred."""
+    path = tmp_path / "pot.json"
+    far = [[[5000 + x, 3000 + y] for x, y in s] for s in ([[0, 100], [200, 100]],
+                                                          [[100, 0], [100, 200]])]
+    path.write_text(json.dumps({"strokes": far}))
+    with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
+        assert window.open_file(path)
+    content = window.canvas.content()
+    side = content.ink_size[0]
+    xs = [p.x for s in content.strokes for p in s]
+    ys = [p.y for s in content.strokes for p in s]
+    assert (max(xs) - min(xs)) / side > 0.7  # fills most of the pad
+    assert abs((min(xs) + max(xs)) / 2 - side / 2) < 1e-6
+    assert abs((min(ys) + max(ys)) / 2 - side / 2) < 1e-6
