@@ -682,15 +682,21 @@ def init_weights(core, source: str, classes: list[str], calibration=None) -> Pat
         src = M.core_of(keras.models.load_model(path, compile=False))
     except Exception as exc:  # noqa: BLE001 - keras raises many kinds for a bad file
         raise SourceError(f"{path}: not a readable Keras checkpoint ({exc})") from exc
+    _copy_weights(src, core, f"{path}: another architecture, width or class count than this "
+                  "run ({what})")
+    return path
+
+
+def _copy_weights(src, core, refusal: str) -> None:
+    """Set ``core``'s weights to ``src``'s; SourceError(``refusal`` with ``{what}`` filled in)
+    when the two networks differ."""
     theirs, ours = src.get_weights(), core.get_weights()
     shapes = [(a.shape, b.shape) for a, b in zip(theirs, ours) if a.shape != b.shape]
     if len(theirs) != len(ours) or shapes:
         what = f"weight shapes {shapes[0][0]} vs {shapes[0][1]}" if shapes else \
             f"{len(theirs)} vs {len(ours)} weight tensors"
-        raise SourceError(f"{path}: another architecture, width or class count than this run "
-                          f"({what})")
+        raise SourceError(refusal.replace("{what}", what))
     core.set_weights(theirs)
-    return path
 
 
 def _init_from_bundle(core, path: Path, classes: list[str], calibration) -> Path:
@@ -704,13 +710,9 @@ def _init_from_bundle(core, path: Path, classes: list[str], calibration) -> Path
                           "classes")
     images = calibration() if calibration is not None else None
     src, _ = keras_from_bundle(path, calibration=images)
-    theirs_w, ours = src.get_weights(), core.get_weights()
-    shapes = [(a.shape, b.shape) for a, b in zip(theirs_w, ours) if a.shape != b.shape]
-    if len(theirs_w) != len(ours) or shapes:
-        raise SourceError(f"{path}: another architecture or width than this run "
-                          f"(the bundle is {src.count_params():,} parameters, this run "
-                          f"{core.count_params():,}); give --arch/--width as in its model.json")
-    core.set_weights(theirs_w)
+    _copy_weights(src, core, f"{path}: another architecture or width than this run ({{what}}; "
+                  f"the bundle is {src.count_params():,} parameters, this run "
+                  f"{core.count_params():,}); give --arch/--width as in its model.json")
     if images is not None and len(images):
         agree = check_agreement(core, path, images[:256])
         log(f"fine-tuning: rebuilt {path} from its .tflite; top-1 agreement with the bundle "
