@@ -15,9 +15,9 @@ from trainer.records import machine_paths, public, public_path, public_text
 @pytest.mark.parametrize("text, want", [
     ("/tmp/d/synth", "synth"),
     ("shards:/tmp/d/synth", "shards:synth"),
-    ("strokes:/work/main/.device/hanzi-writer-data-2.0.1.tgz?per_char=60&seed=1",
+    ("strokes:/srv/ci/checkout/.device/hanzi-writer-data-2.0.1.tgz?per_char=60&seed=1",
      "strokes:hanzi-writer-data-2.0.1.tgz?per_char=60&seed=1"),
-    ("ink:/work/main/../shared/data/tegaki-real-ink.jsonl", "ink:tegaki-real-ink.jsonl"),
+    ("ink:/srv/ci/checkout/../shared/data/tegaki-real-ink.jsonl", "ink:tegaki-real-ink.jsonl"),
     ("../shared/data/x.jsonl", "x.jsonl"),
     ("gnt:data/../other/y.gnt", "gnt:y.gnt"),
     ("shards:~/d/fonts", "shards:fonts"),

@@ -217,7 +217,7 @@ def test_tidy_elf_removes_build_paths_and_keeps_bundled_libraries_found(tmp_path
     for p in (only_build_path, mixed, needs_bundled, root / "_internal" / "libs" / "libbundled.so.7"):
         shutil.copy2(src, p)
         p.chmod(0o755)
-    subprocess.run(["patchelf", "--set-rpath", "/root/.pyenv/versions/3.11.7/lib",
+    subprocess.run(["patchelf", "--set-rpath", "/build-host/python/lib",
                     str(only_build_path)], check=True)
     subprocess.run(["patchelf", "--set-rpath", "$ORIGIN/../libs:/home/builder/lib", str(mixed)],
                    check=True)
@@ -237,7 +237,7 @@ def test_tidy_elf_removes_build_paths_and_keeps_bundled_libraries_found(tmp_path
     assert search_path(needs_bundled) == "$ORIGIN/../libs"
     for p in (only_build_path, mixed, needs_bundled):
         assert not p.stat().st_mode & 0o111, f"{p.name} is still executable"
-    assert "/root/.pyenv/versions/3.11.7/lib" in r.stdout
+    assert "/build-host/python/lib" in r.stdout
 
 
 def test_deb_depends_come_from_dpkg_shlibdeps():
