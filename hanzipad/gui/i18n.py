@@ -1,8 +1,18 @@
 """UI language: English, or Chinese when the system locale is Chinese.
 
-The strings are few, so they live in one table here instead of Qt ``.ts``/``.qm``
-files (which would need Qt's Linguist tools to build).  ``tr("Open…")`` returns
-the text in the current language.
+The translations are Qt Linguist files in ``resources/i18n/``: ``hanzipad_zh_CN.ts`` (the
+source, edited by hand or in Qt Linguist) and ``hanzipad_zh_CN.qm`` compiled from it, which
+the app loads with a :class:`QTranslator` (both are committed: the app needs no Qt tools).
+``resources/i18n/update-translations`` re-extracts the strings with ``pyside6-lupdate`` and
+compiles the ``.qm`` with ``pyside6-lrelease``.
+
+``tr("Open…")`` returns the text in the current language.  pyside6-lupdate extracts every
+string literal passed to a plain function called ``tr`` (in the empty context ``""``) and
+the strings marked with ``QT_TR_NOOP("…")`` (same context) for text translated later, such
+as the templates of :func:`explain`.  So call ``tr`` with a literal (``tr("Saved {}")
+.format(path)``, never ``tr(f"Saved {path}")``), and put a ``#: note for translators`` comment
+on the line above when a string needs one.  :func:`tr` works before a QApplication exists (it
+asks the translator directly, not through QCoreApplication).
 """
 
 from __future__ import annotations
@@ -10,158 +20,152 @@ from __future__ import annotations
 import errno
 import os
 import re
+from pathlib import Path
 
-ZH = {
-    "HanziPad": "汉字手写板",
-    "loading model…": "正在加载模型…",
-    "model: {}": "模型：{}",
-    "{} ({} characters)": "{}（{} 个字）",
-    "model not loaded": "模型未加载",
-    "No model: {}": "没有可用的模型：{}",
-    "Drawing still works, but no candidates can be shown.":
-        "仍然可以书写，但无法显示候选字。",
-    "Cannot open file": "无法打开文件",
-    "Cannot save file": "无法保存文件",
-    "Model problem": "模型有问题",
-    "&File": "文件(&F)",
-    "&Edit": "编辑(&E)",
-    "&View": "视图(&V)",
-    "&Open…": "打开(&O)…",
-    "&Save ink…": "保存笔迹(&S)…",
-    "&Quit": "退出(&Q)",
-    "&Undo": "撤销(&U)",
-    "&Redo": "重做(&R)",
-    "&Clear": "清除(&C)",
-    "Copy &all": "全部复制(&A)",
-    "Copy all": "全部复制",
-    "More": "更多",
-    "More candidates": "更多候选字",
-    "Pen width": "笔宽",
-    "Open": "打开",
-    "Save": "保存",
-    "Undo": "撤销",
-    "Redo": "重做",
-    "Clear": "清除",
-    "Write a character here": "在这里写一个字",
-    "Picked characters appear here": "选中的字会出现在这里",
-    "Open image or ink": "打开图片或笔迹",
-    "Images and ink (*.png *.jpg *.jpeg *.bmp *.json);;Images (*.png *.jpg *.jpeg *.bmp);;"
-    "Ink (*.json);;All files (*)":
-        "图片和笔迹 (*.png *.jpg *.jpeg *.bmp *.json);;图片 (*.png *.jpg *.jpeg *.bmp);;"
-        "笔迹 (*.json);;所有文件 (*)",
-    "Save ink": "保存笔迹",
-    "Ink (*.json)": "笔迹 (*.json)",
-    "Nothing to save: draw a character first.": "没有可保存的内容：请先写一个字。",
-    "Opened {}": "已打开 {}",
-    "Saved {}": "已保存 {}",
-    "Copied {}": "已复制 {}",
-    "Copied all text": "已复制全部文字",
-    "{} more files ignored": "另外 {} 个文件未打开",
-    "{}: recognition failed: {}": "{}：识别失败：{}",
-    "recognition failed: {}": "识别失败：{}",
-    "Add stroke": "添加笔画",
-    "Clear canvas": "清除画布",
-    "Erase strokes": "擦除笔画",
-    "Open {}": "打开 {}",
-    "{:.1f} ms": "{:.1f} 毫秒",
-    "Press 1–3 to pick": "按 1–3 选字",
-    "&Help": "帮助(&H)",
-    "&About HanziPad": "关于汉字手写板(&A)",
-    "About HanziPad": "关于汉字手写板",
-    "Handwriting pad for Chinese: the 3755 GB2312 level-1 characters.":
-        "汉字手写板：识别 3755 个 GB2312 一级汉字。",
-    "No model loaded.": "未加载模型。",
-    "Model: {} ({} characters)": "模型：{}（{} 个字）",
-    "Trained on:": "训练数据：",
-    "This model was trained on data whose terms allow academic research only; commercial use "
-    "needs the data owner's permission (CASIA). A model trained only on synthetic handwriting "
-    "and fonts can be built with resources/train/make-default-model.":
-        "本模型的训练数据仅允许用于学术研究；商业使用须获得数据所有者（CASIA）的许可。"
-        "只用合成手写和字体训练的模型可以用 resources/train/make-default-model 构建。",
-    "Candidate font: Noto Sans CJK SC subset (SIL OFL 1.1). App: MIT licence.":
-        "候选字字体：Noto Sans CJK SC 子集（SIL OFL 1.1）。程序：MIT 许可证。",
-    "no usable ink line in this file": "这个文件里没有可用的笔迹行",
-    "no strokes to show (the stroke list is empty)": "没有可显示的笔画（笔画列表为空）",
-    "the file is read-only; it was not changed": "文件是只读的，未作修改",
-    "is a folder, not a file": "是文件夹，不是文件",
-    "not a regular file": "不是普通文件",
-    "no such file or folder": "文件或文件夹不存在",
-    "permission denied": "没有权限",
-    "the disk is full": "磁盘已满",
-    "disk quota exceeded": "超出磁盘配额",
-    "read-only file system": "只读文件系统",
-    "a part of the path is not a folder": "路径中有一部分不是文件夹",
-    "file name too long": "文件名太长",
-    "input/output error": "输入/输出错误",
-}
+from PySide6.QtCore import QT_TR_NOOP
+
+#: The lupdate context of ``tr()`` and ``QT_TR_NOOP()`` calls outside a class method.
+CONTEXT = ""
+#: ``hanzipad_<locale>.qm`` in resources/i18n for each UI language but English.
+LOCALES = {"zh": "zh_CN"}
 
 #: OS errors the GUI explains itself (the system's own text is English on most systems).
 ERRNO_TEXT = {
-    errno.ENOENT: "no such file or folder",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.ENOSPC: "the disk is full",
-    errno.EROFS: "read-only file system",
-    errno.ENOTDIR: "a part of the path is not a folder",
-    errno.EISDIR: "is a folder, not a file",
-    errno.ENAMETOOLONG: "file name too long",
-    errno.EIO: "input/output error",
+    errno.ENOENT: QT_TR_NOOP("no such file or folder"),
+    errno.EACCES: QT_TR_NOOP("permission denied"),
+    errno.EPERM: QT_TR_NOOP("permission denied"),
+    errno.ENOSPC: QT_TR_NOOP("the disk is full"),
+    errno.EROFS: QT_TR_NOOP("read-only file system"),
+    errno.ENOTDIR: QT_TR_NOOP("a part of the path is not a folder"),
+    errno.EISDIR: QT_TR_NOOP("is a folder, not a file"),
+    errno.ENAMETOOLONG: QT_TR_NOOP("file name too long"),
+    errno.EIO: QT_TR_NOOP("input/output error"),
 }
 if hasattr(errno, "EDQUOT"):
-    ERRNO_TEXT[errno.EDQUOT] = "disk quota exceeded"
+    ERRNO_TEXT[errno.EDQUOT] = QT_TR_NOOP("disk quota exceeded")
 
 #: The reasons hanzipad's core modules (ink, normalize, bundle, recognizer) give, in
-#: English, and their Chinese. A message there reads "WHERE: REASON"; WHERE (a file name,
-#: "stroke 3 point 1") is kept, REASON is matched whole. Reasons not listed stay English.
-REASONS_ZH = [(re.compile(pattern + r"\Z", re.S), zh) for pattern, zh in (
-    (r"no such file", "文件不存在"),
-    (r"not a UTF-8 text file", "不是 UTF-8 文本文件"),
+#: English: a regular expression matching the whole reason and the template translated
+#: (``%1``, ``%2``: its groups).  A message there reads "WHERE: REASON"; WHERE (a file name,
+#: "stroke 3 point 1") is kept, REASON is matched whole.  Reasons not listed stay English.
+REASONS = [(re.compile(pattern + r"\Z", re.S), template) for pattern, template in (
+    (r"no such file", QT_TR_NOOP("no such file")),
+    (r"not a UTF-8 text file", QT_TR_NOOP("not a UTF-8 text file")),
     (r"not UTF-8 text \(byte (0x[0-9a-fA-F]+) at offset (\d+)\)",
-     r"不是 UTF-8 文本（偏移 \2 处的字节 \1）"),
-    (r"cannot (?:read the file|be read) \(permission denied\)", "没有读取权限"),
-    (r"cannot read the file \((.*)\)", r"无法读取文件（\1）"),
-    (r"is a folder, not an image", "是文件夹，不是图片"),
-    (r"not a regular file but a folder; refused unread", "是文件夹，不是文件；未读取"),
-    (r"not a regular file but (.*); refused unread", r"不是普通文件（\1）；未读取"),
-    (r"larger than (.*), too large for an ink file", r"超过 \1，笔迹文件太大"),
+     QT_TR_NOOP("not UTF-8 text (byte %1 at offset %2)")),
+    (r"cannot (?:read the file|be read) \(permission denied\)",
+     QT_TR_NOOP("cannot read the file (permission denied)")),
+    (r"cannot read the file \((.*)\)", QT_TR_NOOP("cannot read the file (%1)")),
+    (r"is a folder, not an image", QT_TR_NOOP("is a folder, not an image")),
+    (r"not a regular file but a folder; refused unread",
+     QT_TR_NOOP("not a regular file but a folder; refused unread")),
+    (r"not a regular file but (.*); refused unread",
+     QT_TR_NOOP("not a regular file but %1; refused unread")),
+    (r"larger than (.*), too large for an ink file",
+     QT_TR_NOOP("larger than %1, too large for an ink file")),
+    (r"line longer than (.*), too large for one ink",
+     QT_TR_NOOP("line longer than %1, too large for one ink")),
+    (r"the ink spans only (.*) units, too small to draw \(at least (.*), or a single point\)",
+     QT_TR_NOOP("the ink spans only %1 units, too small to draw (at least %2, or a single point)")),
     (r"not valid JSON \((.*) at line (\d+) column (\d+)\)",
-     r"不是有效的 JSON（第 \2 行第 \3 列：\1）"),
-    (r"not valid JSON \((.*) at line (\d+)\)", r"不是有效的 JSON（第 \2 行：\1）"),
-    (r"JSON nested too deeply.*", "JSON 嵌套太深"),
-    (r"coordinate is not finite \((.*)\)", r"坐标不是有限数（\1）"),
-    (r"non-finite number (.*) in coordinates", r"坐标中有非有限数 \1"),
-    (r"number with (\d+) digits is too large.*", r"数字太大（\1 位）"),
-    (r"(.*) is outside the accepted range \((.*)\)", r"\1 超出允许范围（\2）"),
-    (r"expected a number, got (.*)", r"应为数字，实际是 \1"),
-    (r"expected a list of points", "应为点的列表"),
+     QT_TR_NOOP("not valid JSON (%1 at line %2 column %3)")),
+    (r"not valid JSON \((.*) at line (\d+)\)", QT_TR_NOOP("not valid JSON (%1 at line %2)")),
+    (r"JSON nested too deeply.*", QT_TR_NOOP("JSON nested too deeply")),
+    (r"coordinate is not finite \((.*)\)", QT_TR_NOOP("coordinate is not finite (%1)")),
+    (r"non-finite number (.*) in coordinates", QT_TR_NOOP("non-finite number %1 in coordinates")),
+    (r"number with (\d+) digits is too large.*", QT_TR_NOOP("number with %1 digits is too large")),
+    (r"(.*) is outside the accepted range \((.*)\)",
+     QT_TR_NOOP("%1 is outside the accepted range (%2)")),
+    (r"expected a number, got (.*)", QT_TR_NOOP("expected a number, got %1")),
+    (r"expected a list of points", QT_TR_NOOP("expected a list of points")),
     (r"expected \[x, y\], \[x, y, t\] or \[x, y, t, pressure\]",
-     "点应为 [x, y]、[x, y, t] 或 [x, y, t, 压力]"),
-    (r"expected a JSON object with 'strokes'", "应为含有 'strokes' 的 JSON 对象"),
-    (r"no 'strokes' key", "缺少 'strokes' 键"),
-    (r"'strokes' must be a list", "'strokes' 必须是列表"),
+     QT_TR_NOOP("expected [x, y], [x, y, t] or [x, y, t, pressure]")),
+    (r"expected a JSON object with 'strokes'", QT_TR_NOOP("expected a JSON object with 'strokes'")),
+    (r"no 'strokes' key", QT_TR_NOOP("no 'strokes' key")),
+    (r"'strokes' must be a list", QT_TR_NOOP("'strokes' must be a list")),
     (r"not an image file HanziPad opens \(it opens (.*)\)",
-     r"不是 HanziPad 能打开的图片文件（支持 \1）"),
+     QT_TR_NOOP("not an image file HanziPad opens (it opens %1)")),
     (r"image too large \((\d+)x(\d+) pixels; the limit is (.*) pixels\)",
-     r"图片太大（\1x\2 像素；上限为 \3 像素）"),
-    (r"image too large.*", "图片太大"),
-    (r"image has no pixels \((.*)\)", r"图片没有像素（\1）"),
-    (r"corrupt or truncated image \((.*)\)", r"图片已损坏或不完整（\1）"),
-    (r"cannot use this image \((.*)\)", r"无法使用这张图片（\1）"),
-    (r"a model bundle is a folder \(with (.*)\)", r"模型包应是一个文件夹（含 \1）"),
-    (r"incomplete model bundle, missing (.*)", r"模型包不完整，缺少 \1"),
-    (r"not a valid TFLite model.*", "不是有效的 TFLite 模型"),
-    (r"cannot read \((.*)\)", r"无法读取（\1）"),
-    (r"no labels", "没有标签"),
+     QT_TR_NOOP("image too large (%1x%2 pixels; the limit is %3 pixels)")),
+    (r"image too large.*", QT_TR_NOOP("image too large")),
+    (r"image has no pixels \((.*)\)", QT_TR_NOOP("image has no pixels (%1)")),
+    (r"corrupt or truncated image \((.*)\)", QT_TR_NOOP("corrupt or truncated image (%1)")),
+    (r"cannot use this image \((.*)\)", QT_TR_NOOP("cannot use this image (%1)")),
+    (r"a model bundle is a folder \(with (.*)\)",
+     QT_TR_NOOP("a model bundle is a folder (with %1)")),
+    (r"incomplete model bundle, missing (.*)", QT_TR_NOOP("incomplete model bundle, missing %1")),
+    (r"(\S+) says (\d+) classes but (\S+) has (\d+) lines",
+     QT_TR_NOOP("%1 says %2 classes but %3 has %4 lines")),
+    (r"made for preprocessing convention (.*), this HanziPad uses (.*); "
+     r"export the model again with this version",
+     QT_TR_NOOP("made for preprocessing convention %1, this HanziPad uses %2; "
+                "export the model again with this version")),
+    (r"input size (.*) is not (.*)", QT_TR_NOOP("input size %1 is not %2")),
+    (r"its SHA-256 \((.*)\) is not the one (\S+) records \((.*)\): the file is damaged or was "
+     r"replaced; reinstall or export the model again",
+     QT_TR_NOOP("its SHA-256 (%1) is not the one %2 records (%3): the file is damaged or was "
+                "replaced; reinstall or export the model again")),
+    (r"expected a JSON object", QT_TR_NOOP("expected a JSON object")),
+    (r"missing keys (.*)", QT_TR_NOOP("missing keys %1")),
+    (r"format is (.*), expected (.*)", QT_TR_NOOP("format is %1, expected %2")),
+    (r"bundle format version (.*) is not supported",
+     QT_TR_NOOP("bundle format version %1 is not supported")),
+    (r"(\w+) must be a positive integer, got (.*)",
+     QT_TR_NOOP("%1 must be a positive integer, got %2")),
+    (r"sha256 must be 64 hexadecimal digits, got (.*)",
+     QT_TR_NOOP("sha256 must be 64 hexadecimal digits, got %1")),
+    (r"cannot read labels \((.*)\)", QT_TR_NOOP("cannot read labels (%1)")),
+    (r"line (\d+) is not a single label \((.*)\)",
+     QT_TR_NOOP("line %1 is not a single label (%2)")),
+    (r"not a valid TFLite model.*", QT_TR_NOOP("not a valid TFLite model")),
+    (r"expected one input and one output", QT_TR_NOOP("expected one input and one output")),
+    (r"input shape (.*) is not (.*)", QT_TR_NOOP("input shape %1 is not %2")),
+    (r"the model has (\d+) outputs but (\S+) lists (\d+) characters",
+     QT_TR_NOOP("the model has %1 outputs but %2 lists %3 characters")),
+    (r"output shape (.*) is not (.*)", QT_TR_NOOP("output shape %1 is not %2")),
+    (r"the model's outputs are not finite.*",
+     QT_TR_NOOP("the model's outputs are not finite (NaN or infinity): a diverged training run "
+                "or a damaged file; train or export it again")),
+    (r"cannot read \((.*)\)", QT_TR_NOOP("cannot read (%1)")),
+    (r"no labels", QT_TR_NOOP("no labels")),
 )]
-WHOLE_ZH = [(re.compile(pattern + r"\Z", re.S), zh) for pattern, zh in (
-    (r"model bundle not found: (.*)", r"找不到模型包：\1"),
-    (r"no model runtime: .*", "没有模型运行库：请安装 ai-edge-litert（或 TensorFlow）"),
+#: Messages translated whole (they have no "WHERE: " in front).
+WHOLE = [(re.compile(pattern + r"\Z", re.S), template) for pattern, template in (
+    (r"model bundle not found: (.*)", QT_TR_NOOP("model bundle not found: %1")),
+    (r"no model runtime: .*", QT_TR_NOOP("no model runtime: install ai-edge-litert (or "
+                                         "TensorFlow) to run the recognizer")),
 )]
-_WHERE_ZH = ((re.compile(r"stroke (\d+) point (\d+)\Z"), r"第 \1 笔第 \2 点"),
-             (re.compile(r"stroke (\d+)\Z"), r"第 \1 笔"))
+#: Places inside a file that a core message names before the reason.
+WHERE = [(re.compile(r"\bstroke (\d+) point (\d+)\Z"), QT_TR_NOOP("stroke %1 point %2")),
+         (re.compile(r"\bstroke (\d+)\Z"), QT_TR_NOOP("stroke %1"))]
+#: how explain() joins WHERE (%1, e.g. a file name) and the translated reason (%2)
+WHERE_REASON = QT_TR_NOOP("%1: %2")
 
 _language = "en"
-_translator = None
+_translators: dict[str, object] = {}  # locale -> QTranslator (or None: no .qm)
+_installed: list = []  # translators installed on the application
+
+
+def translations_dir() -> Path:
+    """``resources/i18n``: the ``.ts`` sources and the ``.qm`` files the app loads."""
+    from hanzipad.bundle import resources_dir
+
+    return resources_dir() / "i18n"
+
+
+def qm_path(lang: str = "zh") -> Path:
+    return translations_dir() / f"hanzipad_{LOCALES[lang]}.qm"
+
+
+def _translator(lang: str):
+    """The QTranslator with the app's strings for ``lang``, loaded once; None when the ``.qm``
+    file is missing or unreadable (the UI then stays English)."""
+    if lang not in _translators:
+        from PySide6.QtCore import QTranslator
+
+        translator = QTranslator()
+        _translators[lang] = translator if translator.load(str(qm_path(lang))) else None
+    return _translators[lang]
 
 
 def system_language() -> str:
@@ -175,37 +179,53 @@ def system_language() -> str:
 
 
 def set_language(language: str) -> None:
+    """``"zh…"``: Chinese, anything else: English.  Affects :func:`tr` at once; call
+    :func:`install_qt_translations` too for Qt's own strings in a running app."""
     global _language
     _language = "zh" if language.lower().startswith("zh") else "en"
-
-
-def install_qt_translations(app) -> bool:
-    """Qt's own strings (dialog buttons, file dialogs) in Chinese too, when available."""
-    global _translator
-    if _translator is not None:
-        app.removeTranslator(_translator)
-        _translator = None
-    if _language != "zh":
-        return False
-    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-
-    translator = QTranslator(app)
-    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", path):
-        app.installTranslator(translator)
-        _translator = translator
-        return True
-    return False
 
 
 def language() -> str:
     return _language
 
 
+def install_qt_translations(app) -> bool:
+    """Install the current language's translators on ``app`` (removing those installed
+    before): Qt's own strings (dialog buttons, file dialogs) from Qt's ``qtbase`` catalogue,
+    and the app's strings (so ``QCoreApplication.translate("", …)`` agrees with :func:`tr`).
+    True when Qt's own strings are translated."""
+    while _installed:
+        app.removeTranslator(_installed.pop())
+    if _language == "en":
+        return False
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    ours = _translator(_language)
+    if ours is not None:
+        app.installTranslator(ours)
+        _installed.append(ours)
+    qt = QTranslator(app)
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt.load(QLocale(LOCALES[_language]), "qtbase", "_", path):
+        app.installTranslator(qt)
+        _installed.append(qt)
+        return True
+    return False
+
+
+def _lookup(text: str) -> str | None:
+    """``text`` translated into the UI language; None when English or not translated."""
+    if _language == "en":
+        return None
+    translator = _translator(_language)
+    if translator is None:
+        return None
+    return translator.translate(CONTEXT, text) or None
+
+
 def tr(text: str) -> str:
-    if _language == "zh":
-        return ZH.get(text, text)
-    return text
+    """``text`` (English, a literal: see the module doc) in the UI language."""
+    return _lookup(text) or text
 
 
 def os_error(exc: OSError) -> str:
@@ -216,25 +236,56 @@ def os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def _strerror_text() -> dict[str, str]:
+    """The system's (lower-cased) text of the errors in :data:`ERRNO_TEXT` -> ours."""
+    return {os.strerror(code).lower(): text for code, text in ERRNO_TEXT.items()}
+
+
+def _fill(template: str, groups) -> str:
+    """``%1``… in ``template`` -> ``groups`` (a group that is the system's text of a listed
+    OS error is translated too)."""
+    known = _strerror_text()
+
+    def arg(m: re.Match) -> str:
+        i = int(m.group(1)) - 1
+        value = groups[i] if i < len(groups) and groups[i] is not None else ""
+        return tr(known[value]) if value in known else value
+
+    return re.sub(r"%(\d)", arg, template)
+
+
+def _reason(reason: str) -> str | None:
+    for pattern, template in REASONS:
+        m = pattern.match(reason)
+        if m:
+            translated = _lookup(template)
+            return None if translated is None else _fill(translated, m.groups())
+    return None
+
+
 def explain(message: str) -> str:
     """A message from hanzipad's core modules ("WHERE: REASON") in the UI language: in
-    Chinese, the reasons listed in :data:`REASONS_ZH` are translated, WHERE is kept."""
-    if _language != "zh":
+    Chinese, the reasons listed in :data:`REASONS` are translated, WHERE is kept (but for
+    the places in :data:`WHERE`); other messages are returned unchanged."""
+    if _language == "en":
         return message
-    for pattern, zh in WHOLE_ZH:
+    for pattern, template in WHOLE:
         m = pattern.match(message)
         if m:
-            return m.expand(zh)
+            translated = _lookup(template)
+            return message if translated is None else _fill(translated, m.groups())
     start = 0
     while True:  # try each ": " as the end of WHERE (a file name may contain one)
         cut = message.find(": ", start)
         if cut < 0:
-            return message
+            return _reason(message) or message  # a reason with no WHERE
         where, reason = message[:cut], message[cut + 2:]
-        for pattern, zh in REASONS_ZH:
-            m = pattern.match(reason)
-            if m:
-                for w_pattern, w_zh in _WHERE_ZH:
-                    where = w_pattern.sub(w_zh, where)
-                return f"{where}：{m.expand(zh)}"
+        translated = _reason(reason)
+        if translated is not None:
+            for w_pattern, w_template in WHERE:
+                w_translated = _lookup(w_template)
+                if w_translated is not None:
+                    where = w_pattern.sub(lambda m, t=w_translated: _fill(t, m.groups()), where)
+            joined = _lookup(WHERE_REASON) or WHERE_REASON
+            return _fill(joined, (where, translated))
         start = cut + 2

@@ -1,0 +1,516 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name></name>
+    <message>
+        <source>Handwriting pad for Chinese: the 3755 GB2312 level-1 characters.</source>
+        <translation>汉字手写板：识别 3755 个 GB2312 一级汉字。</translation>
+    </message>
+    <message>
+        <source>No model loaded.</source>
+        <translation>未加载模型。</translation>
+    </message>
+    <message>
+        <source>Model: {} ({} characters)</source>
+        <translation>模型：{}（{} 个字）</translation>
+    </message>
+    <message>
+        <source>Trained on:</source>
+        <translation>训练数据：</translation>
+    </message>
+    <message>
+        <source>This model was trained on data whose terms allow academic research only; commercial use needs the data owner&apos;s permission (CASIA). A model trained only on synthetic handwriting and fonts can be built with resources/train/make-default-model.</source>
+        <translation>本模型的训练数据仅允许用于学术研究；商业使用须获得数据所有者（CASIA）的许可。只用合成手写和字体训练的模型可以用 resources/train/make-default-model 构建。</translation>
+    </message>
+    <message>
+        <source>Candidate font: Noto Sans CJK SC subset (SIL OFL 1.1). App: MIT licence.</source>
+        <translation>候选字字体：Noto Sans CJK SC 子集（SIL OFL 1.1）。程序：MIT 许可证。</translation>
+    </message>
+    <message>
+        <source>About HanziPad</source>
+        <translation>关于汉字手写板</translation>
+    </message>
+    <message>
+        <source>More</source>
+        <extracomment>New candidates are on screen (for tests and latency measurements).</extracomment>
+        <translation>更多</translation>
+    </message>
+    <message>
+        <source>More candidates</source>
+        <translation>更多候选字</translation>
+    </message>
+    <message>
+        <source>Add stroke</source>
+        <translation>添加笔画</translation>
+    </message>
+    <message>
+        <source>Clear canvas</source>
+        <translation>清除画布</translation>
+    </message>
+    <message>
+        <source>Erase strokes</source>
+        <translation>擦除笔画</translation>
+    </message>
+    <message>
+        <source>no such file or folder</source>
+        <extracomment>The lupdate context of ``tr()`` and ``QT_TR_NOOP()`` calls outside a class method. ``hanzipad_&lt;locale&gt;.qm`` in resources/i18n for each UI language but English. OS errors the GUI explains itself (the system&apos;s own text is English on most systems).</extracomment>
+        <translation>文件或文件夹不存在</translation>
+    </message>
+    <message>
+        <source>permission denied</source>
+        <translation>没有权限</translation>
+    </message>
+    <message>
+        <source>the disk is full</source>
+        <translation>磁盘已满</translation>
+    </message>
+    <message>
+        <source>read-only file system</source>
+        <translation>只读文件系统</translation>
+    </message>
+    <message>
+        <source>a part of the path is not a folder</source>
+        <translation>路径中有一部分不是文件夹</translation>
+    </message>
+    <message>
+        <source>is a folder, not a file</source>
+        <translation>是文件夹，不是文件</translation>
+    </message>
+    <message>
+        <source>file name too long</source>
+        <translation>文件名太长</translation>
+    </message>
+    <message>
+        <source>input/output error</source>
+        <translation>输入/输出错误</translation>
+    </message>
+    <message>
+        <source>disk quota exceeded</source>
+        <translation>超出磁盘配额</translation>
+    </message>
+    <message>
+        <source>no such file</source>
+        <extracomment>The reasons hanzipad&apos;s core modules (ink, normalize, bundle, recognizer) give, in English: a regular expression matching the whole reason and the template translated (``%1``, ``%2``: its groups). A message there reads &quot;WHERE: REASON&quot;; WHERE (a file name, &quot;stroke 3 point 1&quot;) is kept, REASON is matched whole. Reasons not listed stay English.</extracomment>
+        <translation>文件不存在</translation>
+    </message>
+    <message>
+        <source>not a UTF-8 text file</source>
+        <translation>不是 UTF-8 文本文件</translation>
+    </message>
+    <message>
+        <source>not UTF-8 text (byte %1 at offset %2)</source>
+        <translation>不是 UTF-8 文本（偏移 %2 处的字节 %1）</translation>
+    </message>
+    <message>
+        <source>cannot read the file (permission denied)</source>
+        <translation>没有读取权限</translation>
+    </message>
+    <message>
+        <source>cannot read the file (%1)</source>
+        <translation>无法读取文件（%1）</translation>
+    </message>
+    <message>
+        <source>is a folder, not an image</source>
+        <translation>是文件夹，不是图片</translation>
+    </message>
+    <message>
+        <source>not a regular file but a folder; refused unread</source>
+        <translation>是文件夹，不是文件；未读取</translation>
+    </message>
+    <message>
+        <source>not a regular file but %1; refused unread</source>
+        <translation>不是普通文件（%1）；未读取</translation>
+    </message>
+    <message>
+        <source>larger than %1, too large for an ink file</source>
+        <translation>超过 %1，笔迹文件太大</translation>
+    </message>
+    <message>
+        <source>line longer than %1, too large for one ink</source>
+        <translation>这一行超过 %1，单个笔迹太大</translation>
+    </message>
+    <message>
+        <source>the ink spans only %1 units, too small to draw (at least %2, or a single point)</source>
+        <translation>笔迹只有 %1 个单位大，太小，无法显示（至少 %2，或只有一个点）</translation>
+    </message>
+    <message>
+        <source>not valid JSON (%1 at line %2 column %3)</source>
+        <translation>不是有效的 JSON（第 %2 行第 %3 列：%1）</translation>
+    </message>
+    <message>
+        <source>not valid JSON (%1 at line %2)</source>
+        <translation>不是有效的 JSON（第 %2 行：%1）</translation>
+    </message>
+    <message>
+        <source>JSON nested too deeply</source>
+        <translation>JSON 嵌套太深</translation>
+    </message>
+    <message>
+        <source>coordinate is not finite (%1)</source>
+        <translation>坐标不是有限数（%1）</translation>
+    </message>
+    <message>
+        <source>non-finite number %1 in coordinates</source>
+        <translation>坐标中有非有限数 %1</translation>
+    </message>
+    <message>
+        <source>number with %1 digits is too large</source>
+        <translation>数字太大（%1 位）</translation>
+    </message>
+    <message>
+        <source>%1 is outside the accepted range (%2)</source>
+        <translation>%1 超出允许范围（%2）</translation>
+    </message>
+    <message>
+        <source>expected a number, got %1</source>
+        <translation>应为数字，实际是 %1</translation>
+    </message>
+    <message>
+        <source>expected a list of points</source>
+        <translation>应为点的列表</translation>
+    </message>
+    <message>
+        <source>expected [x, y], [x, y, t] or [x, y, t, pressure]</source>
+        <translation>点应为 [x, y]、[x, y, t] 或 [x, y, t, 压力]</translation>
+    </message>
+    <message>
+        <source>expected a JSON object with &apos;strokes&apos;</source>
+        <translation>应为含有 &apos;strokes&apos; 的 JSON 对象</translation>
+    </message>
+    <message>
+        <source>no &apos;strokes&apos; key</source>
+        <translation>缺少 &apos;strokes&apos; 键</translation>
+    </message>
+    <message>
+        <source>&apos;strokes&apos; must be a list</source>
+        <translation>&apos;strokes&apos; 必须是列表</translation>
+    </message>
+    <message>
+        <source>not an image file HanziPad opens (it opens %1)</source>
+        <translation>不是 HanziPad 能打开的图片文件（支持 %1）</translation>
+    </message>
+    <message>
+        <source>image too large (%1x%2 pixels; the limit is %3 pixels)</source>
+        <translation>图片太大（%1x%2 像素；上限为 %3 像素）</translation>
+    </message>
+    <message>
+        <source>image too large</source>
+        <translation>图片太大</translation>
+    </message>
+    <message>
+        <source>image has no pixels (%1)</source>
+        <translation>图片没有像素（%1）</translation>
+    </message>
+    <message>
+        <source>corrupt or truncated image (%1)</source>
+        <translation>图片已损坏或不完整（%1）</translation>
+    </message>
+    <message>
+        <source>cannot use this image (%1)</source>
+        <translation>无法使用这张图片（%1）</translation>
+    </message>
+    <message>
+        <source>a model bundle is a folder (with %1)</source>
+        <translation>模型包应是一个文件夹（含 %1）</translation>
+    </message>
+    <message>
+        <source>incomplete model bundle, missing %1</source>
+        <translation>模型包不完整，缺少 %1</translation>
+    </message>
+    <message>
+        <source>%1 says %2 classes but %3 has %4 lines</source>
+        <translation>%1 写的是 %2 类，但 %3 有 %4 行</translation>
+    </message>
+    <message>
+        <source>made for preprocessing convention %1, this HanziPad uses %2; export the model again with this version</source>
+        <translation>模型是为预处理约定 %1 制作的，本 HanziPad 使用约定 %2；请用此版本重新导出模型</translation>
+    </message>
+    <message>
+        <source>input size %1 is not %2</source>
+        <translation>输入尺寸 %1 不是 %2</translation>
+    </message>
+    <message>
+        <source>its SHA-256 (%1) is not the one %2 records (%3): the file is damaged or was replaced; reinstall or export the model again</source>
+        <translation>它的 SHA-256（%1）与 %2 记录的（%3）不一致：文件已损坏或被替换；请重新安装或重新导出模型</translation>
+    </message>
+    <message>
+        <source>expected a JSON object</source>
+        <translation>应为 JSON 对象</translation>
+    </message>
+    <message>
+        <source>missing keys %1</source>
+        <translation>缺少键 %1</translation>
+    </message>
+    <message>
+        <source>format is %1, expected %2</source>
+        <translation>格式是 %1，应为 %2</translation>
+    </message>
+    <message>
+        <source>bundle format version %1 is not supported</source>
+        <translation>不支持模型包格式版本 %1</translation>
+    </message>
+    <message>
+        <source>%1 must be a positive integer, got %2</source>
+        <translation>%1 必须是正整数，实际是 %2</translation>
+    </message>
+    <message>
+        <source>sha256 must be 64 hexadecimal digits, got %1</source>
+        <translation>sha256 必须是 64 位十六进制数字，实际是 %1</translation>
+    </message>
+    <message>
+        <source>cannot read labels (%1)</source>
+        <translation>无法读取标签（%1）</translation>
+    </message>
+    <message>
+        <source>line %1 is not a single label (%2)</source>
+        <translation>第 %1 行不是单个标签（%2）</translation>
+    </message>
+    <message>
+        <source>not a valid TFLite model</source>
+        <translation>不是有效的 TFLite 模型</translation>
+    </message>
+    <message>
+        <source>expected one input and one output</source>
+        <translation>模型应有一个输入和一个输出</translation>
+    </message>
+    <message>
+        <source>input shape %1 is not %2</source>
+        <translation>输入形状 %1 不是 %2</translation>
+    </message>
+    <message>
+        <source>the model has %1 outputs but %2 lists %3 characters</source>
+        <translation>模型有 %1 个输出，但 %2 列出了 %3 个字</translation>
+    </message>
+    <message>
+        <source>output shape %1 is not %2</source>
+        <translation>输出形状 %1 不是 %2</translation>
+    </message>
+    <message>
+        <source>the model&apos;s outputs are not finite (NaN or infinity): a diverged training run or a damaged file; train or export it again</source>
+        <translation>模型的输出不是有限数（NaN 或无穷大）：训练发散或文件已损坏；请重新训练或导出</translation>
+    </message>
+    <message>
+        <source>cannot read (%1)</source>
+        <translation>无法读取（%1）</translation>
+    </message>
+    <message>
+        <source>no labels</source>
+        <translation>没有标签</translation>
+    </message>
+    <message>
+        <source>model bundle not found: %1</source>
+        <extracomment>Messages translated whole (they have no &quot;WHERE: &quot; in front).</extracomment>
+        <translation>找不到模型包：%1</translation>
+    </message>
+    <message>
+        <source>no model runtime: install ai-edge-litert (or TensorFlow) to run the recognizer</source>
+        <translation>没有模型运行库：请安装 ai-edge-litert（或 TensorFlow）</translation>
+    </message>
+    <message>
+        <source>stroke %1 point %2</source>
+        <extracomment>Places inside a file that a core message names before the reason.</extracomment>
+        <translation>第 %1 笔第 %2 点</translation>
+    </message>
+    <message>
+        <source>stroke %1</source>
+        <translation>第 %1 笔</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <extracomment>how explain() joins WHERE (%1, e.g. a file name) and the translated reason (%2)</extracomment>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>the file is read-only; it was not changed</source>
+        <extracomment>Longest side an opened image is decoded at for display (the recognizer uses its own copy). Shapes and the accent only: every other colour is a palette role, so a dark system palette gives light text on dark fields (re-applied when the palette changes).</extracomment>
+        <translation>文件是只读的，未作修改</translation>
+    </message>
+    <message>
+        <source>not a regular file</source>
+        <translation>不是普通文件</translation>
+    </message>
+    <message>
+        <source>HanziPad</source>
+        <extracomment>A file was opened and put on the canvas (path). A message about a problem was shown (text); also kept in :attr:`last_error`.</extracomment>
+        <translation>汉字手写板</translation>
+    </message>
+    <message>
+        <source>Write a character here</source>
+        <translation>在这里写一个字</translation>
+    </message>
+    <message>
+        <source>Picked characters appear here</source>
+        <translation>选中的字会出现在这里</translation>
+    </message>
+    <message>
+        <source>Copy all</source>
+        <translation>全部复制</translation>
+    </message>
+    <message>
+        <source>model not loaded</source>
+        <translation>模型未加载</translation>
+    </message>
+    <message>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>&amp;Save ink…</source>
+        <translation>保存笔迹(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>重做</translation>
+    </message>
+    <message>
+        <source>&amp;Clear</source>
+        <translation>清除(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Copy &amp;all</source>
+        <translation>全部复制(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;About HanziPad</source>
+        <translation>关于汉字手写板(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Pen width</source>
+        <translation>笔宽</translation>
+    </message>
+    <message>
+        <source>loading model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>model: {}</source>
+        <translation>模型：{}</translation>
+    </message>
+    <message>
+        <source>No model: {}</source>
+        <translation>没有可用的模型：{}</translation>
+    </message>
+    <message>
+        <source>Model problem</source>
+        <translation>模型有问题</translation>
+    </message>
+    <message>
+        <source>Drawing still works, but no candidates can be shown.</source>
+        <translation>仍然可以书写，但无法显示候选字。</translation>
+    </message>
+    <message>
+        <source>recognition failed: {}</source>
+        <translation>识别失败：{}</translation>
+    </message>
+    <message>
+        <source>Copied {}</source>
+        <translation>已复制 {}</translation>
+    </message>
+    <message>
+        <source>Copied all text</source>
+        <translation>已复制全部文字</translation>
+    </message>
+    <message>
+        <source>Open image or ink</source>
+        <translation>打开图片或笔迹</translation>
+    </message>
+    <message>
+        <source>Images and ink (*.png *.jpg *.jpeg *.bmp *.json);;Images (*.png *.jpg *.jpeg *.bmp);;Ink (*.json);;All files (*)</source>
+        <translation>图片和笔迹 (*.png *.jpg *.jpeg *.bmp *.json);;图片 (*.png *.jpg *.jpeg *.bmp);;笔迹 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>{} more files ignored</source>
+        <translation>另外 {} 个文件未打开</translation>
+    </message>
+    <message>
+        <source>Cannot open file</source>
+        <translation>无法打开文件</translation>
+    </message>
+    <message>
+        <source>Open {}</source>
+        <translation>打开 {}</translation>
+    </message>
+    <message>
+        <source>Opened {}</source>
+        <translation>已打开 {}</translation>
+    </message>
+    <message>
+        <source>no usable ink line in this file</source>
+        <translation>这个文件里没有可用的笔迹行</translation>
+    </message>
+    <message>
+        <source>no strokes to show (the stroke list is empty)</source>
+        <translation>没有可显示的笔画（笔画列表为空）</translation>
+    </message>
+    <message>
+        <source>Cannot save file</source>
+        <translation>无法保存文件</translation>
+    </message>
+    <message>
+        <source>Nothing to save: draw a character first.</source>
+        <translation>没有可保存的内容：请先写一个字。</translation>
+    </message>
+    <message>
+        <source>Save ink</source>
+        <translation>保存笔迹</translation>
+    </message>
+    <message>
+        <source>Ink (*.json)</source>
+        <translation>笔迹 (*.json)</translation>
+    </message>
+    <message>
+        <source>Saved {}</source>
+        <translation>已保存 {}</translation>
+    </message>
+    <message>
+        <source>{} ({} characters)</source>
+        <extracomment>How many candidates the worker asks for (top-3 shown, top-10 on demand).</extracomment>
+        <translation>{}（{} 个字）</translation>
+    </message>
+</context>
+</TS>
