@@ -17,6 +17,8 @@ def test_quick_start_has_two_commands():
     assert len(commands) == 2, commands
     assert commands[0].rstrip().endswith(".venv/bin/hanzipad")
     assert "pytest" in commands[1]
+    # the X11 end-to-end tests need Xvfb, a window manager and xdotool: never skipped in CI
+    assert "resources/system-deps.sh --test " in commands[1]
 
 
 def test_ci_runs_the_readme_test_command():
