@@ -183,6 +183,8 @@ def set_language(language: str) -> None:
     :func:`install_qt_translations` too for Qt's own strings in a running app."""
     global _language
     _language = "zh" if language.lower().startswith("zh") else "en"
+    if _language != "en":
+        _translator(_language)  # loaded here (the GUI thread), not by a worker's first tr()
 
 
 def language() -> str:

@@ -300,3 +300,17 @@ def test_chinese_menus_and_file_error_box(make_window, qtbot, tmp_path, qapp):
     finally:
         i18n.set_language("en")
         i18n.install_qt_translations(qapp)
+
+
+def test_packages_ship_the_compiled_translations():
+    """The wheel (package data of hanzipad_resources.i18n) and the PyInstaller build
+    (resources/i18n beside the model) carry the .qm; the app finds it there."""
+    from fnmatch import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "hanzipad_resources.i18n" in setup["packages"]
+    assert any(fnmatch(QM.name, p) for p in setup["package-data"]["hanzipad_resources.i18n"])
+    spec = (ROOT / "resources" / "packaging" / "hanzipad.spec").read_text(encoding="utf-8")
+    assert '(RES / "i18n").glob("*.qm")' in spec and '"resources/i18n")' in spec
+    assert i18n.qm_path("zh") == QM
