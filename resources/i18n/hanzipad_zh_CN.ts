@@ -33,7 +33,7 @@
     </message>
     <message>
         <source>More</source>
-        <extracomment>New candidates are on screen (for tests and latency measurements).</extracomment>
+        <extracomment>Readings shown under a candidate: at most this many for one character. New candidates are on screen (for tests and latency measurements).</extracomment>
         <translation>更多</translation>
     </message>
     <message>
@@ -51,6 +51,22 @@
     <message>
         <source>Erase strokes</source>
         <translation>擦除笔画</translation>
+    </message>
+    <message>
+        <source>Commit {}</source>
+        <translation>上屏 {}</translation>
+    </message>
+    <message>
+        <source>Replace {} with {}</source>
+        <translation>把 {} 换成 {}</translation>
+    </message>
+    <message>
+        <source>Delete {}</source>
+        <translation>删除 {}</translation>
+    </message>
+    <message>
+        <source>Clear text</source>
+        <translation>清除文字</translation>
     </message>
     <message>
         <source>no such file or folder</source>
@@ -332,7 +348,7 @@
     </message>
     <message>
         <source>HanziPad</source>
-        <extracomment>A file was opened and put on the canvas (path). A message about a problem was shown (text); also kept in :attr:`last_error`.</extracomment>
+        <extracomment>Keys a typed space or line break is sent to the focused program as. A file was opened and put on the canvas (path). A message about a problem was shown (text); also kept in :attr:`last_error`. The composed text changed (committed, deleted, replaced, undone). The lexicon and readings finished loading (or failed: the pad goes on without). Start in always-on-top mode (``hanzipad --always-on-top`` sets it).</extracomment>
         <translation>汉字手写板</translation>
     </message>
     <message>
@@ -341,6 +357,7 @@
     </message>
     <message>
         <source>Picked characters appear here</source>
+        <extracomment>The two writing boxes, written in turn; :attr:`canvas` is the active one.</extracomment>
         <translation>选中的字会出现在这里</translation>
     </message>
     <message>
@@ -350,6 +367,22 @@
     <message>
         <source>model not loaded</source>
         <translation>模型未加载</translation>
+    </message>
+    <message>
+        <source>Backspace: the last stroke, or the character before the cursor</source>
+        <translation>退格：删除最后一笔，或光标前的字</translation>
+    </message>
+    <message>
+        <source>Delete: clear the box, or the character after the cursor</source>
+        <translation>删除：清空书写框，或删除光标后的字</translation>
+    </message>
+    <message>
+        <source>Space: commit the top candidate, or type a space</source>
+        <translation>空格：输入第一个候选字，或输入空格</translation>
+    </message>
+    <message>
+        <source>Enter: commit the top candidate, or start a new line</source>
+        <translation>回车：输入第一个候选字，或换行</translation>
     </message>
     <message>
         <source>&amp;Open…</source>
@@ -400,6 +433,34 @@
         <translation>全部复制(&amp;A)</translation>
     </message>
     <message>
+        <source>Clear &amp;text</source>
+        <translation>清除文字(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Backspace</source>
+        <translation>退格</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Space</source>
+        <translation>空格</translation>
+    </message>
+    <message>
+        <source>Enter</source>
+        <translation>回车</translation>
+    </message>
+    <message>
+        <source>Always on &amp;top</source>
+        <translation>窗口置顶(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Stay above other windows without taking the keyboard; picks are typed into the program you write in</source>
+        <translation>停留在其他窗口之上，不占用键盘；选中的字会输入到你正在写字的程序中</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -448,8 +509,32 @@
         <translation>识别失败：{}</translation>
     </message>
     <message>
+        <source>Writing works without word suggestions: {}</source>
+        <translation>可以书写，但没有词语联想：{}</translation>
+    </message>
+    <message>
+        <source>Write the next character here</source>
+        <translation>在这里写下一个字</translation>
+    </message>
+    <message>
         <source>Copied {}</source>
         <translation>已复制 {}</translation>
+    </message>
+    <message>
+        <source>Delete stroke</source>
+        <translation>删除笔画</translation>
+    </message>
+    <message>
+        <source>Type {}</source>
+        <translation>键入 {}</translation>
+    </message>
+    <message>
+        <source>Picks are copied to the clipboard (paste them): {}</source>
+        <translation>选中的字会复制到剪贴板（请粘贴）：{}</translation>
+    </message>
+    <message>
+        <source>Picks stay in the pad: cannot type into other programs here</source>
+        <translation>选中的字留在手写板中：此处无法向其他程序输入</translation>
     </message>
     <message>
         <source>Copied all text</source>
