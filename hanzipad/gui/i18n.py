@@ -10,9 +10,9 @@ compiles the ``.qm`` with ``pyside6-lrelease``.
 string literal passed to a plain function called ``tr`` (in the empty context ``""``) and
 the strings marked with ``QT_TR_NOOP("…")`` (same context) for text translated later, such
 as the templates of :func:`explain`.  So call ``tr`` with a literal (``tr("Saved {}")
-.format(path)``, never ``tr(f"Saved {path}")``), and put a ``#: note for translators`` comment
-on the line above when a string needs one.  :func:`tr` works before a QApplication exists (it
-asks the translator directly, not through QCoreApplication).
+.format(path)``, never ``tr(f"Saved {path}")``); a ``#: Translators: …`` comment on the
+line above a string is a note shown to translators.  :func:`tr` works before a QApplication
+exists (it asks the translator directly, not through QCoreApplication).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ WHOLE = [(re.compile(pattern + r"\Z", re.S), template) for pattern, template in 
 #: Places inside a file that a core message names before the reason.
 WHERE = [(re.compile(r"\bstroke (\d+) point (\d+)\Z"), QT_TR_NOOP("stroke %1 point %2")),
          (re.compile(r"\bstroke (\d+)\Z"), QT_TR_NOOP("stroke %1"))]
-#: how explain() joins WHERE (%1, e.g. a file name) and the translated reason (%2)
+#: Translators: how a file name or place (%1) and what is wrong there (%2) are joined
 WHERE_REASON = QT_TR_NOOP("%1: %2")
 
 _language = "en"

@@ -33,7 +33,6 @@
     </message>
     <message>
         <source>More</source>
-        <extracomment>Readings shown under a candidate: at most this many for one character. New candidates are on screen (for tests and latency measurements).</extracomment>
         <translation>更多</translation>
     </message>
     <message>
@@ -70,7 +69,6 @@
     </message>
     <message>
         <source>no such file or folder</source>
-        <extracomment>The lupdate context of ``tr()`` and ``QT_TR_NOOP()`` calls outside a class method. ``hanzipad_&lt;locale&gt;.qm`` in resources/i18n for each UI language but English. OS errors the GUI explains itself (the system&apos;s own text is English on most systems).</extracomment>
         <translation>文件或文件夹不存在</translation>
     </message>
     <message>
@@ -107,7 +105,6 @@
     </message>
     <message>
         <source>no such file</source>
-        <extracomment>The reasons hanzipad&apos;s core modules (ink, normalize, bundle, recognizer) give, in English: a regular expression matching the whole reason and the template translated (``%1``, ``%2``: its groups). A message there reads &quot;WHERE: REASON&quot;; WHERE (a file name, &quot;stroke 3 point 1&quot;) is kept, REASON is matched whole. Reasons not listed stay English.</extracomment>
         <translation>文件不存在</translation>
     </message>
     <message>
@@ -316,7 +313,6 @@
     </message>
     <message>
         <source>model bundle not found: %1</source>
-        <extracomment>Messages translated whole (they have no &quot;WHERE: &quot; in front).</extracomment>
         <translation>找不到模型包：%1</translation>
     </message>
     <message>
@@ -325,7 +321,6 @@
     </message>
     <message>
         <source>stroke %1 point %2</source>
-        <extracomment>Places inside a file that a core message names before the reason.</extracomment>
         <translation>第 %1 笔第 %2 点</translation>
     </message>
     <message>
@@ -334,12 +329,11 @@
     </message>
     <message>
         <source>%1: %2</source>
-        <extracomment>how explain() joins WHERE (%1, e.g. a file name) and the translated reason (%2)</extracomment>
+        <extracomment>how a file name or place (%1) and what is wrong there (%2) are joined</extracomment>
         <translation>%1：%2</translation>
     </message>
     <message>
         <source>the file is read-only; it was not changed</source>
-        <extracomment>Longest side an opened image is decoded at for display (the recognizer uses its own copy). Shapes and the accent only: every other colour is a palette role, so a dark system palette gives light text on dark fields (re-applied when the palette changes).</extracomment>
         <translation>文件是只读的，未作修改</translation>
     </message>
     <message>
@@ -348,7 +342,6 @@
     </message>
     <message>
         <source>HanziPad</source>
-        <extracomment>Keys a typed space or line break is sent to the focused program as. A file was opened and put on the canvas (path). A message about a problem was shown (text); also kept in :attr:`last_error`. The composed text changed (committed, deleted, replaced, undone). The lexicon and readings finished loading (or failed: the pad goes on without). Start in always-on-top mode (``hanzipad --always-on-top`` sets it).</extracomment>
         <translation>汉字手写板</translation>
     </message>
     <message>
@@ -357,7 +350,6 @@
     </message>
     <message>
         <source>Picked characters appear here</source>
-        <extracomment>The two writing boxes, written in turn; :attr:`canvas` is the active one.</extracomment>
         <translation>选中的字会出现在这里</translation>
     </message>
     <message>
@@ -594,7 +586,6 @@
     </message>
     <message>
         <source>{} ({} characters)</source>
-        <extracomment>How many candidates the worker asks for (top-3 shown, top-10 on demand).</extracomment>
         <translation>{}（{} 个字）</translation>
     </message>
 </context>

@@ -314,3 +314,18 @@ def test_packages_ship_the_compiled_translations():
     spec = (ROOT / "resources" / "packaging" / "hanzipad.spec").read_text(encoding="utf-8")
     assert '(RES / "i18n").glob("*.qm")' in spec and '"resources/i18n")' in spec
     assert i18n.qm_path("zh") == QM
+
+
+def test_update_keeps_only_the_notes_for_translators(tmp_path):
+    """lupdate reads every ``#:`` comment (hanzipad's attribute docs too) as a note."""
+    ts = tmp_path / "x.ts"
+    ts.write_text("<message>\n        <source>a</source>\n"
+                  "        <extracomment>Longest side of an image.</extracomment>\n"
+                  "</message>\n<message>\n        <source>%1: %2</source>\n"
+                  "        <extracomment>Docs. Translators: a place and its problem</extracomment>\n"
+                  "</message>\n", encoding="utf-8")
+    _script().keep_translator_comments(ts)
+    assert ts.read_text(encoding="utf-8") == (
+        "<message>\n        <source>a</source>\n</message>\n<message>\n"
+        "        <source>%1: %2</source>\n"
+        "        <extracomment>a place and its problem</extracomment>\n</message>\n")
