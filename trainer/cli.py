@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hanzipad-train",
         description="Train, evaluate and export HanziPad's handwriting model. "
-        "Data are given as KIND:PATH (gnt, pot, pngdir, strokes, font, shards).",
+        "Data are given as KIND:PATH (gnt, pot, pngdir, strokes, font, shards, ink, inkpack).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -120,6 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--shard-size", type=int, default=8192, metavar="N",
                     help="images per shard file (default 8192)")
     pr.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
+
+    pk = sub.add_parser("pack", help="pack pen traces into one compact, checked file (inkpack:FILE)",
+                        description="Simplify, quantize and delta-code the ink of pot:, ink:, "
+                        "strokes: or inkpack: data into one file of about 50 bytes a character "
+                        "(read it as inkpack:FILE; render it with prepare --data inkpack:FILE).")
+    pk.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
+                    help="ink to pack (pot, ink, strokes or inkpack, with their ?options)")
+    pk.add_argument("--out", required=True, metavar="FILE",
+                    help="the pack to write (a new file, e.g. casia-trn.inkpack)")
+    pk.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                    help="processes packing in parallel (default: one per CPU)")
+    pk.add_argument("--tolerance", type=float, default=1.0, metavar="T",
+                    help="stroke simplification tolerance in coordinate steps (default 1.0; "
+                         "0 keeps every point)")
+    pk.add_argument("--levels", type=int, default=255, metavar="L",
+                    help="coordinate steps across the character's longer side (default 255, 8 bits)")
+    pk.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
     return parser
 
 
@@ -200,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
             return predict_main(args)
         if args.command == "prepare":
             return _prepare(args)
+        if args.command == "pack":
+            from trainer.inkpack import pack_main
+
+            return pack_main(args, argv)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130

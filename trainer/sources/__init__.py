@@ -14,7 +14,8 @@ KINDs: ``gnt`` (CASIA HWDB .gnt), ``pot`` (CASIA OLHWDB .pot), ``pngdir`` (one f
 class, named by class index or by the character), ``strokes`` (hanzi-writer-data tarball or
 folder -> synthetic handwriting), ``font`` (TTF/OTF/TTC glyphs), ``shards`` (a folder made by
 ``hanzipad-train prepare``), ``ink`` (the app's ink files, ``.json``/``.jsonl`` with a
-``"label"``, rendered by the app's rasterizer).  PATH is a file or a folder searched recursively.
+``"label"``, rendered by the app's rasterizer), ``inkpack`` (a pack of pen traces made by
+``hanzipad-train pack``, :mod:`trainer.inkpack`).  PATH is a file or a folder searched recursively.
 
 Options may follow ``?`` like a URL query (an addition; the plain ``KIND:PATH`` is the
 contract): ``strokes``: ``per_char`` (samples per character per pass, default 1), ``seed``,
@@ -36,7 +37,7 @@ from urllib.parse import parse_qsl, quote
 
 from trainer.sources.base import SkipStats, Source, SourceError, default_label_map
 
-KINDS = ("gnt", "pot", "pngdir", "strokes", "font", "shards", "ink")
+KINDS = ("gnt", "pot", "pngdir", "strokes", "font", "shards", "ink", "inkpack")
 
 def parse_writers(text: str) -> str:
     """A writer selection ``1001-1180`` or ``1001-1180,1190,1195-1200`` (CASIA writer numbers,
@@ -71,6 +72,7 @@ OPTIONS: dict[str, dict[str, tuple[type, int]]] = {
     "font": {"index": (_INT, 0), "size": (_INT, 16)},
     "shards": {"every": (_INT, 1)},
     "ink": {},
+    "inkpack": {"writers": _WRITERS, "every": (_INT, 1), "scan": (_INT, 0)},
 }
 for _opts in OPTIONS.values():
     _opts["seed"] = (_INT, 0)
@@ -155,6 +157,8 @@ def source_class(kind: str) -> type[Source]:
         from trainer.shards import ShardSource as cls
     elif kind == "ink":
         from trainer.sources.inkfiles import InkSource as cls
+    elif kind == "inkpack":
+        from trainer.sources.inkpack import InkPackSource as cls
     else:
         raise SourceError(f"unknown source kind {kind!r} (expected one of {', '.join(KINDS)})")
     return cls

@@ -1,0 +1,290 @@
+"""The ink pack (``hanzipad-train pack``, ``inkpack:FILE``) on ink the tests write themselves:
+tiny CASIA-layout .pot files, ink files with pressure, synthetic handwriting."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from hanzipad.credits import model_credits
+from hanzipad.ink import Ink
+from hanzipad.labels import class_of
+from tests.helpers import stroke_tarball
+from tests.trainer.test_sources_casia import pot_record
+from trainer.cli import main
+from trainer.inkpack import (
+    FOOT,
+    PackError,
+    PackReader,
+    decode,
+    encode_ink,
+    frame,
+    pack,
+    simplify,
+)
+from trainer.records import machine_paths
+from trainer.sources import SourceError, open_source
+
+CHARS = "啊人大口日"
+
+
+def _strokes(rng: np.random.Generator):
+    """A few wavy pen strokes in CASIA's tablet units (dense points, like a real pen)."""
+    out = []
+    for _ in range(int(rng.integers(2, 6))):
+        x0, y0 = rng.integers(1000, 1200, 2)
+        dx, dy = rng.integers(-120, 120, 2)
+        n = int(rng.integers(8, 30))
+        t = np.linspace(0, 1, n)
+        xs = x0 + dx * t + 6 * np.sin(7 * t)
+        ys = y0 + dy * t + 6 * np.cos(5 * t)
+        out.append([(int(x), int(y)) for x, y in zip(xs, ys)])
+    return out
+
+
+def write_pots(folder, writers=(1001, 1002, 1003), per_writer=12, seed=0):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for w in writers:
+        recs = b"".join(pot_record(CHARS[i % len(CHARS)], _strokes(rng)) for i in range(per_writer))
+        (folder / f"{w}-c.pot").write_bytes(recs)
+    return folder
+
+
+def log_none(_msg):
+    pass
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pack")
+    pots = write_pots(root / "pot")
+    out = root / "casia.inkpack"
+    summary = pack([f"pot:{pots}?writers=1001-1003"], out, log=log_none)
+    return pots, out, summary
+
+
+def test_coding_round_trip_simplifies_and_keeps_the_shape():
+    # a straight line of 50 points is two points; a hook that turns back keeps its tip
+    line = Ink.from_lists([[[x, 2 * x] for x in range(50)]])
+    s = decode(encode_ink(line, 7))
+    assert s.label == 7 and [len(st) for st in s.strokes] == [2]
+    assert [p[:2] for p in s.strokes[0]] == [(0, 0), (128, 255)]  # longer side 0..255, aspect kept
+    hook = Ink.from_lists([[[0, 0], [100, 0], [60, 0]], [[50, 5]]])
+    s = decode(encode_ink(hook, 3))
+    assert [[p[:2] for p in st] for st in s.strokes] == [[(0, 0), (255, 0), (153, 0)], [(127, 13)]]
+    assert simplify(np.array([[0, 0], [1, 0.2], [2, 0]], float), 0.5).tolist() == [0, 2]
+    assert simplify(np.array([[0, 0], [1, 0.2], [2, 0]], float), 0.1).tolist() == [0, 1, 2]
+    # pressure and a pen width travel; tolerance 0 keeps every distinct point
+    ink = Ink.from_lists([[[0, 0, 0, 0.2], [10, 1, 0, 0.9], [20, 0, 0, 0.5]]])
+    s = decode(encode_ink(ink, 1, tolerance=0, width_scale=1.25))
+    assert s.width_scale == 1.25 and [round(p[2], 2) for p in s.strokes[0]] == [0.2, 0.9, 0.5]
+    with pytest.raises(ValueError, match="bytes left over"):
+        decode(encode_ink(ink, 1) + b"\x00")
+    with pytest.raises(ValueError, match="ends inside"):
+        decode(encode_ink(ink, 1)[:-1])
+
+
+def test_pack_round_trip_labels_images_and_size(packed):
+    pots, out, summary = packed
+    assert summary["samples"] == 36 and summary["bytes"] == out.stat().st_size
+    from_pot = list(open_source(f"pot:{pots}"))
+    src = open_source(f"inkpack:{out}")
+    assert len(src.shards()) == 3  # one block per writer file
+    from_pack = [s for shard in src.shards() for s in src.iter_shard(shard)]
+    assert [lab for _, lab in from_pack] == [lab for _, lab in from_pot]
+    assert {lab for _, lab in from_pack} == {class_of(c) for c in CHARS}
+    mad = [np.abs(a.astype(int) - b).mean() for (a, _), (b, _) in zip(from_pot, from_pack)]
+    assert max(mad) < 6 and np.mean(mad) < 3, mad  # the same ink (pixels 0..255)
+    other = [np.abs(a.astype(int) - b).mean() for (a, _), (b, _) in zip(from_pot, from_pack[1:])]
+    assert np.mean(other) > 5 * np.mean(mad)  # another sample is far: not merely alike
+    assert src.stats.yielded == 36 and src.stats.skipped == 0
+    # raw .pot is 4 bytes a point; the pack's records a fraction of it
+    r = PackReader(out)
+    assert sum(b["bytes"] for b in r.blocks) < sum(p.stat().st_size for p in pots.iterdir()) / 2
+    assert [b["writer"] for b in r.blocks] == [1001, 1002, 1003]
+    assert [b["origin"] for b in r.blocks] == ["1001-c.pot", "1002-c.pot", "1003-c.pot"]
+
+
+def test_selectors_writers_every_scan(packed):
+    _, out, _ = packed
+    src = open_source(f"inkpack:{out}?writers=1002")
+    (shard,) = src.shards()
+    assert len(list(src.iter_shard(shard))) == 12
+    with pytest.raises(SourceError, match="no sample of writers 1500"):
+        open_source(f"inkpack:{out}?writers=1500").shards()
+    sub = list(open_source(f"inkpack:{out}?every=4"))
+    assert len(sub) == 3 * 3  # records 0, 4, 8 of each writer's 12
+    full = list(open_source(f"inkpack:{out}"))
+    assert [lab for _, lab in sub] == [lab for k, (_, lab) in enumerate(full) if k % 12 % 4 == 0]
+    scanned = list(open_source(f"inkpack:{out}?scan=100&seed=1"))
+    again = list(open_source(f"inkpack:{out}?scan=100&seed=1"))
+    assert all((a == b).all() for (a, _), (b, _) in zip(scanned, again))
+    assert sum(not (a == b).all() for (a, _), (b, _) in zip(scanned, full)) == len(full)
+    only = open_source(f"inkpack:{out}", classes=["人"])
+    assert {lab for _, lab in only} == {class_of("人")} and only.stats.not_selected > 0
+
+
+def test_provenance_is_carried_into_the_recorded_sources(packed):
+    _, out, _ = packed
+    d = open_source(f"inkpack:{out}?writers=1001-1002").describe()
+    assert d["kind"] == "inkpack" and d["count"] == 36 and d["writers"] == "1001-1002"
+    (inner,) = d["sources"]
+    assert inner["kind"] == "pot" and inner["writers"] == "1001-1002"
+    assert "academic research" in inner["terms"] and inner["stats"]["yielded"] == 36
+    assert not machine_paths(d), machine_paths(d)  # no path of this machine in a record
+    credits = model_credits({"sources": [d]})
+    assert [(c.what, c.detail) for c in credits] == [("CASIA-OLHWDB", "writers 1001-1002")]
+    assert "academic research" in credits[0].terms
+
+
+def test_truncated_pack_is_refused_naming_the_file(packed, tmp_path):
+    _, out, _ = packed
+    data = out.read_bytes()
+    for cut in (len(data) - 1, len(data) // 2, 30):
+        bad = tmp_path / f"cut{cut}.inkpack"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(PackError, match=rf"{bad}: truncated ink pack|{bad}: damaged or truncated"):
+            open_source(f"inkpack:{bad}")
+    longer = tmp_path / "longer.inkpack"
+    longer.write_bytes(data + b"\0")
+    with pytest.raises(PackError, match="no end marker"):
+        open_source(f"inkpack:{longer}")
+    with pytest.raises(PackError, match="not an ink pack"):
+        (tmp_path / "x.inkpack").write_bytes(b"PK\3\4" + data[4:])
+        open_source(f"inkpack:{tmp_path / 'x.inkpack'}")
+
+
+def _flip(src, dst, at: int):
+    raw = bytearray(src.read_bytes())
+    raw[at] ^= 0x10
+    dst.write_bytes(bytes(raw))
+    return dst
+
+
+def test_flipped_byte_in_header_or_index_refuses_the_pack(packed, tmp_path):
+    _, out, _ = packed
+    with pytest.raises(PackError, match="header CRC mismatch"):
+        open_source(f"inkpack:{_flip(out, tmp_path / 'h.inkpack', 40)}")
+    size = out.stat().st_size
+    with pytest.raises(PackError, match="index CRC mismatch"):
+        open_source(f"inkpack:{_flip(out, tmp_path / 'i.inkpack', size - FOOT.size - 5)}")
+
+
+def test_flipped_byte_in_a_record_skips_that_record_and_counts_it(packed, tmp_path):
+    _, out, _ = packed
+    r = PackReader(out)
+    b = r.blocks[1]
+    data = r.read_block(1)
+    n, = struct.unpack_from("<B", data, 0)  # first record's length (one varint byte)
+    second = 1 + n + 2  # the second record starts here
+    m = data[second]
+    bad = _flip(out, tmp_path / "rec.inkpack", b["offset"] + second + 1 + m // 2)
+    src = open_source(f"inkpack:{bad}")
+    got = list(src)
+    assert len(got) == 35 and src.stats.corrupt == 1
+    assert src.stats.messages == [f"{bad} @ byte {b['offset'] + second}: record check failed "
+                                  "(block 1, writer 1002); skipped"]
+    full = [lab for _, lab in open_source(f"inkpack:{out}")]
+    assert [lab for _, lab in got] == full[:13] + full[14:]
+
+
+def test_flipped_length_byte_skips_the_rest_of_that_block_counted(packed, tmp_path):
+    _, out, _ = packed
+    r = PackReader(out)
+    b = r.blocks[0]
+    bad = _flip(out, tmp_path / "len.inkpack", b["offset"])  # the first record's length
+    src = open_source(f"inkpack:{bad}")
+    got = list(src)
+    st = src.stats
+    assert st.corrupt == 12 and len(got) == 24  # writer 1001's block, nothing else
+    assert st.yielded + st.corrupt == 36
+    assert all(str(bad) in m for m in st.messages)
+    assert "cannot be followed past here" in st.messages[-1]
+
+
+def test_block_crc_catches_what_the_record_checks_miss(packed, tmp_path, monkeypatch):
+    _, out, _ = packed
+    r = PackReader(out)
+    b = r.blocks[2]
+    bad = _flip(out, tmp_path / "blk.inkpack", b["offset"] + 5)
+    import trainer.inkpack as P
+
+    src = open_source(f"inkpack:{bad}")
+    monkeypatch.setattr(P, "_record_ok", lambda data, i, n: True)  # checks that miss it
+    got = list(src)
+    assert len(got) == 24 and src.stats.corrupt == 12
+    assert "fails its CRC although every record passed" in src.stats.messages[0]
+
+
+def test_pack_holds_ink_files_with_pressure_and_synthetic_writers(tmp_path):
+    inks = tmp_path / "ink"
+    inks.mkdir()
+    lines = []
+    for k, ch in enumerate("人口"):
+        ink = Ink.from_lists([[[0, 0, 0, 0.2], [40, 60 + k, 1, 0.9], [80, 10, 2, 0.4]],
+                              [[10, 50, 3, 0.7], [70, 52, 4, 0.7]]], meta={"label": ch})
+        lines.append(json.dumps(ink.to_dict(), ensure_ascii=False))
+    (inks / "a.jsonl").write_text("\n".join(lines) + "\n{broken\n", encoding="utf-8")
+    tgz = stroke_tarball(tmp_path / "hanzi-writer-data-2.0.1.tgz")
+    spec = f"strokes:{tgz}?per_char=2&writers=2&chunk=3"
+    out = tmp_path / "mix.inkpack"
+    pack([f"ink:{inks}", spec], out, classes="啊人口", log=log_none)
+    src = open_source(f"inkpack:{out}")
+    got = list(src)
+    ink_imgs = list(open_source(f"ink:{inks}"))
+    synth = list(open_source(spec, classes=list("啊人口")))
+    assert len(synth) == 6
+    assert [lab for _, lab in got] == [lab for _, lab in ink_imgs + synth]
+    mad = [np.abs(a.astype(int) - b).mean() for (a, _), (b, _) in zip(ink_imgs + synth, got)]
+    assert np.mean(mad) < 4 and max(mad) < 10, mad  # pressure and pen width kept
+    packed_sources = src.describe()["sources"]
+    assert [d["kind"] for d in packed_sources] == ["ink", "strokes"]
+    assert packed_sources[0]["stats"]["corrupt"] == 1  # the broken line, counted while packing
+    assert packed_sources[1]["package"] == "hanzi-writer-data"
+    # a pack packs again (e.g. a subset of writers); at tolerance 0 nothing more is lost
+    again = tmp_path / "again.inkpack"
+    pack([f"inkpack:{out}"], again, tolerance=0, log=log_none)
+    assert all((a == b).all() for (a, _), (b, _) in zip(got, open_source(f"inkpack:{again}")))
+
+
+def test_cli_pack_refuses_images_and_an_existing_file(packed, tmp_path, capsys):
+    pots, out, _ = packed
+    assert main(["pack", "--data", f"pot:{pots}", "--out", str(out)]) == 2
+    assert "exists" in capsys.readouterr().err
+    f = tmp_path / "g.gnt"
+    f.write_bytes(b"")
+    assert main(["pack", "--data", f"gnt:{f}", "--out", str(tmp_path / "g.inkpack")]) == 2
+    assert "images, not ink" in capsys.readouterr().err
+    assert main(["pack", "--data", f"pot:{pots}?scan=50", "--out", str(tmp_path / "s.inkpack")]) == 2
+    assert "inkpack:FILE?scan=P" in capsys.readouterr().err
+    new = tmp_path / "cli.inkpack"
+    assert main(["pack", "--data", f"pot:{pots}?writers=1003", "--out", str(new), "--workers", "1"]) == 0
+    r = PackReader(new)
+    assert r.count == 12 and r.header["command"].startswith("hanzipad-train pack --data ")
+    assert "pot:pot?writers=1003" in r.header["command"]
+    assert not machine_paths(r.header["command"])
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_prepare_renders_a_pack_on_several_workers(packed, tmp_path):
+    """The GPU machine's path: prepare --data inkpack:FILE --workers N renders the pack in
+    parallel into shards, the same images as reading the pack directly."""
+    from trainer.shards import prepare
+
+    _, out, _ = packed
+    index = prepare([f"inkpack:{out}"], tmp_path / "shards", workers=2, log=log_none)
+    assert index["count"] == 36
+    (d,) = index["sources"]
+    assert d["kind"] == "inkpack" and d["sources"][0]["kind"] == "pot"
+    direct = sorted((lab, im.tobytes()) for im, lab in open_source(f"inkpack:{out}"))
+    rendered = sorted((lab, im.tobytes()) for im, lab in open_source(f"shards:{tmp_path / 'shards'}"))
+    assert direct == rendered
+
+
+def test_frame_is_length_payload_check():
+    payload = b"\x05\x01\x02"
+    assert frame(payload)[:1] == b"\x03" and len(frame(payload)) == 1 + 3 + 2

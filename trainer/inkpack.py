@@ -1,0 +1,643 @@
+"""The ink pack: pen traces in a compact, checked file (``hanzipad-train pack``, ``inkpack:FILE``).
+
+A GPU machine's working tree may be small (64 MiB), too small for CASIA's ``.pot`` files
+(240 MB) or for rendered shards (4 KiB an image). An ink pack keeps the *ink* instead, about
+50 bytes a character, and the machine renders it on its own cores
+(``hanzipad-train prepare --data inkpack:FILE --workers 16``) through the same rasterizer as
+every other source.
+
+Each sample's strokes are simplified (Ramer-Douglas-Peucker, distance to the segment, at
+``tolerance`` units of the character's longer side divided into ``levels``), scaled so that the
+ink's bounding box has its longer side ``levels`` (default 255: 8-bit coordinates, aspect kept),
+rounded, and delta coded (zigzag varints). Stroke order and direction are kept; the rasterizer
+ignores them anyway. Pressure (ink files, synthetic handwriting) is kept as a byte per point,
+a synthetic writer's pen width (``width_scale``) as two bytes per sample.
+
+File layout (little-endian)::
+
+    header   "HZINKPAK" | u16 version | u16 0 | u32 n | n bytes JSON | u32 CRC-32 of all before
+    blocks   records back to back; one block per source file (one CASIA writer)
+    record   varint L | L bytes payload | u16 low half of the payload's CRC-32
+    footer   m bytes JSON (the index) | u32 m | u32 CRC-32 of the JSON | u64 file size | "HZINKEND"
+
+Header JSON: ``format`` ("hanzipad-inkpack"), ``version``, ``labels`` (a string: class i of the
+pack is its i-th character), ``levels``, ``tolerance``, ``sources`` (each packed source's
+``describe()``: kind, spec, terms, writers ...), ``created``. Index JSON: ``count``, ``blocks``
+(``offset``, ``bytes``, ``count``, ``crc32`` of the block, ``writer``: the CASIA writer of
+every sample in it, 0 when unknown, ``origin``: the source file's name, ``source``: index into
+``sources``), ``stats`` (each source's skip counts while packing).
+
+Payload: varint ``label << 2 | flags`` (bit 0: a pressure byte follows each point, value/255;
+bit 1: a u16 ``width_scale`` follows, value/1024), varint stroke count, then per stroke a varint point
+count and per point zigzag-varint dx, dy from the previous point (the first from (0, 0)).
+
+A file that is cut short (no end marker), has bytes after its end, or whose header or index
+fails its CRC is refused as a whole (:class:`PackError`, naming the file and the problem). A
+record whose check fails is skipped and counted as corrupt (``"FILE @ byte N: ..."``), like a
+bad record of any other source; a block whose CRC fails although every record passed is
+skipped whole, and after two bad records in a row the rest of that block is (its length
+fields cannot be trusted).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import struct
+import sys
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from hanzipad.ink import DEFAULT_PRESSURE, Ink, InkError, Point
+from hanzipad.raster import PEN_FRACTION
+from trainer.records import public_path, public_text
+from trainer.sources.base import SkipStats, SourceError, default_label_map
+
+FORMAT = "hanzipad-inkpack"
+VERSION = 1
+MAGIC = b"HZINKPAK"
+END = b"HZINKEND"
+HEAD = struct.Struct("<8sHHI")
+FOOT = struct.Struct("<IIQ8s")
+#: Coordinates: the ink's longer side is 0..LEVELS (8 bits).
+LEVELS = 255
+#: Simplification tolerance in those units (1.0: a quarter of a pixel of the 56-pixel box).
+TOLERANCE = 1.0
+#: Kinds whose samples are ink (what a pack can hold).
+INK_KINDS = ("pot", "ink", "strokes", "inkpack")
+#: Largest header or index JSON read (bytes); a damaged size field cannot make us read more.
+MAX_JSON = 64 << 20
+
+_PRESSURE, _WIDTH = 1, 2
+
+
+class PackError(SourceError):
+    """An ink pack that cannot be used at all (truncated, damaged header or index)."""
+
+
+# -- coding ------------------------------------------------------------------------------------
+
+def _put_varint(out: bytearray, v: int) -> None:
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+
+
+def _put_signed(out: bytearray, v: int) -> None:
+    _put_varint(out, v << 1 if v >= 0 else (-v << 1) - 1)
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    v = shift = 0
+    while True:
+        b = data[i]  # IndexError past the end: the caller reports a bad record
+        i += 1
+        v |= (b & 0x7F) << shift
+        if b < 0x80:
+            return v, i
+        shift += 7
+        if shift > 35:
+            raise ValueError("varint too long")
+
+
+def simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
+    """Indices of the points Ramer-Douglas-Peucker keeps: every dropped point lies within
+    ``tolerance`` of the segment between two kept ones (distance to the segment, not the line,
+    so a hook that turns back is kept). The first and last points are always kept. ``points``
+    is ``[n, d]``: (x, y), or (x, y, pen radius) so that a change of width is kept too."""
+    n = len(points)
+    if n <= 2:
+        return np.arange(n)
+    keep = np.zeros(n, bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, n - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b - a < 2:
+            continue
+        p, q = points[a], points[b]
+        seg = points[a + 1 : b]
+        d = q - p
+        dd = float(d @ d)
+        if dd > 0:
+            t = np.clip((seg - p) @ d / dd, 0.0, 1.0)
+            off = seg - p - t[:, None] * d
+        else:
+            off = seg - p
+        dist = np.sqrt((off * off).sum(axis=1))
+        k = int(np.argmax(dist))
+        if dist[k] > tolerance:
+            m = a + 1 + k
+            keep[m] = True
+            stack.append((a, m))
+            stack.append((m, b))
+    return np.flatnonzero(keep)
+
+
+def encode_ink(ink: Ink, label: int, *, tolerance: float = TOLERANCE, levels: int = LEVELS,
+               width_scale: float | None = None) -> bytes:
+    """One sample's record payload (see the module doc). ``width_scale``: a synthetic writer's
+    pen width (None or 1: not stored)."""
+    strokes = [s for s in ink.strokes if s]
+    if not strokes:
+        raise ValueError("ink has no strokes")
+    bounds = ink.bounds()
+    extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    tol = tolerance * extent / levels
+    has_p = any(p.pressure is not None for s in strokes for p in s)
+    kept = []
+    for s in strokes:
+        xy = np.array([(p.x, p.y) for p in s], np.float64)
+        pr = (np.array([DEFAULT_PRESSURE if p.pressure is None else p.pressure for p in s])
+              if has_p else None)
+        if tol <= 0:
+            idx = np.arange(len(s))
+        elif pr is None:
+            idx = simplify(xy, tol)
+        else:  # the pen's radius moves with pressure (hanzipad.raster): keep where it changes
+            radius = pr * (0.4 * PEN_FRACTION * extent)
+            idx = simplify(np.column_stack([xy, radius]), tol)
+        kept.append((xy[idx], pr[idx] if pr is not None else None))
+    allxy = np.concatenate([k[0] for k in kept])
+    lo = allxy.min(axis=0)
+    span = float((allxy.max(axis=0) - lo).max())
+    scale = levels / span if span > 0 else 0.0
+    flags = (_PRESSURE if has_p else 0)
+    ws = None
+    if width_scale is not None and abs(width_scale - 1.0) > 1e-9:
+        ws = int(min(0xFFFF, max(1, round(width_scale * 1024))))
+        flags |= _WIDTH
+    out = bytearray()
+    _put_varint(out, label << 2 | flags)
+    if ws is not None:
+        out += struct.pack("<H", ws)
+    out_strokes = []
+    for xy, pr in kept:
+        q = np.rint((xy - lo) * scale).astype(np.int64)
+        if len(q) > 1:  # points that fall on the same place
+            same = np.r_[False, (q[1:] == q[:-1]).all(axis=1)]
+            q = q[~same]
+            pr = pr[~same] if pr is not None else None
+        out_strokes.append((q, pr))
+    _put_varint(out, len(out_strokes))
+    px = py = 0
+    for q, pr in out_strokes:
+        _put_varint(out, len(q))
+        for j, (x, y) in enumerate(q.tolist()):
+            _put_signed(out, x - px)
+            _put_signed(out, y - py)
+            px, py = x, y
+            if pr is not None:
+                out.append(int(min(255, max(0, round(float(pr[j]) * 255)))))
+    return bytes(out)
+
+
+@dataclass
+class Sample:
+    """A decoded record: the pack's class index, the strokes as ``[(x, y, pressure|None)...]``
+    in 0..levels, and the pen width."""
+
+    label: int
+    strokes: list
+    width_scale: float = 1.0
+
+    def ink(self, char: str | None = None) -> Ink:
+        return Ink([tuple(Point(float(x), float(y), None, p) for x, y, p in s) for s in self.strokes],
+                   meta={"label": char} if char else {})
+
+
+def decode(payload: bytes) -> Sample:
+    """The inverse of :func:`encode_ink`; ValueError for a payload that does not parse whole."""
+    try:
+        head, i = _varint(payload, 0)
+        flags, label = head & 3, head >> 2
+        ws = 1.0
+        if flags & _WIDTH:
+            if i + 2 > len(payload):
+                raise IndexError
+            ws = struct.unpack_from("<H", payload, i)[0] / 1024
+            i += 2
+        has_p = bool(flags & _PRESSURE)
+        n, i = _varint(payload, i)
+        if n == 0:
+            raise ValueError("no strokes")
+        strokes = []
+        x = y = 0
+        for _ in range(n):
+            m, i = _varint(payload, i)
+            if m == 0:
+                raise ValueError("empty stroke")
+            pts = []
+            for _ in range(m):
+                v, i = _varint(payload, i)
+                x += (v >> 1) ^ -(v & 1)
+                v, i = _varint(payload, i)
+                y += (v >> 1) ^ -(v & 1)
+                if has_p:
+                    pts.append((x, y, payload[i] / 255))
+                    i += 1
+                else:
+                    pts.append((x, y, None))
+            strokes.append(pts)
+    except IndexError:
+        raise ValueError("record ends inside a sample") from None
+    if i != len(payload):
+        raise ValueError(f"{len(payload) - i} bytes left over after the sample")
+    return Sample(label, strokes, ws)
+
+
+def _record_ok(data: bytes, i: int, n: int) -> bool:
+    """Whether the ``n``-byte payload at ``i`` matches the check that follows it."""
+    return zlib.crc32(data[i : i + n]) & 0xFFFF == struct.unpack_from("<H", data, i + n)[0]
+
+
+def frame(payload: bytes) -> bytes:
+    """A record: varint length, payload, low 16 bits of the payload's CRC-32."""
+    out = bytearray()
+    _put_varint(out, len(payload))
+    out += payload
+    out += struct.pack("<H", zlib.crc32(payload) & 0xFFFF)
+    return bytes(out)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+class PackReader:
+    """An opened pack: ``header``, ``index``, ``labels`` (pack class -> character) and
+    :meth:`records` per block. Opening checks the end marker, the size and both CRCs; any
+    failure raises :class:`PackError` naming the file."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        shown = str(self.path)
+        try:
+            size = self.path.stat().st_size
+            with open(self.path, "rb") as f:
+                head = f.read(HEAD.size)
+                if len(head) < HEAD.size or head[:8] != MAGIC:
+                    raise PackError(f"{shown}: not an ink pack (no {MAGIC.decode()} header)")
+                _, version, _, n = HEAD.unpack(head)
+                if version > VERSION:
+                    raise PackError(f"{shown}: ink pack version {version} is newer than this "
+                                    f"trainer reads ({VERSION})")
+                if n > MAX_JSON or HEAD.size + n + 4 > size:
+                    raise PackError(f"{shown}: damaged or truncated ink pack (header of {n} bytes "
+                                    f"in a file of {size})")
+                body = f.read(n + 4)
+                if zlib.crc32(head + body[:n]) != struct.unpack("<I", body[n:])[0]:
+                    raise PackError(f"{shown}: damaged ink pack (header CRC mismatch)")
+                self.data_start = HEAD.size + n + 4
+                if size < self.data_start + FOOT.size:
+                    raise PackError(f"{shown}: truncated ink pack ({size} bytes, ends before its "
+                                    "index; was the copy complete?)")
+                f.seek(size - FOOT.size)
+                m, crc, total, end = FOOT.unpack(f.read(FOOT.size))
+                if end != END:
+                    raise PackError(f"{shown}: truncated ink pack ({size} bytes, no end marker; "
+                                    "was the copy complete?)")
+                if total != size:
+                    raise PackError(f"{shown}: ink pack is {size} bytes, its footer says {total} "
+                                    f"({'truncated' if size < total else 'bytes appended'})")
+                if m > MAX_JSON or self.data_start + m + FOOT.size > size:
+                    raise PackError(f"{shown}: damaged ink pack (index size {m})")
+                f.seek(size - FOOT.size - m)
+                raw = f.read(m)
+                if zlib.crc32(raw) != crc:
+                    raise PackError(f"{shown}: damaged ink pack (index CRC mismatch)")
+        except OSError as exc:
+            raise PackError(f"{shown}: cannot read the ink pack ({exc.strerror or exc})") from None
+        try:
+            self.header = json.loads(body[:n].decode("utf-8"))
+            self.index = json.loads(raw.decode("utf-8"))
+            self.labels = str(self.header["labels"])
+            self.blocks = list(self.index["blocks"])
+            self.data_end = size - FOOT.size - m
+            for b in self.blocks:
+                if not (self.data_start <= int(b["offset"]) and
+                        int(b["offset"]) + int(b["bytes"]) <= self.data_end):
+                    raise ValueError(f"block at {b['offset']} lies outside the data")
+        except (ValueError, KeyError, TypeError) as exc:  # CRC fine: a writer's bug or another format
+            raise PackError(f"{shown}: unusable ink pack index ({exc})") from None
+        if self.header.get("format") != FORMAT:
+            raise PackError(f"{shown}: not a {FORMAT} file")
+        self.size = size
+
+    @property
+    def count(self) -> int:
+        return int(self.index.get("count", 0))
+
+    def read_block(self, k: int) -> bytes:
+        b = self.blocks[k]
+        with open(self.path, "rb") as f:
+            f.seek(int(b["offset"]))
+            data = f.read(int(b["bytes"]))
+        if len(data) < int(b["bytes"]):
+            raise PackError(f"{self.path}: truncated ink pack (block {k} cut short)")
+        return data
+
+    def records(self, k: int, stats: SkipStats, every: int = 1) -> Iterator[tuple[int, Sample]]:
+        """``(file offset, sample)`` of block ``k`` (every ``every``-th record); damaged records
+        are counted in ``stats`` as corrupt, with ``"FILE @ byte N: reason"``."""
+        b = self.blocks[k]
+        data = self.read_block(k)
+        base, count = int(b["offset"]), int(b["count"])
+        where = f"{self.path} @ byte"
+        whole = zlib.crc32(data) == int(b["crc32"])
+        spans, bad, i, streak = [], 0, 0, 0
+        while len(spans) + bad < count:
+            start = i
+            try:
+                n, i = _varint(data, i)
+            except (IndexError, ValueError):
+                n = -1
+            if n < 0 or i + n + 2 > len(data):
+                i = start  # a length past the block's end: the rest cannot be found
+                break
+            if _record_ok(data, i, n):
+                spans.append((start, i, n))
+                streak = 0
+            else:
+                bad += 1
+                streak += 1
+                stats.note("corrupt", f"{where} {base + start}: record check failed "
+                           f"(block {k}, writer {b.get('writer', 0)}); skipped")
+            i += n + 2
+            if streak == 2:  # two in a row: a damaged length put the records out of step
+                break
+        lost = count - len(spans) - bad
+        if lost > 0:
+            stats.note("corrupt", f"{where} {base + i}: block {k} (writer {b.get('writer', 0)}) "
+                       f"cannot be followed past here; its last {lost} records skipped", n=lost)
+        elif not whole and not bad:
+            stats.note("corrupt", f"{self.path}: block {k} (writer {b.get('writer', 0)}) fails its "
+                       f"CRC although every record passed; all {count} records skipped", n=count)
+            return
+        for j, (start, i, n) in enumerate(spans):
+            if j % every:
+                continue
+            try:
+                sample = decode(data[i : i + n])
+            except ValueError as exc:
+                stats.note("corrupt", f"{where} {base + start}: {exc}")
+                continue
+            if not 0 <= sample.label < len(self.labels):
+                stats.note("corrupt", f"{where} {base + start}: class {sample.label} is not in the "
+                           "pack's label list")
+                continue
+            yield base + start, sample
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+class PackWriter:
+    """Writes a pack to ``path + ".tmp"`` and renames it into place on :meth:`close`."""
+
+    def __init__(self, path, labels: str, sources: list[dict], *, levels: int = LEVELS,
+                 tolerance: float = TOLERANCE, extra: dict | None = None):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        header = {"format": FORMAT, "version": VERSION, "labels": labels, "levels": levels,
+                  "tolerance": tolerance, "sources": sources,
+                  "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        header.update(extra or {})
+        body = json.dumps(header, ensure_ascii=False).encode("utf-8")
+        head = HEAD.pack(MAGIC, VERSION, 0, len(body)) + body
+        self.f = open(self.tmp, "wb")
+        self.f.write(head + struct.pack("<I", zlib.crc32(head)))
+        self.pos = len(head) + 4
+        self.blocks: list[dict] = []
+
+    def add_block(self, data: bytes, count: int, *, writer: int = 0, origin: str = "",
+                  source: int = 0) -> None:
+        if not count:
+            return
+        self.blocks.append({"offset": self.pos, "bytes": len(data), "count": count,
+                            "crc32": zlib.crc32(data), "writer": writer, "origin": origin,
+                            "source": source})
+        self.f.write(data)
+        self.pos += len(data)
+
+    def close(self, stats: list[dict] = ()) -> dict:
+        index = {"count": sum(b["count"] for b in self.blocks), "blocks": self.blocks,
+                 "stats": list(stats)}
+        raw = json.dumps(index, ensure_ascii=False).encode("utf-8")
+        total = self.pos + len(raw) + FOOT.size
+        self.f.write(raw + FOOT.pack(len(raw), zlib.crc32(raw), total, END))
+        self.f.flush()
+        os.fsync(self.f.fileno())
+        self.f.close()
+        os.replace(self.tmp, self.path)
+        return index
+
+    def abort(self) -> None:
+        self.f.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+# -- ink out of the sources ----------------------------------------------------------------------
+
+def iter_inks(src, shard: str, seed: int = 0) -> Iterator[tuple[Ink, int, float | None]]:
+    """``(ink, class index, width_scale)`` of one shard of an ink source, with the same checks
+    and counts as its ``iter_shard`` (only the rendering is left out)."""
+    kind = src.kind
+    if kind == "pot":
+        from trainer.sources.casia import iter_pot_inks
+
+        for ink, char, offset in iter_pot_inks(shard, src.stats):
+            label = src.label_of(char, f"{shard} @ byte {offset}")
+            if label is not None:
+                yield ink, label, None
+    elif kind == "ink":
+        from hanzipad.ink import InkFileError
+
+        read = 0
+        try:
+            for where, ink in src._inks(shard):
+                read += 1
+                if isinstance(ink, InkError):
+                    src.stats.note("corrupt", str(ink))
+                elif ink.label is None:
+                    src.stats.note("corrupt", f"{where}: no \"label\" (the character written)")
+                elif ink.is_empty():
+                    src.stats.note("corrupt", f"{where}: ink has no strokes")
+                else:
+                    label = src.label_of(ink.label, where)
+                    if label is not None:
+                        yield ink, label, None
+        except InkFileError as exc:
+            lost = "the rest of the file was not used" if read else "none of its samples were used"
+            src.stats.note("missing", f"{exc}; {lost}")
+    elif kind == "strokes":
+        from trainer.sources.base import parse_partition
+        from trainer.synth import Writer, synthesize_ink
+
+        k, n = parse_partition(shard, src.spec)
+        chars = src.wanted_chars()
+        records, pool, rng = src.records(), src.writer_pool(), src.rng(shard, seed)
+        order = [chars[i % len(chars)] for i in range(k, len(chars) * src.per_char, n)]
+        for i in rng.permutation(len(order)):  # the same draws as StrokesSource.iter_shard
+            char = order[i]
+            rec = records.get(char)
+            if rec is None:
+                src.stats.note("missing", f"{src.path}: no stroke data for {char!r} (U+{ord(char):04X})")
+                continue
+            writer = pool[int(rng.integers(len(pool)))] if pool else None
+            if writer is None and src.cursive_max < 100:
+                writer = Writer.sample(rng, cursive=float(rng.beta(1.4, 1.4)) * src.cursive_max / 100)
+            try:
+                ink = synthesize_ink(rec[0], rng, writer, rad_strokes=rec[1], spread=src.spread)
+            except Exception as exc:  # noqa: BLE001 - as StrokesSource: one bad synthesis is counted
+                src.stats.note("corrupt", f"{src.path}: synthesis of {char!r} failed ({type(exc).__name__}: {exc})")
+                continue
+            yield ink, src.label_map[char], float(ink.meta.get("width_scale", 1.0))
+    elif kind == "inkpack":
+        for ink, label, ws, _ in src.iter_inks(shard):
+            yield ink, label, ws
+    else:
+        raise SourceError(f"{src.spec}: {kind} data are images, not ink; a pack holds "
+                          f"{', '.join(INK_KINDS)}")
+
+
+def writer_of_shard(src, shard: str) -> int:
+    if src.kind == "pot":
+        from trainer.sources.casia import writer_of
+
+        return writer_of(shard) or 0
+    if src.kind == "inkpack":
+        return src.writer_of_block(shard)
+    return 0
+
+
+def _origin(src, shard: str) -> str:
+    if src.kind == "inkpack":
+        return src.origin_of_block(shard)
+    if src.kind == "strokes":
+        return shard
+    return public_path(shard.split("::")[-1])
+
+
+_SOURCES: dict = {}
+
+
+def _pack_task(task):
+    """Encode one source shard into one block; runs in a worker process (spawn-safe)."""
+    si, spec, shard, seed, tolerance, levels, labels, classes = task
+    key = (spec, seed, classes)
+    src = _SOURCES.get(key)
+    if src is None:
+        from trainer.sources import open_source
+
+        _SOURCES.clear()
+        src = _SOURCES[key] = open_source(spec, seed=seed, classes=classes and list(classes),
+                                          label_map={c: i for i, c in enumerate(labels)})
+    src.stats = SkipStats()
+    out, count = bytearray(), 0
+    for ink, label, ws in iter_inks(src, shard, seed):
+        try:
+            payload = encode_ink(ink, label, tolerance=tolerance, levels=levels, width_scale=ws)
+        except ValueError as exc:
+            src.stats.note("corrupt", f"{shard}: cannot pack a sample ({exc})")
+            continue
+        out += frame(payload)
+        count += 1
+    src.stats.yielded = count
+    return si, bytes(out), count, writer_of_shard(src, shard), _origin(src, shard), src.stats
+
+
+def pack(data_specs: list[str], out, *, workers: int = 1, tolerance: float = TOLERANCE,
+         levels: int = LEVELS, seed: int = 0, classes=None, command: str | None = None,
+         log=None) -> dict:
+    """Pack the ink of every source into the file ``out``; returns a summary (samples, bytes,
+    bytes a sample, seconds). Raises :class:`SourceError` for a bad spec, a source that holds
+    images, or an ``out`` that exists. ``classes``: only these characters (the pack's label
+    list stays the full one)."""
+    from trainer.sources import open_source, parse_spec
+
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    out = Path(out)
+    if out.exists():
+        raise SourceError(f"{out}: exists; choose a new file name for the ink pack")
+    if not 2 <= levels <= 255:
+        raise SourceError(f"levels must be 2..255 (8-bit coordinates), not {levels}")
+    if tolerance < 0:
+        raise SourceError(f"tolerance must be at least 0, not {tolerance}")
+    specs = [parse_spec(s) for s in data_specs]
+    if not specs:
+        raise SourceError("pack: no --data sources given")
+    for s in specs:
+        if s.kind not in INK_KINDS:
+            raise SourceError(f"{s}: {s.kind} data are images, not ink; a pack holds "
+                              f"{', '.join(INK_KINDS)}")
+        if s.options.get("scan"):
+            raise SourceError(f"{s}: scan= is a way of rendering; pack the ink and give "
+                              "inkpack:FILE?scan=P where it is rendered")
+    label_map = default_label_map()
+    labels = "".join(sorted(label_map, key=label_map.__getitem__))
+    classes = tuple(classes) if classes is not None else None
+    sources = [open_source(s, seed=seed, classes=classes and list(classes), label_map=label_map)
+               for s in specs]
+    tasks = [(si, str(s), shard, seed, tolerance, levels, labels, classes)
+             for si, (s, src) in enumerate(zip(specs, sources)) for shard in src.shards()]
+    described = [src.describe() for src in sources]
+    extra = {"command": public_text(command)} if command else None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer = PackWriter(out, labels, described, levels=levels, tolerance=tolerance, extra=extra)
+    stats = [SkipStats() for _ in specs]
+    workers = max(1, min(int(workers or 1), len(tasks)))
+    log(f"pack: {len(specs)} source(s), {len(tasks)} source shards, {workers} worker(s) -> {out}")
+    start, done, total = time.monotonic(), 0, 0
+    try:
+        if workers == 1:
+            results = map(_pack_task, tasks)
+            pool = None
+        else:
+            pool = multiprocessing.get_context("spawn").Pool(workers)
+            results = pool.imap(_pack_task, tasks)  # in order: the same file for the same data
+        for si, data, count, wr, origin, st in results:
+            writer.add_block(data, count, writer=wr, origin=origin, source=si)
+            stats[si].merge(st)
+            done += 1
+            total += count
+            if done % 10 == 0 or done == len(tasks):
+                log(f"pack: {done}/{len(tasks)} shards, {total} samples, "
+                    f"{writer.pos / max(total, 1):.1f} bytes a sample")
+        if pool is not None:
+            pool.close()
+            pool.join()
+        index = writer.close([st.as_dict() for st in stats])
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        if workers > 1 and pool is not None:
+            pool.terminate()
+    for s, st in zip(specs, stats):
+        log(f"pack: {s}: {st.summary()}")
+    size, elapsed = out.stat().st_size, time.monotonic() - start
+    summary = {"samples": index["count"], "bytes": size,
+               "bytes_per_sample": round(size / max(index["count"], 1), 2),
+               "seconds": round(elapsed, 1)}
+    log(f"pack: wrote {index['count']} samples, {size} bytes "
+        f"({summary['bytes_per_sample']} a sample) to {out} in {elapsed:.1f} s")
+    return summary
+
+
+def pack_main(args, argv: list[str]) -> int:
+    """The ``hanzipad-train pack`` command."""
+    import shlex
+
+    pack(args.data, args.out, workers=args.workers, tolerance=args.tolerance, levels=args.levels,
+         seed=args.seed, command=shlex.join(["hanzipad-train", *argv]))
+    return 0
+
+
+__all__ = ["PackError", "PackReader", "PackWriter", "Sample", "decode", "encode_ink", "frame",
+           "iter_inks", "pack", "simplify"]
