@@ -154,9 +154,10 @@ def test_tr_works_before_a_qapplication_exists():
         "assert QCoreApplication.instance() is None\n"
     )
     env = dict(os.environ, HANZIPAD_LANG="zh_CN")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, encoding="utf-8", timeout=120, check=True).stdout
-    assert out.splitlines() == ["zh 文件(&F) 另外 2 个文件未打开", "a.json: 第 3 笔：应为点的列表"]
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, encoding="utf-8", timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["zh 文件(&F) 另外 2 个文件未打开", "a.json: 第 3 笔：应为点的列表"]
 
 
 def test_english_ui_and_a_missing_qm_give_the_english_text(tmp_path, monkeypatch):
@@ -214,30 +215,32 @@ def _usual_errors(tmp_path: Path) -> list[tuple[str, str]]:
     for name in ("model.tflite", "labels.txt"):
         (badmeta / name).write_text("x\n")
     (badmeta / "model.json").write_text(json.dumps([1]))
-    p = str(d)
+    def p(*parts: str) -> str:
+        return str(d.joinpath(*parts))
+
     return [
-        (error(ink.load, d / "missing.json"), f"{p}/missing.json：文件不存在"),
-        (error(ink.load, d / "folder.json"), f"{p}/folder.json：是文件夹，不是文件；未读取"),
+        (error(ink.load, d / "missing.json"), f"{p('missing.json')}：文件不存在"),
+        (error(ink.load, d / "folder.json"), f"{p('folder.json')}：是文件夹，不是文件；未读取"),
         (error(ink.load, d / "latin1.json"),
-         f"{p}/latin1.json：不是 UTF-8 文本（偏移 16 处的字节 0xe9）"),
+         f"{p('latin1.json')}：不是 UTF-8 文本（偏移 16 处的字节 0xe9）"),
         (error(ink.load, d / "broken.json"),
-         f"{p}/broken.json：不是有效的 JSON（第 1 行第 14 列：Expecting value）"),
-        (error(ink.load, d / "deep.json"), f"{p}/deep.json：JSON 嵌套太深"),
-        (error(ink.load, d / "nokey.json"), f"{p}/nokey.json：缺少 'strokes' 键"),
-        (error(ink.load, d / "notlist.json"), f"{p}/notlist.json：'strokes' 必须是列表"),
+         f"{p('broken.json')}：不是有效的 JSON（第 1 行第 14 列：Expecting value）"),
+        (error(ink.load, d / "deep.json"), f"{p('deep.json')}：JSON 嵌套太深"),
+        (error(ink.load, d / "nokey.json"), f"{p('nokey.json')}：缺少 'strokes' 键"),
+        (error(ink.load, d / "notlist.json"), f"{p('notlist.json')}：'strokes' 必须是列表"),
         (error(ink.load, d / "point.json"),
-         f"{p}/point.json: 第 0 笔第 1 点：点应为 [x, y]、[x, y, t] 或 [x, y, t, 压力]"),
+         f"{p('point.json')}: 第 0 笔第 1 点：点应为 [x, y]、[x, y, t] 或 [x, y, t, 压力]"),
         (error(ink.load, d / "far.json"),
-         f"{p}/far.json: 第 0 笔第 1 点：1e+12 超出允许范围（±1e+09）"),
-        (error(normalize.load_image, d / "missing.png"), f"{p}/missing.png：文件不存在"),
-        (error(normalize.load_image, d / "folder.png"), f"{p}/folder.png：是文件夹，不是图片"),
+         f"{p('far.json')}: 第 0 笔第 1 点：1e+12 超出允许范围（±1e+09）"),
+        (error(normalize.load_image, d / "missing.png"), f"{p('missing.png')}：文件不存在"),
+        (error(normalize.load_image, d / "folder.png"), f"{p('folder.png')}：是文件夹，不是图片"),
         (error(normalize.load_image, d / "text.png"), None),
         (error(normalize.load_image, d / "cut.png"), None),
-        (error(bundle.load_bundle, d / "nothing"), f"找不到模型包：{p}/nothing"),
+        (error(bundle.load_bundle, d / "nothing"), f"找不到模型包：{p('nothing')}"),
         (error(bundle.load_bundle, d / "text.png"), None),
         (error(bundle.load_bundle, incomplete),
-         f"{p}/incomplete：模型包不完整，缺少 labels.txt, model.json"),
-        (error(bundle.load_bundle, badmeta), f"{p}/badmeta/model.json：应为 JSON 对象"),
+         f"{p('incomplete')}：模型包不完整，缺少 labels.txt, model.json"),
+        (error(bundle.load_bundle, badmeta), f"{p('badmeta', 'model.json')}：应为 JSON 对象"),
     ]
 
 
