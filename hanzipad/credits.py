@@ -1,14 +1,17 @@
 """What a model was trained on, for people: one line per data source, with version and
 licence or terms, read from a bundle's ``model.json`` (``sources``, nested through prepared
-shards and fine-tuning stages). The About box and ``hanzipad --about`` show these lines.
+shards and fine-tuning stages); and the sources of the word list, pinyin and meanings
+(``resources/lexicon/sources.json``). The About box and ``hanzipad --about`` show these lines.
 
 Qt-free; no TensorFlow.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -103,4 +106,35 @@ def restricted_terms(meta: dict) -> list[str]:
     return sorted({c.terms for c in model_credits(meta) if "academic" in c.terms.lower()})
 
 
-__all__ = ["Credit", "model_credits", "restricted_terms"]
+LEXICON_SOURCES = "sources.json"
+
+
+def lexicon_credits(folder: str | Path | None = None) -> list[Credit]:
+    """The sources of the lexicon (word frequencies, pinyin, English meanings), from
+    ``sources.json`` in ``folder`` (default: the app's ``resources/lexicon``): a JSON list of
+    ``{name, version, licence, upstream, used_for}``. Raises
+    :class:`hanzipad.lexicon.LexiconError` naming the file when it is missing or malformed."""
+    from hanzipad.lexicon import LexiconError, default_folder
+
+    file = (Path(folder) if folder is not None else default_folder()) / LEXICON_SOURCES
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LexiconError(f"{file}: lexicon file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LexiconError(f"{file}: cannot read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise LexiconError(f"{file}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, list):
+        raise LexiconError(f"{file}: expected a JSON list of sources")
+    out = []
+    for i, src in enumerate(data):
+        if not (isinstance(src, dict) and isinstance(src.get("name"), str) and src["name"]
+                and isinstance(src.get("licence"), str) and src["licence"]):
+            raise LexiconError(f"{file}: source {i + 1} needs a name and a licence")
+        out.append(Credit(src["name"], str(src.get("version", "")), src["licence"],
+                          str(src.get("used_for", ""))))
+    return out
+
+
+__all__ = ["Credit", "lexicon_credits", "model_credits", "restricted_terms"]

@@ -1,4 +1,9 @@
-from hanzipad.credits import model_credits, restricted_terms
+import re
+
+import pytest
+
+from hanzipad.credits import lexicon_credits, model_credits, restricted_terms
+from hanzipad.lexicon import LexiconError
 
 META = {
     "sources": [
@@ -37,3 +42,38 @@ def test_redistributable_model_has_no_restricted_terms():
     meta = {"sources": META["sources"][1:]}
     assert restricted_terms(meta) == []
     assert model_credits({}) == []
+
+
+def test_lexicon_sources_with_version_and_licence():
+    lines = [c.line() for c in lexicon_credits()]
+    assert lines == [
+        "jieba dictionary 0.42.1 (word frequencies) — MIT",
+        "pypinyin 0.55.0 (pinyin readings) — MIT",
+        "CC-CEDICT 2023-11-07 (English meanings) — CC BY-SA 4.0",
+    ]
+
+
+def test_lexicon_sources_missing_or_damaged(tmp_path):
+    with pytest.raises(LexiconError, match=re.escape(str(tmp_path / "sources.json"))):
+        lexicon_credits(tmp_path)
+    (tmp_path / "sources.json").write_text('[{"name": "x"', encoding="utf-8")
+    with pytest.raises(LexiconError, match="not valid JSON"):
+        lexicon_credits(tmp_path)
+    (tmp_path / "sources.json").write_text('[{"name": "x"}]', encoding="utf-8")
+    with pytest.raises(LexiconError, match="source 1 needs a name and a licence"):
+        lexicon_credits(tmp_path)
+
+
+def test_about_box_lists_model_and_lexicon_sources(tmp_path):
+    pytest.importorskip("PySide6")
+    from hanzipad.gui.about import about_text
+
+    text = about_text(META, "test-model")
+    model_at = text.index("Noto Sans CJK SC 2.004 — SIL OFL 1.1")
+    lexicon_at = text.index("CC-CEDICT 2023-11-07 (English meanings) — CC BY-SA 4.0")
+    assert model_at < lexicon_at
+    assert "jieba dictionary 0.42.1 (word frequencies) — MIT" in text
+    assert "pypinyin 0.55.0 (pinyin readings) — MIT" in text
+    # without a model, the lexicon is still credited; a damaged sources.json is named
+    assert "CC-CEDICT" in about_text(None)
+    assert str(tmp_path / "sources.json") in about_text(META, lexicon_folder=tmp_path)
