@@ -1,4 +1,10 @@
-"""The candidate bar: top-3 large with probabilities, top-10 on demand."""
+"""The candidate bar: top-3 large with probabilities, top-10 on demand.
+
+Each candidate shows its pinyin under it (tone marks; a polyphonic character its common
+readings, 行 háng/xíng) and its English gloss in the tooltip and in the expanded panel,
+when :class:`hanzipad.readings.Readings` data is given (:meth:`CandidateBar.set_readings`).
+Next-word suggestions are shown the same way, without a probability.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -21,6 +28,33 @@ from hanzipad.gui.i18n import tr
 TOP = 3
 MORE = 10
 ACCENT = QColor(200, 64, 48)
+
+
+#: Readings shown under a candidate: at most this many for one character.
+MAX_READINGS = 2
+
+
+def reading_of(readings, text: str) -> str:
+    """Pinyin of ``text``: a character's common readings joined by "/" (háng/xíng), a word's
+    first reading of each character joined by spaces; "" without readings data."""
+    if readings is None or not text:
+        return ""
+    try:
+        if len(text) == 1:
+            return "/".join(readings.pinyin(text)[:MAX_READINGS])
+        parts = [readings.pinyin(c)[:1] for c in text]
+        return " ".join(p[0] for p in parts if p)
+    except Exception:  # noqa: BLE001 - readings are a help, never a reason to fail
+        return ""
+
+
+def gloss_of(readings, text: str) -> str:
+    if readings is None or not text:
+        return ""
+    try:
+        return readings.gloss(text) or ""
+    except Exception:  # noqa: BLE001
+        return ""
 
 
 def key_label(index: int) -> str:
@@ -37,24 +71,34 @@ class CandidateButton(QAbstractButton):
         self.large = large
         self.char = ""
         self.prob = 0.0
+        self.pinyin = ""
+        self.gloss = ""
+        self.show_prob = True
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setEnabled(False)
 
-    def set_candidate(self, char: str, prob: float) -> None:
-        self.char, self.prob = char, prob
+    def set_candidate(self, char: str, prob: float, pinyin: str = "", gloss: str = "",
+                      show_prob: bool = True) -> None:
+        self.char, self.prob, self.pinyin, self.gloss = char, prob, pinyin, gloss
+        self.show_prob = show_prob
         self.setText(char)
+        tip = f"{char}  {prob:.1%}" if show_prob else char
+        if pinyin:
+            tip += f"\n{pinyin}"
+        if gloss:
+            tip += f"\n{gloss}"
         # a label comes from the model bundle: shown as typed, never as markup
-        self.setToolTip(GuiQt.convertFromPlainText(f"{char}  {prob:.1%}") if char else "")
+        self.setToolTip(GuiQt.convertFromPlainText(tip) if char else "")
         self.setEnabled(bool(char))
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(96, 92) if self.large else QSize(58, 60)
+        return QSize(96, 104) if self.large else QSize(58, 72)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(56, 92) if self.large else QSize(32, 60)
+        return QSize(56, 104) if self.large else QSize(32, 72)
 
     def paintEvent(self, event):
         p = QPainter(self)
@@ -81,13 +125,26 @@ class CandidateButton(QAbstractButton):
         if not self.char:
             p.end()
             return
-        p.setPen(ACCENT if self.prob >= 0.5 else pal.color(R.PlaceholderText))
-        p.drawText(r.adjusted(8, 5, -8, -5), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                   _percent(self.prob))
-        p.setFont(cjk_font(48 if self.large else 28))
+        if self.show_prob:
+            p.setPen(ACCENT if self.prob >= 0.5 else pal.color(R.PlaceholderText))
+            p.drawText(r.adjusted(8, 5, -8, -5),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                       _percent(self.prob))
+        pinyin_h = 0
+        if self.pinyin:
+            pinyin_h = 16 if self.large else 13
+            p.setPen(pal.color(R.PlaceholderText))
+            p.drawText(r.adjusted(4, 0, -4, -4),
+                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                       p.fontMetrics().elidedText(self.pinyin, Qt.TextElideMode.ElideRight,
+                                                  int(r.width()) - 8))
+        size = 48 if self.large else 28
+        if len(self.char) > 1:  # a suggested word: smaller, so that it fits
+            size = max(14, min(size, int((r.width() - 10) / len(self.char))))
+        p.setFont(cjk_font(size))
         p.setPen(pal.color(R.ButtonText))
-        p.drawText(r.adjusted(0, 8 if self.large else 6, 0, 0), Qt.AlignmentFlag.AlignCenter,
-                   self.char)
+        p.drawText(r.adjusted(0, (8 if self.large else 6), 0, -pinyin_h),
+                   Qt.AlignmentFlag.AlignCenter, self.char)
         p.end()
 
     def enterEvent(self, event):
@@ -124,6 +181,8 @@ class CandidateBar(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._candidates: list = []
+        self._readings = None
+        self._show_prob = True
         self.buttons: list[CandidateButton] = []
         top = QHBoxLayout()
         top.setSpacing(10)
@@ -149,6 +208,14 @@ class CandidateBar(QWidget):
             b = CandidateButton(i, large=False)
             grid.addWidget(b, 0, i - TOP)
             self.buttons.append(b)
+        # one line per candidate that has a gloss: "行 háng/xíng  to walk; row"
+        self.gloss_label = QLabel()
+        self.gloss_label.setObjectName("glosses")
+        self.gloss_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.gloss_label.setWordWrap(True)
+        self.gloss_label.setFont(cjk_font(13))
+        self.gloss_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(self.gloss_label, 1, 0, 1, MORE - TOP)
         self.more_panel.setVisible(False)
         for b in self.buttons:
             b.clicked.connect(lambda _=False, b=b: self.pick(b.index))
@@ -168,14 +235,33 @@ class CandidateBar(QWidget):
         self.more_panel.setVisible(on)
         self.more_button.setText(tr("More") + (" ▴" if on else " ▾"))
 
-    def set_candidates(self, candidates) -> None:
+    def set_readings(self, readings) -> None:
+        """Pinyin and gloss data (``.pinyin(char)``, ``.gloss(char)``), or None."""
+        self._readings = readings
+        self._show()
+
+    def set_candidates(self, candidates, show_prob: bool = True) -> None:
+        """Show ``candidates`` (objects with ``.char`` and ``.prob``); ``show_prob`` False
+        for suggestions, whose numbers are no probabilities."""
         self._candidates = list(candidates)[:MORE]
+        self._show_prob = show_prob
+        self._show()
+        self.shown.emit()
+
+    def _show(self) -> None:
+        glosses = []
         for i, b in enumerate(self.buttons):
             if i < len(self._candidates):
-                b.set_candidate(self._candidates[i].char, self._candidates[i].prob)
+                c = self._candidates[i]
+                pinyin, gloss = reading_of(self._readings, c.char), gloss_of(self._readings, c.char)
+                b.set_candidate(c.char, c.prob, pinyin, gloss, self._show_prob)
+                if gloss:
+                    glosses.append(f"{key_label(i)}  {c.char}  {pinyin}  {gloss}".replace(
+                        "  " * 2, "  "))
             else:
                 b.set_candidate("", 0.0)
-        self.shown.emit()
+        self.gloss_label.setText("\n".join(glosses))
+        self.gloss_label.setVisible(bool(glosses))
 
     def candidates(self) -> list:
         return list(self._candidates)

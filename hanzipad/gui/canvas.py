@@ -1,5 +1,9 @@
 """The drawing canvas: mouse, touchpad and pen-tablet ink with a 米字格 guide grid.
 
+The window shows two of them side by side (writing boxes used in turn): a stroke
+that starts in the other box commits the character of the box written before
+(:attr:`Canvas.strokeStarting`); the box being written in has an accent border.
+
 Ink is kept in *ink space*: the canvas's logical (device-independent) coordinates
 at the time the first stroke of the character was drawn.  When the window is
 resized the ink is scaled (aspect kept, centred) to the new size, and new points
@@ -43,6 +47,8 @@ from hanzipad.raster import pen_width as pressure_factor
 #: The 米字格 guide: the accent, translucent (reads on light and dark paper). Paper, ink,
 #: border and hint colours are palette roles: Base, Text, Mid, PlaceholderText.
 GRID_COLOR = QColor(214, 92, 76, 70)
+#: Border of the box being written in (the one whose candidates are shown).
+ACTIVE_BORDER = QColor(200, 64, 48)
 
 #: Display-only simplification: a point closer than this (widget pixels) to the one before
 #: it is not drawn separately, and a stroke is drawn through at most this many points.
@@ -87,6 +93,9 @@ class Canvas(QWidget):
     #: :meth:`strokes`) in one gesture. The window turns it into an undo command that
     #: removes them; until then they are only hidden while the eraser is down.
     strokesErased = Signal(object)
+    #: A pen or the mouse touched down to start a stroke (emitted before the stroke
+    #: begins, so the window can commit the other box's character first).
+    strokeStarting = Signal()
 
     def __init__(self, parent: QWidget | None = None, pen_width: float = 8.0):
         super().__init__(parent)
@@ -109,11 +118,12 @@ class Canvas(QWidget):
         self.drawn_pieces = 0
         self.cache_builds = 0
         self.hint = ""
+        self._active = False
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAttribute(Qt.WidgetAttribute.WA_TabletTracking, False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setMinimumSize(140, 140)
+        self.setMinimumSize(110, 110)
         self.setAutoFillBackground(False)
         self.setBackgroundRole(QPalette.ColorRole.Base)
 
@@ -125,6 +135,15 @@ class Canvas(QWidget):
     def set_pen_width(self, width: float) -> None:
         self._pen_width = float(width)
         self._invalidate()
+
+    def is_active(self) -> bool:
+        return self._active
+
+    def set_active(self, on: bool) -> None:
+        """Mark this box as the one being written in (accent border)."""
+        if self._active != on:
+            self._active = on
+            self._invalidate()
 
     def strokes(self) -> list[Stroke]:
         return list(self._strokes)
@@ -197,6 +216,7 @@ class Canvas(QWidget):
 
     # ------------------------------------------------------------------ input
     def _begin(self, pos: QPointF, pressure: float | None) -> None:
+        self.strokeStarting.emit()
         if self._ink_size is None or (not self._strokes and self._image is None):
             self._ink_size = (float(max(1, self.width())), float(max(1, self.height())))
         if not self._strokes or not self._timer.isValid():
@@ -361,7 +381,7 @@ class Canvas(QWidget):
     def _ensure_cache(self) -> QPixmap:
         dpr = self.devicePixelRatioF()
         key = (self.width(), self.height(), dpr, self._ink_size, id(self._image), self._pen_width,
-               self.palette().cacheKey())
+               self.palette().cacheKey(), self._active)
         if self._cache is None or self._cache_key != key or self._drawn_count > len(self._strokes):
             pix = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
             pix.setDevicePixelRatio(dpr)
@@ -401,8 +421,12 @@ class Canvas(QWidget):
         super().changeEvent(event)
 
     def _paint_grid(self, painter: QPainter) -> None:
-        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 1))
-        painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
+        if self._active:
+            painter.setPen(QPen(ACTIVE_BORDER, 2))
+            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
+        else:
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 1))
+            painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
         r = self._grid_rect()
         if r.width() <= 0:
             return

@@ -1,4 +1,5 @@
-"""Undo commands for the canvas (pushed on the window's QUndoStack)."""
+"""Undo commands for the writing boxes and the composed text (pushed on the window's
+QUndoStack)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,126 @@ class EraseStrokesCommand(QUndoCommand):
 
     def undo(self):
         self._canvas.set_content(self._before)
+
+
+# --------------------------------------------------------------------- text
+# These act on a *composer*: the main window, which holds ``composition``
+# (:class:`hanzipad.compose.Composition`), the writing ``boxes`` (canvases) and
+# ``set_active_box(i)``, ``text_changed()``, ``output_inserted(entry, index)`` and
+# ``output_removed(entry, index, forward)`` (the always-on-top mode types into the
+# focused program).
+
+
+class CommitCommand(QUndoCommand):
+    """A character (or word, space, line break) goes into the text at ``index``.
+
+    When it was written in box ``box``, the box is cleared and ``activate`` becomes the
+    box written in; undo takes the entry out of the text and puts its ink (``entry.ink``)
+    back into its box, in one step.
+    """
+
+    def __init__(self, composer, entry, index: int, box: int | None = None,
+                 activate: int | None = None, text: str | None = None):
+        super().__init__(text or tr("Commit {}").format(entry.text or "…"))
+        self._composer = composer
+        self.entry = entry
+        self._index = index
+        self._box = box
+        self._activate = box if activate is None else activate
+
+    def redo(self):
+        c = self._composer
+        index = c.composition.insert(self._index, self.entry)
+        if self._box is not None:
+            c.set_active_box(self._activate)
+            c.boxes[self._box].set_content(Content())
+        c.text_changed()
+        c.output_inserted(self.entry, index)
+
+    def undo(self):
+        c = self._composer
+        index = c.composition.remove(self.entry)
+        if self._box is not None:
+            c.set_active_box(self._box)
+            ink = self.entry.ink if isinstance(self.entry.ink, Content) else Content()
+            c.boxes[self._box].set_content(ink)
+        c.text_changed()
+        if index is not None:
+            c.output_removed(self.entry, index, False)
+
+
+class ReplaceEntryCommand(QUndoCommand):
+    """An entry of the text gets another candidate (a committed character re-picked)."""
+
+    def __init__(self, composer, entry, new_text: str):
+        super().__init__(tr("Replace {} with {}").format(entry.text, new_text))
+        self._composer = composer
+        self.entry = entry
+        self._old, self._new = entry.text, new_text
+
+    def _set(self, text: str) -> None:
+        c = self._composer
+        index = c.composition.index_of(self.entry)
+        if index is None:
+            return
+        # the output side sees it as the old text deleted and the new one typed
+        c.output_removed(self.entry, index, False)
+        c.composition.replace_text(index, text)
+        c.composition.select(index)
+        c.text_changed()
+        c.output_inserted(self.entry, index)
+
+    def redo(self):
+        self._set(self._new)
+
+    def undo(self):
+        self._set(self._old)
+
+
+class DeleteEntryCommand(QUndoCommand):
+    """An entry deleted from the text (Backspace before the cursor, Delete after it)."""
+
+    def __init__(self, composer, entry, forward: bool = False):
+        super().__init__(tr("Delete {}").format(entry.text))
+        self._composer = composer
+        self.entry = entry
+        self._forward = forward
+        self._index: int | None = None
+        self._cursor = composer.composition.cursor
+
+    def redo(self):
+        c = self._composer
+        self._index = c.composition.remove(self.entry)
+        c.text_changed()
+        if self._index is not None:
+            c.output_removed(self.entry, self._index, self._forward)
+
+    def undo(self):
+        c = self._composer
+        if self._index is None:
+            return
+        c.composition.insert(self._index, self.entry)
+        c.composition.set_cursor(self._cursor)
+        c.text_changed()
+        c.output_inserted(self.entry, self._index)
+
+
+class ClearTextCommand(QUndoCommand):
+    """Every entry of the text removed at once; undo brings them back."""
+
+    def __init__(self, composer):
+        super().__init__(tr("Clear text"))
+        self._composer = composer
+        self._entries: list = []
+        self._cursor = composer.composition.cursor
+
+    def redo(self):
+        self._entries = self._composer.composition.clear()
+        self._composer.text_changed()
+
+    def undo(self):
+        comp = self._composer.composition
+        for i, entry in enumerate(self._entries):
+            comp.insert(i, entry)
+        comp.set_cursor(self._cursor)
+        self._composer.text_changed()

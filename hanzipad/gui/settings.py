@@ -45,3 +45,22 @@ def set_window_state(geometry: QByteArray, state: QByteArray) -> None:
     s = settings()
     s.setValue("window/geometry", geometry)
     s.setValue("window/state", state)
+
+
+def composed_text() -> dict | None:
+    """The composed text kept from the last session (:meth:`Composition.to_dict`), or None."""
+    import json
+
+    value = settings().value("text/composed", "")
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def set_composed_text(data: dict) -> None:
+    import json
+
+    settings().setValue("text/composed", json.dumps(data, ensure_ascii=False))

@@ -1,10 +1,21 @@
-"""The main window: canvas, candidate bar, composed text, menus, status bar."""
+"""The main window: two writing boxes, candidate bar, composed text, menus, status bar.
+
+Writing text, not characters: the two boxes are written in turn.  The first stroke that
+starts in the other box commits the top candidate of the box written before (re-ranked
+by the context when a lexicon is loaded) and clears that box; no timing is involved, so
+a slow writer or a pen user pausing to think is never cut off, and a character made of
+separate parts (川, 儿) is never split.  Picking a candidate, Space or Enter commits at
+once.  Every commit is one undo step: undo takes the character out of the text and puts
+its ink back into its box.  The text itself is :class:`hanzipad.compose.Composition`;
+a click on a committed character offers its candidates again.
+"""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QGuiApplication,
@@ -18,7 +29,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -27,6 +37,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QStyle,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,14 +45,24 @@ from PySide6.QtWidgets import (
 from hanzipad import fileio
 from hanzipad import ink as inkfile
 from hanzipad.bundle import resources_dir
+from hanzipad.compose import KEY, WORD, Composition, Entry
 from hanzipad.gui import settings
 from hanzipad.gui.candidates import MORE, CandidateBar
 from hanzipad.gui.canvas import Canvas, Content, ShownImage
-from hanzipad.gui.commands import AddStrokeCommand, EraseStrokesCommand, ReplaceContentCommand
-from hanzipad.gui.fonts import cjk_font
+from hanzipad.gui.commands import (
+    AddStrokeCommand,
+    ClearTextCommand,
+    CommitCommand,
+    DeleteEntryCommand,
+    EraseStrokesCommand,
+    ReplaceContentCommand,
+    ReplaceEntryCommand,
+)
 from hanzipad.gui.i18n import explain, os_error, tr
+from hanzipad.gui.textview import ComposedText
 from hanzipad.gui.worker import Recognition
 from hanzipad.normalize import ImageError, load_image
+from hanzipad.recognizer import Candidate
 
 #: Longest side an opened image is decoded at for display (the recognizer uses its own copy).
 DISPLAY_SIDE = 1024
@@ -49,12 +70,13 @@ DISPLAY_SIDE = 1024
 #: Shapes and the accent only: every other colour is a palette role, so a dark system
 #: palette gives light text on dark fields (re-applied when the palette changes).
 STYLE_SHEET = (
-    "QLineEdit { border: 1px solid palette(mid); border-radius: 8px; padding: 4px 10px;"
+    "QPlainTextEdit#text { border: 1px solid palette(mid); border-radius: 8px; padding: 2px 6px;"
     " background: palette(base); color: palette(text); }"
-    "QLineEdit:focus { border-color: #c84030; }"
-    "QPushButton, QToolButton#more { border: 1px solid palette(mid); border-radius: 10px;"
-    " padding: 4px 14px; background: palette(button); color: palette(button-text); }"
-    "QPushButton:hover, QToolButton#more:hover { border-color: #c84030; }"
+    "QPushButton, QToolButton#more, QToolButton#key { border: 1px solid palette(mid);"
+    " border-radius: 10px; padding: 4px 14px; background: palette(button);"
+    " color: palette(button-text); }"
+    "QToolButton#key { padding: 2px; font-size: 18px; }"
+    "QPushButton:hover, QToolButton#more:hover, QToolButton#key:hover { border-color: #c84030; }"
     "QToolButton#more:checked { background: palette(alternate-base); border-color: #c84030; }"
 )
 
@@ -78,13 +100,67 @@ def os_error_text(exc: OSError) -> str:
     return os_error(exc)
 
 
+#: Keys a typed space or line break is sent to the focused program as.
+KEY_NAMES = {" ": "space", "\n": "Return"}
+
+
+def _flags_on_top(window: QMainWindow, on: bool) -> None:
+    """Always-on-top with Qt's window flags (when hanzipad.gui.ontop is not there)."""
+    window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
+    window.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus, on)
+    window.show()
+
+
+def load_context() -> tuple[object, object, list[str]]:
+    """``(lexicon, readings, problems)``: the next-word/re-ranking lexicon and the pinyin
+    and gloss data, each None when missing (a build without them) or broken (then
+    ``problems`` says why)."""
+    found, problems = [], []
+    for module, name in (("hanzipad.lexicon", "Lexicon"), ("hanzipad.readings", "Readings")):
+        try:
+            cls = getattr(__import__(module, fromlist=[name]), name)
+        except (ImportError, AttributeError):
+            found.append(None)  # not in this build: the pad works without it, silently
+            continue
+        try:
+            found.append(cls.load())
+        except Exception as exc:  # noqa: BLE001 - LexiconError, OSError, bad data: go on
+            found.append(None)
+            problems.append(str(exc) or type(exc).__name__)
+    return found[0], found[1], problems
+
+
+class _ContextLoader(QObject):
+    """Loads the lexicon and readings in a Python thread; :attr:`done` in the UI thread."""
+
+    done = Signal(object, object, object)
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="hanzipad-context", daemon=True).start()
+
+    def _run(self) -> None:
+        result = load_context()
+        try:
+            self.done.emit(*result)
+        except RuntimeError:  # the window (and this object) went away meanwhile
+            pass
+
+
 class MainWindow(QMainWindow):
     #: A file was opened and put on the canvas (path).
     fileOpened = Signal(str)
     #: A message about a problem was shown (text); also kept in :attr:`last_error`.
     problem = Signal(str)
+    #: The composed text changed (committed, deleted, replaced, undone).
+    textChanged = Signal()
+    #: The lexicon and readings finished loading (or failed: the pad goes on without).
+    contextLoaded = Signal()
 
-    def __init__(self, model: str | Path | None = None, load_model: bool = True):
+    #: Start in always-on-top mode (``hanzipad --always-on-top`` sets it).
+    start_on_top = False
+
+    def __init__(self, model: str | Path | None = None, load_model: bool = True,
+                 load_context: bool = True):
         super().__init__()
         self.setWindowTitle(tr("HanziPad"))
         self.setWindowIcon(app_icon())
@@ -95,18 +171,35 @@ class MainWindow(QMainWindow):
         self._restyle_pending = False
 
         self.undo_stack = QUndoStack(self)
-        self.canvas = Canvas(pen_width=settings.pen_width())
-        self.canvas.hint = tr("Write a character here")
+        #: The two writing boxes, written in turn; :attr:`canvas` is the active one.
+        self.boxes = [Canvas(pen_width=settings.pen_width()) for _ in range(2)]
+        for i, box in enumerate(self.boxes):
+            box.setObjectName(f"box{i + 1}")
+        self._active = 0
+        self.composition = self._restored_text()
+        self.lexicon = None
+        self.readings = None
+        self.typist = None
+        self.always_on_top = False
+        self._said_typist = False
+        self._pad_generation: int | None = None
+        self._box_candidates: list = []  # re-ranked candidates of the active box's ink
+        self._box_generation: int | None = None  # the request they answer
+        self._pending: dict[int, tuple[Entry, str]] = {}  # generation -> (entry, key)
+        self._bar_mode: str | None = None  # "ink", "entry", "next" or None
         self.candidate_bar = CandidateBar()
-        self.text = QLineEdit()
+        self.text = ComposedText()
+        self.text.setObjectName("text")
         self.text.setPlaceholderText(tr("Picked characters appear here"))
-        self.text.setFont(cjk_font(26))
-        self.text.setMinimumHeight(52)
-        self.text.setClearButtonEnabled(True)
-        self.text.setAcceptDrops(False)  # dropped files go to the window (open them)
+        self.text.setFixedHeight(92)
+        self.text.clicked.connect(self._on_text_clicked)
         self.copy_button = QPushButton(tr("Copy all"))
         self.copy_button.setMinimumHeight(52)
         self.copy_button.clicked.connect(self.copy_all)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(1000)
+        self._save_timer.timeout.connect(self.save_text)
 
         self._build_layout()
         self._build_actions()
@@ -122,10 +215,14 @@ class MainWindow(QMainWindow):
         self.recognition.candidates.connect(self._on_candidates)
         self.recognition.error.connect(self._on_recognition_error)
 
-        self.canvas.strokeFinished.connect(self._on_stroke)
-        self.canvas.strokesErased.connect(self._on_erased)
-        self.canvas.contentChanged.connect(self.recognize)
+        for i, box in enumerate(self.boxes):
+            box.strokeStarting.connect(lambda i=i: self._on_stroke_starting(i))
+            box.strokeFinished.connect(lambda stroke, box=box: self._on_stroke(stroke, box))
+            box.strokesErased.connect(lambda indices, box=box: self._on_erased(indices, box))
+            box.contentChanged.connect(lambda i=i: self._on_box_changed(i))
+        self.set_active_box(0)
         self.candidate_bar.picked.connect(self.pick)
+        self._show_text()
 
         geometry, state = settings.window_state()
         if geometry is None or not self.restoreGeometry(geometry):
@@ -135,27 +232,74 @@ class MainWindow(QMainWindow):
         self.canvas.setFocus()
         if load_model:
             self.load_model(model)
+        self._context_loader = _ContextLoader(self)
+        self._context_loader.done.connect(self._on_context_loaded)
+        if load_context:  # after the window is shown: never on the start-up path
+            QTimer.singleShot(0, self, self._context_loader.start)
+        if self.start_on_top:
+            QTimer.singleShot(0, self, lambda: self.set_always_on_top(True))
+
+    @property
+    def canvas(self) -> Canvas:
+        """The writing box being written in (the other one is empty, or about to be)."""
+        return self.boxes[self._active]
+
+    def active_box(self) -> int:
+        return self._active
 
     # ------------------------------------------------------------------ build
     def _default_size(self) -> QSize:
-        """660x800 logical pixels, or less on a small (or highly scaled) screen."""
+        """760x720 logical pixels, or less on a small (or highly scaled) screen."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         if screen is None:
-            return QSize(660, 800)
+            return QSize(760, 720)
         avail = screen.availableGeometry()
-        return QSize(min(660, int(avail.width() * 0.9)), min(800, int(avail.height() * 0.9)))
+        return QSize(min(760, int(avail.width() * 0.9)), min(720, int(avail.height() * 0.9)))
+
+    def _key_button(self, symbol: str, tip: str, slot) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName("key")
+        button.setText(symbol)
+        button.setToolTip(tip)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        button.setFixedWidth(44)
+        button.setMinimumHeight(26)
+        button.setMaximumHeight(64)
+        button.clicked.connect(slot)
+        return button
 
     def _build_layout(self) -> None:
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(16, 12, 16, 10)
-        layout.setSpacing(12)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.setSpacing(10)
         row = QHBoxLayout()
         row.setSpacing(8)
         row.addWidget(self.text, 1)
         row.addWidget(self.copy_button)
         layout.addLayout(row)
-        layout.addWidget(self.canvas, 1)
+        pad = QHBoxLayout()
+        pad.setSpacing(6)
+        for box in self.boxes:
+            pad.addWidget(box, 1)
+        keys = QVBoxLayout()
+        keys.setSpacing(6)
+        self.backspace_button = self._key_button(
+            "⌫", tr("Backspace: the last stroke, or the character before the cursor"),
+            self.backspace)
+        self.delete_button = self._key_button(
+            "⌦", tr("Delete: clear the box, or the character after the cursor"), self.delete)
+        self.space_button = self._key_button(
+            "␣", tr("Space: commit the top candidate, or type a space"), self.space)
+        self.enter_button = self._key_button(
+            "↵", tr("Enter: commit the top candidate, or start a new line"), self.enter)
+        for b in (self.backspace_button, self.delete_button, self.space_button,
+                  self.enter_button):
+            keys.addWidget(b)
+        keys.addStretch(1)
+        pad.addLayout(keys)
+        layout.addLayout(pad, 1)
         layout.addWidget(self.candidate_bar)
         # The window may be made smaller than its content (a short screen, 2x scaling): then
         # the content scrolls instead of falling off the bottom of the screen.
@@ -212,7 +356,20 @@ class MainWindow(QMainWindow):
         self.clear_action = self._action(tr("&Clear"), self.clear, ["Esc"],
                                          sp.SP_DialogResetButton, tr("Clear"))
         self.copy_action = self._action(tr("Copy &all"), self.copy_all, ["Ctrl+Shift+C"])
+        self.clear_text_action = self._action(tr("Clear &text"), self.clear_text,
+                                              ["Ctrl+Shift+Backspace"])
+        self.backspace_action = self._action(tr("Backspace"), self.backspace, ["Backspace"])
+        self.delete_action = self._action(tr("Delete"), self.delete, ["Del"])
+        self.space_action = self._action(tr("Space"), self.space, ["Space"])
+        self.enter_action = self._action(tr("Enter"), self.enter, ["Return", "Enter"])
+        for a in (self.backspace_action, self.delete_action, self.space_action,
+                  self.enter_action):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.more_action = self._action(tr("More candidates"), self._toggle_more, ["Ctrl+M"])
+        self.on_top_action = self._action(tr("Always on &top"), self.set_always_on_top)
+        self.on_top_action.setCheckable(True)
+        self.on_top_action.setToolTip(tr("Stay above other windows without taking the keyboard;"
+                                         " picks are typed into the program you write in"))
         self.pick_actions = []
         for i in range(MORE):
             a = self._action(f"pick {i + 1}", lambda _=False, i=i: self.candidate_bar.pick(i),
@@ -226,10 +383,12 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.quit_action)
         menu = self.menuBar().addMenu(tr("&Edit"))
-        for a in (self.undo_action, self.redo_action, self.clear_action, self.copy_action):
+        for a in (self.undo_action, self.redo_action, self.clear_action, self.copy_action,
+                  self.clear_text_action):
             menu.addAction(a)
         menu = self.menuBar().addMenu(tr("&View"))
         menu.addAction(self.more_action)
+        menu.addAction(self.on_top_action)
         self.about_action = self._action(tr("&About HanziPad"), self.show_about, ["F1"])
         menu = self.menuBar().addMenu(tr("&Help"))
         menu.addAction(self.about_action)
@@ -298,31 +457,154 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ recognition
     @Slot()
     def recognize(self) -> None:
-        """Ask the worker for candidates for what the canvas shows now (never waits)."""
-        if self.canvas.is_empty():
-            self.recognition.request(None)
-            self.candidate_bar.clear()
+        """Ask the worker for candidates for what the active box shows now (never waits)."""
+        box = self.canvas
+        if box.is_empty():
+            self._pad_generation = self.recognition.request(None)
+            self._box_candidates, self._box_generation = [], None
+            self._show_idle_candidates()
             return
-        image = self.canvas.image()
-        self.recognition.request(image.array if image is not None else self.canvas.ink())
+        image = box.image()
+        self._pad_generation = self.recognition.request(
+            image.array if image is not None else box.ink())
 
     @Slot(int, object, float)
     def _on_candidates(self, generation: int, candidates, ms: float) -> None:
+        if generation in self._pending:
+            self._resolve_pending(generation, candidates)
+            return
+        if generation != self._pad_generation:
+            return
         self.last_ms = ms
-        self.candidate_bar.set_candidates(candidates)
+        self._box_candidates = self.rerank(self.composition.text_before_cursor(), candidates)
+        self._box_generation = generation
+        if self.composition.selected is None:
+            self._bar_mode = "ink"
+            self.candidate_bar.set_candidates(self._box_candidates)
 
     @Slot(str)
     def _on_recognition_error(self, message: str) -> None:
         self.statusBar().showMessage(tr("recognition failed: {}").format(explain(message)))
 
-    # ---------------------------------------------------------------- editing
-    @Slot(object)
-    def _on_stroke(self, stroke) -> None:
-        self.undo_stack.push(AddStrokeCommand(self.canvas, stroke))
+    # --------------------------------------------------------------- context
+    @Slot(object, object, object)
+    def _on_context_loaded(self, lexicon, readings, problems) -> None:
+        self.set_context(lexicon, readings)
+        if problems:
+            self.statusBar().showMessage(
+                tr("Writing works without word suggestions: {}").format(
+                    explain("; ".join(problems))), 10000)
+        self.contextLoaded.emit()
 
-    @Slot(object)
-    def _on_erased(self, indices) -> None:
-        self.undo_stack.push(EraseStrokesCommand(self.canvas, indices))
+    def set_context(self, lexicon, readings) -> None:
+        """Use ``lexicon`` (next words, re-ranking) and ``readings`` (pinyin, gloss); None
+        for either means without."""
+        self.lexicon, self.readings = lexicon, readings
+        self.candidate_bar.set_readings(readings)
+        if self.canvas.is_empty():
+            self._show_idle_candidates()
+
+    def rerank(self, before: str, candidates) -> list:
+        """The recognizer's candidates re-ranked by the text before them (as they are
+        without a lexicon, or when it fails)."""
+        candidates = list(candidates)
+        if self.lexicon is None or not candidates:
+            return candidates
+        try:
+            return list(self.lexicon.rerank(before, candidates))
+        except Exception:  # noqa: BLE001 - context is a help, never a reason to fail
+            return candidates
+
+    def _next_words(self, before: str) -> list[str]:
+        if self.lexicon is None or not before.strip():
+            return []
+        try:
+            return [w for w in self.lexicon.next_words(before, MORE) if w]
+        except Exception:  # noqa: BLE001
+            return []
+
+    def _show_idle_candidates(self) -> None:
+        """The box is empty: the selected entry's candidates, or next-word suggestions."""
+        comp = self.composition
+        if comp.selected is not None:
+            entry = comp.entry(comp.selected)
+            self._bar_mode = "entry"
+            self.candidate_bar.set_candidates(
+                [Candidate(c, p) for c, p in entry.candidates], entry.kind != WORD)
+            return
+        words = self._next_words(comp.text_before_cursor())
+        self._bar_mode = "next" if words else None
+        self.candidate_bar.set_candidates([Candidate(w, 0.0) for w in words], False)
+
+    # ------------------------------------------------------------ the boxes
+    def set_active_box(self, index: int) -> None:
+        """Make box ``index`` the one written in (its candidates are shown)."""
+        changed = index != self._active
+        self._active = index
+        for i, box in enumerate(self.boxes):
+            box.set_active(i == index)
+            box.hint = (tr("Write a character here") if i == index
+                        else tr("Write the next character here"))
+            box.update()
+        if changed:
+            self.recognize()
+
+    @Slot()
+    def _on_box_changed(self, index: int) -> None:
+        if index == self._active:
+            self.recognize()
+
+    def _on_stroke_starting(self, index: int) -> None:
+        """A stroke starts in box ``index``: in the other box, commit its character first."""
+        if self.composition.selected is not None:
+            self.composition.select(None)
+            self._show_text()
+        if index == self._active:
+            return
+        if self.canvas.is_empty() or not self.recognition.ready:
+            self.set_active_box(index)  # (without a model, the other box keeps its ink)
+            return
+        self.commit_box(activate=index)
+
+    def commit_box(self, choice: str | None = None, activate: int | None = None) -> Entry:
+        """Commit the active box's character into the text at the cursor: ``choice`` or the
+        top candidate. When the candidates of what the box shows are not in yet, the entry
+        is filled in when they come (its place in the text is kept). One undo step."""
+        box_index = self._active
+        box = self.boxes[box_index]
+        content = box.content()
+        current = self._box_generation is not None and self._box_generation == self._pad_generation
+        cands = self._box_candidates if (current or choice) else []
+        pairs = tuple((c.char, c.prob) for c in cands)
+        if choice is not None or cands:
+            entry = Entry(choice or cands[0].char, pairs, content)
+        else:
+            entry = Entry("", (), content, pending=True)
+            key = f"commit-{id(entry)}"
+            payload = content.image.array if content.image is not None else box.ink()
+            self._pending[self.recognition.request(payload, key)] = (entry, key)
+        self.undo_stack.push(CommitCommand(self, entry, self.composition.cursor, box_index,
+                                           box_index if activate is None else activate))
+        return entry
+
+    def _resolve_pending(self, generation: int, candidates) -> None:
+        entry, key = self._pending.pop(generation)
+        self.recognition.forget(key)
+        index = self.composition.index_of(entry)
+        before = self.composition.text_before(index) if index is not None else ""
+        ranked = self.rerank(before, candidates)
+        self.composition.resolve(entry, ranked[0].char if ranked else "",
+                                 [(c.char, c.prob) for c in ranked])
+        if index is not None:
+            self.text_changed()
+            self.output_inserted(entry, index)
+
+    # ---------------------------------------------------------------- editing
+    def _on_stroke(self, stroke, box: Canvas) -> None:
+        self.undo_stack.push(AddStrokeCommand(box, stroke))
+
+    def _on_erased(self, indices, box: Canvas) -> None:
+        self.undo_stack.push(EraseStrokesCommand(box, indices))
 
     @Slot()
     def clear(self) -> None:
@@ -331,17 +613,197 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def pick(self, char: str) -> None:
-        """Append the character to the composed text, copy it, clear the canvas."""
-        self.text.end(False)
-        self.text.insert(char)
+        """A candidate was picked: commit the box's ink as it, replace the selected
+        character, or append a suggested word. The pick is also copied."""
+        mode = self._bar_mode
+        comp = self.composition
+        if mode == "entry" and comp.selected is not None:
+            entry = comp.entry(comp.selected)
+            if entry.text != char:
+                self.undo_stack.push(ReplaceEntryCommand(self, entry, char))
+        elif mode == "next":
+            entry = Entry(char, tuple((c.char, 0.0) for c in self.candidate_bar.candidates()),
+                          kind=WORD)
+            self.undo_stack.push(CommitCommand(self, entry, comp.cursor))
+        elif not self.canvas.is_empty():
+            self.commit_box(choice=char)
+        else:
+            return
         QGuiApplication.clipboard().setText(char)
         self.statusBar().showMessage(tr("Copied {}").format(char), 3000)
-        self.clear()
         self.canvas.setFocus()
+
+    def _has_ink(self) -> bool:
+        return not self.canvas.is_empty()
+
+    @Slot()
+    def backspace(self) -> None:
+        """The box's last stroke, or (box empty) the character before the cursor."""
+        box = self.canvas
+        if self._has_ink():
+            if box.strokes():
+                cmd = EraseStrokesCommand(box, [len(box.strokes()) - 1])
+                cmd.setText(tr("Delete stroke"))
+            else:
+                cmd = ReplaceContentCommand(box, Content())
+            self.undo_stack.push(cmd)
+            return
+        comp = self.composition
+        index = comp.selected if comp.selected is not None else comp.cursor - 1
+        if 0 <= index < len(comp):
+            self.undo_stack.push(DeleteEntryCommand(self, comp.entry(index)))
+        else:
+            self._send_key("BackSpace")  # nothing here: the focused program may have text
+
+    @Slot()
+    def delete(self) -> None:
+        """Clear the box, or (box empty) delete the character after the cursor."""
+        if self._has_ink():
+            self.clear()
+            return
+        comp = self.composition
+        index = comp.selected if comp.selected is not None else comp.cursor
+        if 0 <= index < len(comp):
+            self.undo_stack.push(DeleteEntryCommand(self, comp.entry(index), forward=True))
+        else:
+            self._send_key("Delete")
+
+    @Slot()
+    def space(self) -> None:
+        """Commit the box's top candidate, or (nothing written) type a space."""
+        self._commit_or_key(" ")
+
+    @Slot()
+    def enter(self) -> None:
+        """Commit the box's top candidate, or (nothing written) start a new line."""
+        self._commit_or_key("\n")
+
+    def _commit_or_key(self, text: str) -> None:
+        if self._has_ink():
+            if self.recognition.ready:
+                self.commit_box()
+            return
+        self.undo_stack.push(CommitCommand(self, Entry(text, kind=KEY), self.composition.cursor,
+                                           text=tr("Type {}").format(repr(text))))
+
+    @Slot()
+    def clear_text(self) -> None:
+        if len(self.composition):
+            self.undo_stack.push(ClearTextCommand(self))
+
+    # --------------------------------------------------------------- the text
+    def _restored_text(self) -> Composition:
+        try:
+            return Composition.from_dict(settings.composed_text())
+        except ValueError:
+            return Composition()
+
+    @Slot()
+    def save_text(self) -> None:
+        """Keep the composed text for the next start (settings)."""
+        self._save_timer.stop()
+        settings.set_composed_text(self.composition.to_dict())
+
+    def _show_text(self) -> None:
+        comp = self.composition
+        selected = None
+        if comp.selected is not None:
+            start = comp.offset_of(comp.selected)
+            selected = (start, start + len(comp.entry(comp.selected).text))
+        self.text.show_text(comp.text(), comp.cursor_offset(), selected)
+
+    def text_changed(self) -> None:
+        """The composition changed (commands call this): show it, offer what comes next."""
+        self._show_text()
+        if self.canvas.is_empty() or self.composition.selected is not None:
+            self._show_idle_candidates()
+        self._save_timer.start()
+        self.textChanged.emit()
+
+    def _on_text_clicked(self, offset: int, boundary: int) -> None:
+        """A click on a committed character selects it (its candidates come back); a click
+        beside the text moves the cursor there."""
+        comp = self.composition
+        index = comp.entry_at(offset) if offset >= 0 else None
+        if index is not None:
+            comp.select(index)
+        else:
+            at = next((i for i in range(len(comp) + 1) if comp.offset_of(i) >= boundary),
+                      len(comp))
+            comp.set_cursor(at)
+        self._show_text()
+        if index is not None or self.canvas.is_empty():
+            self._show_idle_candidates()
+        elif self._box_candidates:
+            self._bar_mode = "ink"
+            self.candidate_bar.set_candidates(self._box_candidates)
+
+    # ---------------------------------------------------------- always on top
+    @Slot(bool)
+    def set_always_on_top(self, on: bool) -> None:
+        """Stay above other windows without taking the keyboard focus; commits, Backspace,
+        Delete, Space and Enter then go to the focused program too (:mod:`hanzipad.typist`),
+        and the pad keeps its own copy of the text."""
+        on = bool(on)
+        self.always_on_top = on
+        if self.on_top_action.isChecked() != on:
+            self.on_top_action.setChecked(on)
+        try:
+            from hanzipad.gui.ontop import set_always_on_top as apply
+        except ImportError:
+            apply = _flags_on_top
+        apply(self, on)
+        if on and self.typist is None:
+            try:
+                from hanzipad.typist import make_typist
+            except ImportError:
+                make_typist = None
+            if make_typist is not None:
+                self.typist = make_typist()
+        if on and self.typist is not None and not self._said_typist:
+            self._said_typist = True
+            if self.typist.kind == "clipboard":
+                self.statusBar().showMessage(
+                    tr("Picks are copied to the clipboard (paste them): {}").format(
+                        self.typist.reason), 15000)
+        elif on and self.typist is None:
+            self.statusBar().showMessage(tr("Picks stay in the pad: cannot type into other"
+                                            " programs here"), 10000)
+
+    def _send_key(self, name: str) -> None:
+        if self.always_on_top and self.typist is not None:
+            self.typist.key(name)
+
+    def output_inserted(self, entry: Entry, index: int) -> None:
+        """Commands call this after putting ``entry`` at ``index``: in always-on-top mode it
+        is typed into the focused program (only at the end of the text, where that
+        program's cursor is)."""
+        if not self.always_on_top or self.typist is None or entry.pending or not entry.text:
+            return
+        if index != len(self.composition) - 1:
+            return
+        if entry.kind == KEY and entry.text in KEY_NAMES:
+            self.typist.key(KEY_NAMES[entry.text])
+        else:
+            self.typist.type_text(entry.text)
+
+    def output_removed(self, entry: Entry, index: int, forward: bool) -> None:
+        """Commands call this when ``entry`` (at ``index``) leaves the text (or, still in
+        it, is about to be replaced): in always-on-top mode the focused program loses it."""
+        if not self.always_on_top or self.typist is None or not entry.text:
+            return
+        if forward:
+            self.typist.key("Delete")
+            return
+        in_text = self.composition.index_of(entry) is not None
+        if index != len(self.composition) - (1 if in_text else 0):
+            return  # not at the end: only the pad's copy changes
+        for _ in entry.text:
+            self.typist.key("BackSpace")
 
     @Slot()
     def copy_all(self) -> None:
-        QGuiApplication.clipboard().setText(self.text.text())
+        QGuiApplication.clipboard().setText(self.composition.text())
         self.statusBar().showMessage(tr("Copied all text"), 3000)
 
     def _toggle_more(self) -> None:
@@ -349,7 +811,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def set_pen_width(self, width: int) -> None:
-        self.canvas.set_pen_width(width)
+        for box in self.boxes:
+            box.set_pen_width(width)
         if self.pen_spin.value() != width:
             self.pen_spin.setValue(width)
         settings.set_pen_width(width)
@@ -506,6 +969,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ close
     def closeEvent(self, event):
         settings.set_window_state(self.saveGeometry(), self.saveState())
+        self.save_text()
         self.recognition.shutdown()
         if self._message_box is not None:
             self._message_box.close()

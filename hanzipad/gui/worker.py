@@ -2,10 +2,13 @@
 
 :class:`RecognitionWorker` lives in a :class:`QThread`; it loads the model bundle
 and classifies.  :class:`Recognition` (UI thread) owns the thread and coalesces
-requests: it keeps only the newest one in a one-slot mailbox and wakes the worker
+requests: it keeps only the newest one *per key* in a mailbox and wakes the worker
 once, so while the model is busy, older requests are overwritten instead of
-queued.  Every request carries a generation number; results for an older
-generation than the newest request are dropped.
+queued.  The writing pad asks under one key (each stroke replaces the last
+request); a character committed before its candidates were known asks under a key
+of its own, so the next character's strokes never overwrite it.  Every request
+carries a generation number; results for an older generation than the newest
+request of the same key are dropped.
 """
 
 from __future__ import annotations
@@ -53,11 +56,11 @@ class RecognitionWorker(QObject):
     @Slot()
     def work(self) -> None:
         if self._recognizer is None:
-            return  # the request stays in the mailbox until the model is loaded
-        item = self._mailbox.take()
-        if item is None:
-            return
-        generation, payload = item
+            return  # the requests stay in the mailbox until the model is loaded
+        while (item := self._mailbox.take()) is not None:
+            self._classify(*item)
+
+    def _classify(self, generation: int, payload) -> None:
         start = time.perf_counter()
         try:
             image = rasterize(payload) if isinstance(payload, Ink) else np.asarray(payload)
@@ -69,25 +72,38 @@ class RecognitionWorker(QObject):
 
 
 class _Mailbox:
-    """One slot holding the newest request; ``put`` says whether the worker must be woken."""
+    """The newest request of each key, oldest key first; ``put`` says whether the worker
+    must be woken."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._item = None
+        self._items: dict = {}
         self._woken = False
 
-    def put(self, item) -> bool:
+    def put(self, item, key=None) -> bool:
         with self._lock:
-            self._item = item
+            self._items.pop(key, None)  # a newer request of a key goes to the back
+            self._items[key] = item
             wake = not self._woken
             self._woken = True
             return wake
 
-    def take(self):
+    def drop(self, key=None) -> None:
         with self._lock:
-            item, self._item = self._item, None
-            self._woken = False
-            return item
+            self._items.pop(key, None)
+
+    def take(self):
+        """The oldest waiting request, or None (then the next ``put`` wakes the worker)."""
+        with self._lock:
+            if not self._items:
+                self._woken = False
+                return None
+            key = next(iter(self._items))
+            return self._items.pop(key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
 class Recognition(QObject):
@@ -95,7 +111,7 @@ class Recognition(QObject):
 
     modelLoaded = Signal(str)
     modelFailed = Signal(str)
-    #: Fresh candidates for the newest request: (generation, [Candidate], ms).
+    #: Fresh candidates for the newest request of a key: (generation, [Candidate], ms).
     candidates = Signal(int, object, float)
     error = Signal(str)
 
@@ -105,6 +121,7 @@ class Recognition(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.generation = 0
+        self._newest: dict = {}  # key -> generation of its newest request
         self.ready = False
         self.load_error: str | None = None
         self._mailbox = _Mailbox()
@@ -129,21 +146,33 @@ class Recognition(QObject):
         self.ready = False
         self._load.emit(model_path)
 
-    def request(self, payload: Ink | np.ndarray | None) -> int:
+    def request(self, payload: Ink | np.ndarray | None, key=None) -> int:
         """Classify ``payload`` (ink, or a normalized 64x64 image); returns its generation.
 
-        ``None`` (nothing to classify) only invalidates earlier requests.
+        A request replaces the waiting one of the same ``key`` and makes the results of
+        that key's earlier requests stale. ``None`` (nothing to classify) only does that.
         """
         self.generation += 1
-        if payload is not None and self._thread.isRunning():
-            if self._mailbox.put((self.generation, payload)):
+        self._newest[key] = self.generation
+        if payload is None:
+            self._mailbox.drop(key)
+        elif self._thread.isRunning():
+            if self._mailbox.put((self.generation, payload), key):
                 self._wake.emit()
         return self.generation
+
+    def forget(self, key) -> None:
+        """Drop ``key``'s waiting request and results (a one-off key that is done with)."""
+        self._mailbox.drop(key)
+        self._newest.pop(key, None)
+
+    def is_current(self, generation: int) -> bool:
+        return generation in self._newest.values()
 
     def shutdown(self) -> None:
         """Stop the thread: waits for a classification in progress (milliseconds) to end."""
         if self._thread.isRunning():
-            self._mailbox.take()
+            self._mailbox.clear()
             self._thread.quit()
             self._thread.wait()
 
@@ -162,10 +191,10 @@ class Recognition(QObject):
 
     @Slot(int, object, float)
     def _on_result(self, generation: int, candidates, ms: float) -> None:
-        if generation == self.generation:
+        if self.is_current(generation):
             self.candidates.emit(generation, candidates, ms)
 
     @Slot(int, str)
     def _on_failed(self, generation: int, message: str) -> None:
-        if generation == self.generation:
+        if self.is_current(generation):
             self.error.emit(message)

@@ -39,8 +39,10 @@ def line(canvas, x0, y0, x1, y1, n: int = 8):
 def make_window(qtbot):
     from hanzipad.gui.window import MainWindow
 
-    def make(model, wait_model: bool = True):
-        window = MainWindow(model=model)
+    def make(model, wait_model: bool = True, load_context: bool = False):
+        # the lexicon and readings are left out unless a test asks for them (it may give
+        # its own with window.set_context)
+        window = MainWindow(model=model, load_context=load_context)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
