@@ -1,0 +1,151 @@
+"""End to end under a real X server and window manager (Xvfb + openbox): characters picked in
+always-on-top mode arrive in another program that keeps the keyboard focus.
+
+The second program is a Qt line edit in its own process (focus_holder.py) that writes its text
+to a file at every change. Needs Xvfb, openbox and xdotool (``sh resources/system-deps.sh
+--test``, which the README's test command runs); skipped only where they are not installed.
+``HANZIPAD_X11_SCREENSHOTS=DIR`` also keeps the screenshots in DIR."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.hanzipad.gui.xsession import XSession, missing_tools, wait_for
+
+if sys.platform != "linux":
+    pytest.skip("X11 typing is tested on Linux", allow_module_level=True)
+if missing_tools():
+    pytest.skip(f"{', '.join(missing_tools())} not installed (sh resources/system-deps.sh --test)",
+                allow_module_level=True)
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+
+
+@pytest.fixture(scope="module")
+def xsession():
+    with XSession() as session:
+        yield session
+
+
+class Holder:
+    """The focus holder: a line edit in another process; :attr:`text` is what it holds now."""
+
+    def __init__(self, session: XSession, out: Path, title: str):
+        self.out = out
+        self.proc = session.python(title, HERE / "focus_holder.py", str(out), title,
+                                   PYTHONPATH=str(ROOT))
+        self.wid = session.wait_window(title)
+        wait_for(out.exists, what="the focus holder's first write")
+        session.activate(self.wid)
+
+    @property
+    def text(self) -> str:
+        try:
+            return self.out.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def wait_text(self, expected: str, timeout: float = 10.0) -> None:
+        try:
+            wait_for(lambda: self.text == expected, timeout, what=f"the text {expected!r}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the focused program holds {self.text!r}") from None
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def holder(xsession, tmp_path, request):
+    h = Holder(xsession, tmp_path / "holder.txt", f"holder-{request.node.name[:40]}")
+    yield h
+    h.close()
+
+
+def keep_screenshot(session: XSession, tmp_path: Path, name: str) -> Path:
+    shot = session.screenshot(tmp_path / name)
+    folder = os.environ.get("HANZIPAD_X11_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(folder) / name)
+    return shot
+
+
+def test_xtest_types_chinese_and_keys_into_the_focused_program(xsession, holder, monkeypatch):
+    from hanzipad.typist import XTestTypist, make_typist
+
+    for name in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "HANZIPAD_TYPIST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISPLAY", xsession.display_name)
+    typist = make_typist(lambda text: pytest.fail(f"clipboard used for {text!r}"))
+    try:
+        assert isinstance(typist, XTestTypist), typist.reason
+        assert (typist.kind, typist.reason) == ("xtest", "")
+        typist.type_text("中文")
+        holder.wait_text("中文")
+        typist.key("BackSpace")
+        holder.wait_text("中")
+        # keys of the keyboard (with and without Shift), Latin-1, a character outside the BMP
+        typist.type_text("a B!é𠀀")
+        holder.wait_text("中a B!é𠀀")
+        typist.key("Left")
+        typist.key("Left")
+        typist.key("Delete")
+        typist.key("space")
+        holder.wait_text("中a B! 𠀀")
+        assert xsession.focus_window() == holder.wid
+    finally:
+        typist.close()
+    # the spare keycodes are empty again: no Unicode keysym left bound
+    from Xlib import display
+
+    d = display.Display(xsession.display_name)
+    try:
+        first = d.display.info.min_keycode
+        mapping = d.get_keyboard_mapping(first, d.display.info.max_keycode - first + 1)
+    finally:
+        d.close()
+    assert not [syms for syms in mapping if any(0x01000100 <= s <= 0x0110FFFF for s in syms)]
+
+
+def test_always_on_top_pad_types_picks_and_never_takes_the_focus(xsession, holder, tmp_path):
+    pad = xsession.python("ontop-pad", HERE / "ontop_pad.py", "ontop-pad", "中文字",
+                          PYTHONPATH=str(ROOT))
+    try:
+        wait_for(lambda: "ready" in xsession.log("ontop-pad") or pad.poll() is not None,
+                 what="the stand-in pad")
+        assert "ready xtest" in xsession.log("ontop-pad"), xsession.log("ontop-pad")
+        wid = xsession.wait_window("ontop-pad")
+        # the window manager never hands the pad the focus: input hint false, no WM_TAKE_FOCUS
+        props = wait_for(lambda: (p := xsession.window_properties(wid))
+                         and "WM_TAKE_FOCUS" not in p["protocols"] and p,
+                         what="WM_TAKE_FOCUS to leave the pad's WM_PROTOCOLS")
+        assert props["input"] is False
+        assert "_NET_WM_STATE_ABOVE" in props["state"]
+        xsession.activate(holder.wid)  # the pad was shown last; give the holder the focus again
+
+        x, y, w, h = xsession.geometry(wid)
+        for i, expected in enumerate(("中", "中文", "中文字")):
+            xsession.click(x + w * (2 * i + 1) // 6, y + h // 2)
+            holder.wait_text(expected)
+            assert xsession.focus_window() == holder.wid
+            assert xsession.active_window() == holder.wid
+        assert xsession.log("ontop-pad").count("pick ") == 3
+        keep_screenshot(xsession, tmp_path, "always-on-top-standin-typed.png")
+        # on top: the focused program raised over it does not cover it
+        xsession.xdotool("windowmove", str(holder.wid), str(x - 20), str(y - 20))
+        xsession.xdotool("windowraise", str(holder.wid))
+        time.sleep(0.3)
+        assert xsession.stacking()[-1] == wid
+        keep_screenshot(xsession, tmp_path, "always-on-top-standin-over.png")
+    finally:
+        pad.terminate()
+        pad.wait(10)
