@@ -149,3 +149,98 @@ def test_always_on_top_pad_types_picks_and_never_takes_the_focus(xsession, holde
     finally:
         pad.terminate()
         pad.wait(10)
+
+
+class AppProbe:
+    """The real app (hanzipad.cli.main) in another process, seen through app_probe.py."""
+
+    def __init__(self, session: XSession, out: Path, *args: str):
+        self.out = out
+        self.proc = session.python("hanzipad", HERE / "app_probe.py", str(out), *args,
+                                   PYTHONPATH=str(ROOT))
+        self.session = session
+
+    def state(self) -> dict | None:
+        import json
+
+        try:
+            return json.loads(self.out.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def wait(self, predicate, timeout: float = 30.0, what: str = "the app"):
+        def check():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"hanzipad exited: {self.session.log('hanzipad')}")
+            state = self.state()
+            return state if state and predicate(state) else None
+
+        return wait_for(check, timeout, what=what)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def _centre(rect) -> tuple[int, int]:
+    x, y, w, h = rect
+    return x + w // 2, y + h // 2
+
+
+def _stroke(rect, x0, y0, x1, y1, n: int = 12) -> list[tuple[int, int]]:
+    """Fractions of a writing box -> screen points of a straight stroke."""
+    x, y, w, h = rect
+    return [(x + int(w * (x0 + (x1 - x0) * i / n)), y + int(h * (y0 + (y1 - y0) * i / n)))
+            for i in range(n + 1)]
+
+
+def test_hanzipad_always_on_top_types_a_drawn_character_into_the_focused_program(
+        xsession, holder, tmp_path):
+    """``hanzipad --always-on-top`` with the bundled model: a character drawn with the mouse
+    and picked by a click arrives in the other program, which keeps the focus; the pad's ⌫
+    takes it back out there too."""
+    xsession.xdotool("windowmove", str(holder.wid), "820", "120")  # beside the pad, visible
+    xsession.activate(holder.wid)
+    app = AppProbe(xsession, tmp_path / "probe.json", "--always-on-top")
+    try:
+        state = app.wait(lambda s: s["ready"] and s["on_top"] and s["winid"],
+                         what="hanzipad --always-on-top with its model loaded")
+        assert state["typist"] == ["xtest", ""], state["typist"]
+        wid = state["winid"]
+        props = wait_for(lambda: (p := xsession.window_properties(wid))
+                         and "WM_TAKE_FOCUS" not in p["protocols"] and p,
+                         what="WM_TAKE_FOCUS to leave the pad's WM_PROTOCOLS")
+        assert props["input"] is False and "_NET_WM_STATE_ABOVE" in props["state"]
+        if xsession.focus_window() != holder.wid:  # the first show, before the flags
+            xsession.activate(holder.wid)
+        since = time.time()
+
+        box = state["boxes"][state["active_box"]]
+        xsession.drag(_stroke(box, 0.22, 0.5, 0.78, 0.5))  # 十: the horizontal stroke,
+        xsession.drag(_stroke(box, 0.5, 0.18, 0.5, 0.85))  # then the vertical one
+        try:
+            state = app.wait(lambda s: "十" in [c["char"] for c in s["candidates"][:3]], 8,
+                             what="十 among the candidates")
+        except AssertionError:  # another model may rank it lower: pick its top candidate
+            state = app.state()
+        picked = next((c for c in state["candidates"] if c["char"] == "十"),
+                      state["candidates"][0])
+        assert picked["enabled"] and picked["char"], state["candidates"]
+        keep_screenshot(xsession, tmp_path, "hanzipad-always-on-top-drawn.png")
+        xsession.click(*_centre(picked["rect"]))
+        holder.wait_text(picked["char"])
+        app.wait(lambda s: s["text"] == picked["char"], 5, what="the pad's own copy")
+        keep_screenshot(xsession, tmp_path, "hanzipad-always-on-top-typed.png")
+        assert xsession.focus_window() == holder.wid
+        assert xsession.active_window() == holder.wid
+
+        xsession.click(*_centre(app.state()["backspace"]))  # ⌫ on the pad
+        holder.wait_text("")
+        app.wait(lambda s: s["text"] == "", 5, what="the pad's text to be empty")
+        assert xsession.focus_window() == holder.wid
+        state = app.state()
+        assert not state["active"] and not state["focus_window"]
+        # Qt never saw the pad take the focus after the other program had it
+        assert [c for c in state["focus_changes"] if c[0] >= since and c[1]] == []
+    finally:
+        app.close()
