@@ -293,10 +293,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", metavar="DIR", help="model bundle folder (default: the bundled model)")
     parser.add_argument("--version", action="version", version=f"hanzipad {__version__}")
     parser.add_argument("--self-test", action="store_true", help="classify a built-in sample and exit 0/1")
+    parser.add_argument("--always-on-top", action="store_true",
+                        help="keep the pad above other windows without taking the keyboard; "
+                             "picks are typed into the focused program")
     args = parser.parse_args(argv)
     if args.self_test:
         return self_test(args.model)
     from hanzipad.gui.app import main as gui_main
+
+    if args.always_on_top:
+        from hanzipad.gui.window import MainWindow
+
+        MainWindow.start_on_top = True
 
     return gui_main(args.files, args.model)
 
