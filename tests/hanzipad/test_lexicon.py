@@ -184,3 +184,20 @@ def test_unsorted(copy):
 def test_a_folder_in_place_of_the_file(tmp_path):
     (tmp_path / "words.tsv").mkdir()
     assert "cannot read" in _error(tmp_path)
+
+
+def test_context_check_on_the_tegaki_sample(capsys):
+    """tests/benchmarks/context_check.py on the repository's real-ink sample (small N): the
+    same words ranked three ways; context never turns a confident right top-1 wrong."""
+    from tests.benchmarks import context_check
+
+    out = context_check.run(["--words", "8"])
+    assert out["words"] == 8 and out["n"] == 8 * 2 * 5  # 2 writers, 5 samples each
+    for key in ("none", "true", "recognized"):
+        assert out[key]["keep_to_wrong"] == 0
+        assert 0.8 <= out[key]["top1"] <= out[key]["top3"] <= 1
+    assert out["true"]["top1"] >= out["none"]["top1"]
+    assert out["none"]["right_to_wrong"] == out["none"]["wrong_to_right"] == 0
+    table = capsys.readouterr().out
+    assert "after the true first character" in table
+    assert "80 word samples (8 words, 2 writers)" in table
