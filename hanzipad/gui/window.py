@@ -111,6 +111,14 @@ def _flags_on_top(window: QMainWindow, on: bool) -> None:
     window.show()
 
 
+def _apply_on_top(window: QMainWindow, on: bool) -> None:
+    try:
+        from hanzipad.gui.ontop import set_always_on_top as apply
+    except ImportError:
+        apply = _flags_on_top
+    apply(window, on)
+
+
 def load_context() -> tuple[object, object, list[str]]:
     """``(lexicon, readings, problems)``: the next-word/re-ranking lexicon and the pinyin
     and gloss data, each None when missing (a build without them) or broken (then
@@ -237,6 +245,7 @@ class MainWindow(QMainWindow):
         if load_context:  # after the window is shown: never on the start-up path
             QTimer.singleShot(0, self, self._context_loader.start)
         if self.start_on_top:
+            _apply_on_top(self, True)  # before the first show: it never takes the focus
             QTimer.singleShot(0, self, lambda: self.set_always_on_top(True))
 
     @property
@@ -262,10 +271,8 @@ class MainWindow(QMainWindow):
         button.setText(symbol)
         button.setToolTip(tip)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
-        button.setFixedWidth(44)
-        button.setMinimumHeight(26)
-        button.setMaximumHeight(64)
+        button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        button.setFixedSize(44, 48)
         button.clicked.connect(slot)
         return button
 
@@ -444,7 +451,8 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_model_loaded(self, description: str) -> None:
         self.model_label.setText(tr("model: {}").format(description))
-        self.statusBar().clearMessage()  # the permanent label says it; not twice
+        if self.statusBar().currentMessage() == tr("loading model…"):
+            self.statusBar().clearMessage()  # the permanent label says it; not twice
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
@@ -748,11 +756,7 @@ class MainWindow(QMainWindow):
         self.always_on_top = on
         if self.on_top_action.isChecked() != on:
             self.on_top_action.setChecked(on)
-        try:
-            from hanzipad.gui.ontop import set_always_on_top as apply
-        except ImportError:
-            apply = _flags_on_top
-        apply(self, on)
+        _apply_on_top(self, on)
         if on and self.typist is None:
             try:
                 from hanzipad.typist import make_typist
