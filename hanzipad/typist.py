@@ -2,10 +2,12 @@
 
 In always-on-top mode the pad never takes the focus, so a pick can go straight into the window
 the user is writing in, as on-screen keyboards do it. On X11 this uses the XTEST extension
-(through python-xlib): each character that no key produces is bound for a moment to a spare
-keycode as its Unicode keysym (``0x01000000 + code point``), the key is pressed and released,
-and the keycode's old (empty) mapping is put back — the technique of xdotool and on-screen
-keyboards. Where that cannot work (no X display, a Wayland session, python-xlib missing, no
+(through python-xlib): each character that no key produces is bound to a spare (empty)
+keycode as its Unicode keysym (``0x01000000 + code point``) and the key is pressed and
+released — the technique of xdotool and on-screen keyboards. A bound keycode is reused for the
+same character, rebound only after it has been unused for a second (the least recently used
+first), and put back empty once nothing has been typed for a second, on an error, and on
+:meth:`Typist.close` (also at exit). Where that cannot work (no X display, a Wayland session, python-xlib missing, no
 XTEST), :func:`make_typist` returns a typist that puts the text on the clipboard instead, and
 its :attr:`Typist.reason` says why, in one line.
 
@@ -108,12 +110,14 @@ class XTestTypist(Typist):
     be opened, and ``RuntimeError`` when the server has no XTEST."""
 
     kind = "xtest"
-    #: Seconds between binding a keycode and pressing it, and between the last release and
-    #: putting the mapping back: a client reads the new keymap from the server when it handles
-    #: the MappingNotify that precedes the key event, so the old mapping must not be back
-    #: before it has done so.
-    settle = 0.05
-    restore_after = 0.25
+    #: Seconds a bound keycode keeps its keysym after its last key press before it is put back
+    #: or bound to another character. A client translates a key with the keymap it holds when
+    #: it handles the event (Qt fetches the server's keymap when it handles the MappingNotify
+    #: before the key; Xlib programs when they look the key up): a client busy for a moment
+    #: must still find the binding there.
+    hold = 1.0
+    #: Seconds between binding a keycode and pressing it.
+    settle = 0.02
 
     def __init__(self, display_name: str | None = None):
         from Xlib import X, display
@@ -131,6 +135,7 @@ class XTestTypist(Typist):
             raise
         self._queue: queue.Queue = queue.Queue()
         self._bound: dict[int, int] = {}  # spare keycode -> keysym bound there now
+        self._used: dict[int, float] = {}  # bound keycode -> time of its last press
         self._borrowed: tuple[int, tuple] | None = None  # (keycode, its own keysyms)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="hanzipad-typist", daemon=True)
@@ -155,13 +160,15 @@ class XTestTypist(Typist):
         return done.wait(timeout)
 
     def close(self) -> None:
+        """Type what is queued, put the keyboard mapping back (after :attr:`hold`) and close
+        the X connection."""
         if self._closed:
             return
         self._closed = True
         atexit.unregister(self.close)
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._queue.put(("stop", None))
-            self._thread.join(5.0)
+            self._thread.join(self.hold + 5.0)
 
     def _put(self, item) -> None:
         if self._closed:
@@ -173,10 +180,12 @@ class XTestTypist(Typist):
         try:
             while True:
                 try:
-                    # Put spare keycodes back once nothing more comes for a moment.
-                    item = self._queue.get(timeout=self.restore_after if self._bound else None)
+                    # Put the bound keycodes back once nothing has been typed for `hold`.
+                    wait = self._hold_left() if self._bound else None
+                    item = self._queue.get(timeout=wait)
                 except queue.Empty:
-                    self._restore()
+                    if self._hold_left() <= 0:
+                        self._restore()
                     continue
                 what, arg = item
                 if what == "stop":
@@ -186,23 +195,25 @@ class XTestTypist(Typist):
                     continue
                 try:
                     if what == "text":
-                        self._type(arg)
+                        for char in arg:
+                            self._tap_keysym(char_keysym(char))
                     else:
                         self._tap_keysym(_KEYSYMS[arg])
                 except Exception:
                     log.exception("typing %r into the focused program failed", arg)
                     self._restore()
         finally:
-            time.sleep(self.restore_after if self._bound else 0)
+            if self._bound:
+                time.sleep(max(0.0, self._hold_left()))
             self._restore()
             try:
                 self._display.close()
             except Exception:  # the connection may already be gone
                 pass
 
-    def _type(self, text: str) -> None:
-        for char in text:
-            self._tap_keysym(char_keysym(char))
+    def _hold_left(self) -> float:
+        """Seconds until every bound keycode has been unused for :attr:`hold`."""
+        return max(self._used.values(), default=0.0) + self.hold - time.monotonic()
 
     def _mapping(self) -> tuple[int, list]:
         """The server's keyboard mapping now: (first keycode, keysyms of each keycode). Read
@@ -223,10 +234,13 @@ class XTestTypist(Typist):
         if shift_code:
             xtest.fake_input(d, X.KeyRelease, shift_code)
         d.sync()
+        if keycode in self._bound:
+            self._used[keycode] = time.monotonic()
 
     def _keycode_for(self, keysym: int) -> tuple[int, int]:
         """A keycode that produces ``keysym`` and the Shift keycode it needs (0: none): the
-        keyboard's own key, else a spare keycode bound to the keysym now."""
+        keyboard's own key (or one bound to the keysym before), else a spare keycode bound to
+        it now."""
         first, mapping = self._mapping()
         for level in (0, 1):
             for i, syms in enumerate(mapping):
@@ -238,24 +252,23 @@ class XTestTypist(Typist):
                         return first + i, shift[0]
         code = self._spare_keycode(first, mapping)
         self._display.change_keyboard_mapping(code, [(keysym, keysym)])
-        self._bound[code] = keysym
         self._display.sync()
+        self._bound[code] = keysym
         time.sleep(self.settle)
         return code, 0
 
     def _spare_keycode(self, first: int, mapping: list) -> int:
-        """A keycode without keysyms that is not bound now; when all are bound, the bindings are
-        put back first (after a pause, so that the keys already sent are read with them)."""
+        """A keycode to bind: an empty one, else the bound one used longest ago (once it has
+        been unused for :attr:`hold`), else, on a keyboard without any empty keycode, the last
+        keycode, borrowed (as xdotool does; :meth:`_restore` gives its keysyms back)."""
         free = [first + i for i, syms in enumerate(mapping)
                 if not any(syms) and first + i not in self._bound]
         if free:
             return free[-1]
         if self._bound:
-            time.sleep(self.restore_after)
-            self._restore()
-            return self._spare_keycode(*self._mapping())
-        # No empty keycode at all: borrow the last one (as xdotool does); _restore puts its
-        # keysyms back.
+            code = min(self._bound, key=lambda c: self._used.get(c, 0.0))
+            time.sleep(max(0.0, self._used.get(code, 0.0) + self.hold - time.monotonic()))
+            return code
         code = first + len(mapping) - 1
         self._borrowed = (code, tuple(mapping[-1]))
         return code
@@ -265,20 +278,17 @@ class XTestTypist(Typist):
         if not self._bound:
             return
         d = self._display
-        borrowed = self._borrowed
+        borrowed, self._borrowed = self._borrowed, None
         try:
             for code in sorted(self._bound):
-                if borrowed and borrowed[0] == code:
-                    syms = borrowed[1]
-                    self._borrowed = None
-                else:
-                    syms = (0, 0)
+                syms = borrowed[1] if borrowed and borrowed[0] == code else (0, 0)
                 d.change_keyboard_mapping(code, [syms])
             d.sync()
         except Exception:
             log.exception("could not put the keyboard mapping back")
         finally:
             self._bound.clear()
+            self._used.clear()
 
 
 def _wayland_session(env) -> bool:

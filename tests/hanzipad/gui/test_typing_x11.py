@@ -116,6 +116,33 @@ def test_xtest_types_chinese_and_keys_into_the_focused_program(xsession, holder,
     assert not [syms for syms in mapping if any(0x01000100 <= s <= 0x0110FFFF for s in syms)]
 
 
+def test_xtest_types_more_distinct_characters_than_spare_keycodes(xsession, holder,
+                                                                  monkeypatch):
+    """40 different characters at once: more than the server's empty keycodes, so bound
+    keycodes are reused (each after it has been unused for a while); none is lost."""
+    from hanzipad.typist import make_typist
+
+    text = "天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳云腾致雨露结为霜"
+    from Xlib import display
+
+    d = display.Display(xsession.display_name)
+    try:
+        first = d.display.info.min_keycode
+        mapping = d.get_keyboard_mapping(first, d.display.info.max_keycode - first + 1)
+    finally:
+        d.close()
+    assert len({*text}) > sum(1 for syms in mapping if not any(syms))
+    for name in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "HANZIPAD_TYPIST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISPLAY", xsession.display_name)
+    typist = make_typist(lambda text: pytest.fail("clipboard used"))
+    try:
+        typist.type_text(text)
+        holder.wait_text(text, timeout=30)
+    finally:
+        typist.close()
+
+
 def test_always_on_top_pad_types_picks_and_never_takes_the_focus(xsession, holder, tmp_path):
     pad = xsession.python("ontop-pad", HERE / "ontop_pad.py", "ontop-pad", "中文字",
                           PYTHONPATH=str(ROOT))
