@@ -132,10 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                     help="processes packing in parallel (default: one per CPU)")
     pk.add_argument("--tolerance", type=float, default=1.0, metavar="T",
-                    help="stroke simplification tolerance in coordinate steps (default 1.0; "
-                         "0 keeps every point)")
-    pk.add_argument("--levels", type=int, default=255, metavar="L",
-                    help="coordinate steps across the character's longer side (default 255, 8 bits)")
+                    help="stroke simplification tolerance in 255ths of the character's longer "
+                         "side (default 1.0; 0 keeps every point)")
+    pk.add_argument("--levels", type=int, default=0, metavar="L",
+                    help="0 (default): integer pen coordinates kept as they are, other ink in "
+                         "255 steps; L: every character rescaled to L steps (2..255)")
     pk.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
     return parser
 

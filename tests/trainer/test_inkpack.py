@@ -70,11 +70,11 @@ def packed(tmp_path_factory):
 def test_coding_round_trip_simplifies_and_keeps_the_shape():
     # a straight line of 50 points is two points; a hook that turns back keeps its tip
     line = Ink.from_lists([[[x, 2 * x] for x in range(50)]])
-    s = decode(encode_ink(line, 7))
+    s = decode(encode_ink(line, 7, levels=255))
     assert s.label == 7 and [len(st) for st in s.strokes] == [2]
     assert [p[:2] for p in s.strokes[0]] == [(0, 0), (128, 255)]  # longer side 0..255, aspect kept
     hook = Ink.from_lists([[[0, 0], [100, 0], [60, 0]], [[50, 5]]])
-    s = decode(encode_ink(hook, 3))
+    s = decode(encode_ink(hook, 3, levels=255))
     assert [[p[:2] for p in st] for st in s.strokes] == [[(0, 0), (255, 0), (153, 0)], [(127, 13)]]
     assert simplify(np.array([[0, 0], [1, 0.2], [2, 0]], float), 0.5).tolist() == [0, 2]
     assert simplify(np.array([[0, 0], [1, 0.2], [2, 0]], float), 0.1).tolist() == [0, 1, 2]
@@ -82,6 +82,13 @@ def test_coding_round_trip_simplifies_and_keeps_the_shape():
     ink = Ink.from_lists([[[0, 0, 0, 0.2], [10, 1, 0, 0.9], [20, 0, 0, 0.5]]])
     s = decode(encode_ink(ink, 1, tolerance=0, width_scale=1.25))
     assert s.width_scale == 1.25 and [round(p[2], 2) for p in s.strokes[0]] == [0.2, 0.9, 0.5]
+    # integer pen units (CASIA's) are kept as they are, moved to 0: nothing is lost
+    pen = Ink.from_lists([[[1000, 2000], [1100, 2003], [1180, 2090]], [[1010, 2300]]])
+    s = decode(encode_ink(pen, 2, tolerance=0))
+    assert [[p[:2] for p in st] for st in s.strokes] == [[(0, 0), (100, 3), (180, 90)], [(10, 300)]]
+    # fractional ink is scaled to 255 steps along its longer side
+    s = decode(encode_ink(Ink.from_lists([[[0.5, 0], [1.5, 0.25]]]), 2, tolerance=0))
+    assert [p[:2] for p in s.strokes[0]] == [(0, 0), (255, 64)]
     with pytest.raises(ValueError, match="bytes left over"):
         decode(encode_ink(ink, 1) + b"\x00")
     with pytest.raises(ValueError, match="ends inside"):
@@ -98,7 +105,11 @@ def test_pack_round_trip_labels_images_and_size(packed):
     assert [lab for _, lab in from_pack] == [lab for _, lab in from_pot]
     assert {lab for _, lab in from_pack} == {class_of(c) for c in CHARS}
     mad = [np.abs(a.astype(int) - b).mean() for (a, _), (b, _) in zip(from_pot, from_pack)]
-    assert max(mad) < 6 and np.mean(mad) < 3, mad  # the same ink (pixels 0..255)
+    assert max(mad) < 3 and np.mean(mad) < 1, mad  # the same ink (pixels 0..255)
+    exact = pack([f"pot:{pots}"], pots.parent / "exact.inkpack", tolerance=0, log=log_none)
+    lossless = list(open_source(f"inkpack:{pots.parent / 'exact.inkpack'}"))
+    assert exact["samples"] == 36
+    assert all((a == b).all() for (a, _), (b, _) in zip(from_pot, lossless))  # pixel for pixel
     other = [np.abs(a.astype(int) - b).mean() for (a, _), (b, _) in zip(from_pot, from_pack[1:])]
     assert np.mean(other) > 5 * np.mean(mad)  # another sample is far: not merely alike
     assert src.stats.yielded == 36 and src.stats.skipped == 0
