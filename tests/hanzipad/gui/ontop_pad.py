@@ -1,7 +1,8 @@
 """A stand-in pad for the X11 tests of always-on-top mode: a window with one button per
 character given; a click on a button types that character into the focused program through
 :func:`hanzipad.typist.make_typist`. The window is put in always-on-top mode before it is first
-shown (as ``--always-on-top`` does); it prints ``ready KIND`` and each click's character.
+shown (as ``--always-on-top`` does); its last button turns the mode off and on. It prints
+``ready KIND REASON``, each click's character and ``on-top True|False``.
 
 usage: python ontop_pad.py TITLE CHARS   (QT_QPA_PLATFORM=xcb, DISPLAY set)"""
 
@@ -12,7 +13,7 @@ import sys
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QWidget
 
 from hanzipad.gui.fonts import cjk_font
-from hanzipad.gui.ontop import set_always_on_top
+from hanzipad.gui.ontop import is_always_on_top, set_always_on_top
 from hanzipad.typist import make_typist
 
 
@@ -35,7 +36,16 @@ def main() -> int:
 
         button.clicked.connect(pick)
         layout.addWidget(button)
-    window.resize(100 * len(chars), 120)
+    toggle = QPushButton("⇅")
+    toggle.setMinimumSize(80, 80)
+
+    def flip():
+        set_always_on_top(window, not is_always_on_top(window))
+        print("on-top", is_always_on_top(window), flush=True)
+
+    toggle.clicked.connect(flip)
+    layout.addWidget(toggle)
+    window.resize(100 * (len(chars) + 1), 120)
     window.move(500, 300)
     set_always_on_top(window, True)
     window.show()

@@ -160,8 +160,9 @@ def test_always_on_top_pad_types_picks_and_never_takes_the_focus(xsession, holde
         xsession.activate(holder.wid)  # the pad was shown last; give the holder the focus again
 
         x, y, w, h = xsession.geometry(wid)
+        buttons = [(x + w * (2 * i + 1) // 8, y + h // 2) for i in range(4)]  # 中 文 字 ⇅
         for i, expected in enumerate(("中", "中文", "中文字")):
-            xsession.click(x + w * (2 * i + 1) // 6, y + h // 2)
+            xsession.click(*buttons[i])
             holder.wait_text(expected)
             assert xsession.focus_window() == holder.wid
             assert xsession.active_window() == holder.wid
@@ -173,6 +174,23 @@ def test_always_on_top_pad_types_picks_and_never_takes_the_focus(xsession, holde
         time.sleep(0.3)
         assert xsession.stacking()[-1] == wid
         keep_screenshot(xsession, tmp_path, "always-on-top-standin-over.png")
+
+        # off: an ordinary window again, which a click gives the focus; same place and size
+        xsession.click(*buttons[3])
+        wait_for(lambda: "on-top False" in xsession.log("ontop-pad"), what="the mode off")
+        wid = wait_for(lambda: xsession.windows_named("ontop-pad") and
+                       xsession.focus_window() in xsession.windows_named("ontop-pad") and
+                       xsession.focus_window(), what="the pad to take the focus when off")
+        assert xsession.geometry(wid) == (x, y, w, h)
+        props = xsession.window_properties(wid)
+        assert props["input"] is True and "_NET_WM_STATE_ABOVE" not in props["state"]
+        # on again: the pad lets go of the focus and types into the holder once more
+        xsession.click(*buttons[3])
+        wait_for(lambda: "on-top True" in xsession.log("ontop-pad"), what="the mode on again")
+        xsession.activate(holder.wid)
+        xsession.click(*buttons[0])
+        holder.wait_text("中文字中")
+        assert xsession.focus_window() == holder.wid
     finally:
         pad.terminate()
         pad.wait(10)

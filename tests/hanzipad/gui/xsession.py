@@ -218,12 +218,24 @@ class XSession:
         pos = win.translate_coords(self._xd.screen().root, 0, 0)
         return -pos.x, -pos.y, g.width, g.height
 
+    def pointer(self) -> tuple[int, int]:
+        p = self._xd.screen().root.query_pointer()
+        return p.root_x, p.root_y
+
+    def move_pointer(self, x: int, y: int) -> None:
+        """Move the pointer to (x, y) and wait until it is there (xdotool's --sync waits
+        seconds when the pointer is there already)."""
+        self.xdotool("mousemove", str(x), str(y))
+        wait_for(lambda: self.pointer() == (x, y), what=f"the pointer at {x}, {y}")
+
     def click(self, x: int, y: int) -> None:
-        self.xdotool("mousemove", "--sync", str(x), str(y), "click", "1")
+        self.move_pointer(x, y)
+        self.xdotool("click", "1")
 
     def drag(self, points: list[tuple[int, int]], step_s: float = 0.01) -> None:
         """Press the left button at the first point, move through the others, release."""
-        args = ["mousemove", "--sync", str(points[0][0]), str(points[0][1]), "mousedown", "1"]
+        self.move_pointer(*points[0])
+        args = ["mousedown", "1"]
         for x, y in points[1:]:
             args += ["sleep", str(step_s), "mousemove", str(x), str(y)]
         args += ["sleep", str(step_s), "mouseup", "1"]
