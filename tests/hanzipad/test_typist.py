@@ -107,3 +107,15 @@ def test_keysyms():
     assert char_keysym("𠀀") == 0x01020000  # outside the BMP
     assert char_keysym("\n") == typist._KEYSYMS["Return"]
     assert set(typist.KEYS) >= {"BackSpace", "Delete", "Return", "space"}
+
+
+def test_python_xlib_is_a_linux_dependency_and_frozen_with_the_app():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert '  "python-xlib>=0.33; sys_platform == \'linux\'",\n' in pyproject
+    # Xlib imports its extensions and connection modules by name at run time: PyInstaller
+    # must be told to take them all
+    spec = (root / "resources" / "packaging" / "hanzipad.spec").read_text(encoding="utf-8")
+    assert 'collect_submodules("Xlib")' in spec
