@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
         self.recognition.modelFailed.connect(self._on_model_failed)
         self.recognition.candidates.connect(self._on_candidates)
         self.recognition.error.connect(self._on_recognition_error)
+        self.recognition.requestFailed.connect(self._on_request_failed)
 
         for i, box in enumerate(self.boxes):
             box.strokeStarting.connect(lambda i=i: self._on_stroke_starting(i))
@@ -490,6 +491,11 @@ class MainWindow(QMainWindow):
             self._bar_mode = "ink"
             self.candidate_bar.set_candidates(self._box_candidates)
 
+    @Slot(int, str)
+    def _on_request_failed(self, generation: int, message: str) -> None:
+        if generation in self._pending:  # a commit that cannot be recognized: drop it
+            self._resolve_pending(generation, [])
+
     @Slot(str)
     def _on_recognition_error(self, message: str) -> None:
         self.statusBar().showMessage(tr("recognition failed: {}").format(explain(message)))
@@ -603,9 +609,12 @@ class MainWindow(QMainWindow):
         ranked = self.rerank(before, candidates)
         self.composition.resolve(entry, ranked[0].char if ranked else "",
                                  [(c.char, c.prob) for c in ranked])
-        if index is not None:
-            self.text_changed()
-            self.output_inserted(entry, index)
+        if index is None:
+            return
+        if not ranked:  # nothing recognized (blank ink, a failure): no empty entry stays;
+            self.composition.remove(entry)  # undo of its commit still brings the ink back
+        self.text_changed()
+        self.output_inserted(entry, index)
 
     # ---------------------------------------------------------------- editing
     def _on_stroke(self, stroke, box: Canvas) -> None:

@@ -114,6 +114,8 @@ class Recognition(QObject):
     #: Fresh candidates for the newest request of a key: (generation, [Candidate], ms).
     candidates = Signal(int, object, float)
     error = Signal(str)
+    #: The newest request of a key failed: (generation, reason); :attr:`error` says it too.
+    requestFailed = Signal(int, str)
 
     _load = Signal(object)
     _wake = Signal()
@@ -197,4 +199,5 @@ class Recognition(QObject):
     @Slot(int, str)
     def _on_failed(self, generation: int, message: str) -> None:
         if self.is_current(generation):
+            self.requestFailed.emit(generation, message)
             self.error.emit(message)

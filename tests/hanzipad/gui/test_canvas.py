@@ -229,3 +229,23 @@ def test_eraser_on_a_huge_stroke(canvas):
     _erase(canvas, [(268, 140), (268, 160)])
     assert erased == [(0,)]
     assert time.perf_counter() - start < 10
+
+
+def test_stroke_starting_comes_first_and_the_active_box_is_marked(canvas):
+    """The window commits the other box when a stroke starts: the canvas says so before the
+    stroke's first point, for the mouse and the pen alike."""
+    seen = []
+    canvas.strokeStarting.connect(lambda: seen.append(("start", canvas.is_drawing())))
+    canvas.strokeFinished.connect(lambda s: seen.append(("end", len(s))))
+    line(canvas, 0.1, 0.5, 0.9, 0.5)
+    assert seen == [("start", False), ("end", 9)]
+    T = QTabletEvent.Type
+    QApplication.sendEvent(canvas, _tablet(T.TabletPress, QPointF(50, 50), 0.5,
+                                           Qt.MouseButton.LeftButton))
+    assert seen[-1] == ("start", False)
+    QApplication.sendEvent(canvas, _tablet(T.TabletRelease, QPointF(50, 50), 0.0,
+                                           Qt.MouseButton.NoButton))
+    edge = canvas.grab().toImage().pixelColor(1, 150)
+    canvas.set_active(True)
+    marked = canvas.grab().toImage().pixelColor(1, 150)
+    assert canvas.is_active() and marked != edge and marked.red() > marked.green() + 60

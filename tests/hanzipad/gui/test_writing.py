@@ -398,3 +398,22 @@ def test_cli_always_on_top_flag(monkeypatch):
     monkeypatch.setattr(MainWindow, "start_on_top", False)
     assert cli.main(["--always-on-top", "x.png"]) == 0
     assert seen == {"on_top": True, "files": ["x.png"]}
+
+
+def test_a_commit_that_cannot_be_recognized_leaves_no_empty_entry(window, qtbot, monkeypatch):
+    import hanzipad.gui.worker as worker
+
+    def broken(ink):
+        raise RuntimeError("rasterizer broke")
+
+    monkeypatch.setattr(worker, "rasterize", broken)
+    a, b = window.boxes
+    with qtbot.waitSignal(window.recognition.error, timeout=5000):
+        shi(a)
+    yi(b)  # 十 cannot be recognized: committed pending, then dropped
+    settle(window, qtbot)
+    assert len(window.composition) == 0 and window.text.text() == ""
+    assert "rasterizer broke" in window.statusBar().currentMessage()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)  # its ink comes back all the same
+    assert len(a.strokes()) == 2 and window.canvas is a
