@@ -7,9 +7,11 @@ keycode as its Unicode keysym (``0x01000000 + code point``) and the key is press
 released — the technique of xdotool and on-screen keyboards. A bound keycode is reused for the
 same character, rebound only after it has been unused for a second (the least recently used
 first), and put back empty once nothing has been typed for a second, on an error, and on
-:meth:`Typist.close` (also at exit). Where that cannot work (no X display, a Wayland session, python-xlib missing, no
-XTEST), :func:`make_typist` returns a typist that puts the text on the clipboard instead, and
-its :attr:`Typist.reason` says why, in one line.
+:meth:`Typist.close` (also at exit).
+
+Where that cannot work (no X display, a Wayland session, python-xlib missing, no XTEST),
+:func:`make_typist` returns a typist that puts the text on the clipboard instead, and its
+:attr:`Typist.reason` says why, in one line.
 
 XTest typing runs in a thread of its own with its own X connection: the GUI never waits for
 the X server, and picks arrive in the order they were made. Qt is used only by the default
@@ -306,7 +308,8 @@ def make_typist(clipboard: Callable[[str], None] | None = None) -> Typist:
         reason = f"{_ENV}=clipboard"
     elif not env.get("DISPLAY"):
         if env.get("WAYLAND_DISPLAY"):
-            reason = "Wayland session without X (DISPLAY is not set): other programs cannot be typed into"
+            reason = ("Wayland session without X (DISPLAY is not set): other programs cannot be"
+                      " typed into")
         else:
             reason = "no X display (DISPLAY is not set)"
     elif _wayland_session(env) and forced != "xtest":
