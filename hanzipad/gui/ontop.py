@@ -6,7 +6,7 @@ keeps a click from activating the window; ``WA_ShowWithoutActivating`` keeps re-
 from taking the focus. On X11 the window also leaves ``WM_TAKE_FOCUS`` out of its
 ``WM_PROTOCOLS`` (python-xlib, after each show): with the input hint false, a window that lists
 it is "globally active" in ICCCM terms, and window managers offer it the focus on a click —
-some (dwm, for one) first set the X focus to none, away from the program the user is writing
+some first set the X focus to none, away from the program the user is writing
 in, and Qt hands an offered focus to a modal dialog of the pad. Without it the window is "no
 input" and no window manager focuses it. (openbox keeps the focus where it is either way.)
 """
