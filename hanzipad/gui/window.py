@@ -100,6 +100,9 @@ def os_error_text(exc: OSError) -> str:
     return os_error(exc)
 
 
+#: Longest wait before the lexicon and readings are loaded when no model load ends first.
+CONTEXT_DELAY_MS = 1500
+
 #: Keys a typed space or line break is sent to the focused program as.
 KEY_NAMES = {" ": "space", "\n": "Return"}
 
@@ -203,6 +206,7 @@ class MainWindow(QMainWindow):
         self.text.clicked.connect(self._on_text_clicked)
         self.copy_button = QPushButton(tr("Copy all"))
         self.copy_button.setMinimumHeight(52)
+        self.copy_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space and Enter are the pad's
         self.copy_button.clicked.connect(self.copy_all)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -243,8 +247,10 @@ class MainWindow(QMainWindow):
             self.load_model(model)
         self._context_loader = _ContextLoader(self)
         self._context_loader.done.connect(self._on_context_loaded)
-        if load_context:  # after the window is shown: never on the start-up path
-            QTimer.singleShot(0, self, self._context_loader.start)
+        self._context_wanted = load_context
+        if load_context:  # never on the start-up path: once the model is in (it needs the
+            # CPU first), or after a while when no model is being loaded
+            QTimer.singleShot(CONTEXT_DELAY_MS, self, self._load_context)
         if self.start_on_top:
             _apply_on_top(self, True)  # before the first show: it never takes the focus
             QTimer.singleShot(0, self, lambda: self.set_always_on_top(True))
@@ -449,14 +455,21 @@ class MainWindow(QMainWindow):
         self.model_label.setText(tr("loading model…"))
         self.recognition.load(model)
 
+    def _load_context(self) -> None:
+        if self._context_wanted:
+            self._context_wanted = False
+            self._context_loader.start()
+
     @Slot(str)
     def _on_model_loaded(self, description: str) -> None:
+        QTimer.singleShot(0, self, self._load_context)
         self.model_label.setText(tr("model: {}").format(description))
         if self.statusBar().currentMessage() == tr("loading model…"):
             self.statusBar().clearMessage()  # the permanent label says it; not twice
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
+        QTimer.singleShot(0, self, self._load_context)
         message = explain(message)
         self.model_label.setText(tr("model not loaded"))
         self.statusBar().showMessage(tr("No model: {}").format(message))

@@ -12,6 +12,9 @@ Runs from a plain clone: the inks are the real pen traces in ``tests/data/tegaki
   launch to window shown and to model ready.
 * stroke → candidates painted: QTest strokes on the real canvas; from mouse release until the
   candidate bar has painted the new candidates — p50/p95 over ``--strokes`` strokes.
+* writing text: ``--commits`` strokes, each in the other writing box, so that each commits
+  the character of the box before: the time the press takes (the commit, the box cleared, the
+  text shown, next-word suggestions) and release → the new box's candidates painted.
 
 Targets on a 2-core CPU: classify median ≤ 3 ms; stroke → candidates p95 ≤ 30 ms; window ≤ 1.5 s.
 """
@@ -72,7 +75,28 @@ for i in range(int(sys.argv[4])):
     w.candidate_bar.repaint()
     lat.append((time.perf_counter() - start) * 1000)
     w.candidate_bar.shown.disconnect(conn)
-print(json.dumps({"window_s": shown, "ready_s": ready, "stroke_ms": lat}))
+press, after = [], []
+for i in range(int(sys.argv[5])):
+    c = w.boxes[1 - w.active_box()]
+    y = 40 + (i % 6) * 50
+    pts = [QPoint(40 + k * 25, y + (k % 2) * 6) for k in range(12)]
+    start = time.perf_counter()
+    QTest.mousePress(c, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[0])
+    press.append((time.perf_counter() - start) * 1000)
+    for p in pts[1:-1]:
+        QTest.mouseMove(c, p)
+    got = []
+    conn = w.candidate_bar.shown.connect(lambda: got.append(1) if w._bar_mode == "ink" else None)
+    start = time.perf_counter()
+    QTest.mouseRelease(c, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
+    while not got:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 2)
+    w.candidate_bar.repaint()
+    after.append((time.perf_counter() - start) * 1000)
+    w.candidate_bar.shown.disconnect(conn)
+print(json.dumps({"window_s": shown, "ready_s": ready, "stroke_ms": lat, "press_ms": press,
+                  "after_ms": after, "text": len(w.composition.text()),
+                  "context": w.lexicon is not None}))
 w.close()
 """
 
@@ -111,17 +135,21 @@ def bench_classify(model: str | None, ink_file: Path) -> dict:
             "png_n": len(png_ms), "png_median": statistics.median(png_ms), "png_p95": pct(png_ms, 95)}
 
 
-def bench_gui(model: str, strokes: int) -> dict:
+def bench_gui(model: str, strokes: int, commits: int = 0) -> dict:
     settings = tempfile.mkdtemp()
     launch = time.time()
-    done = subprocess.run([sys.executable, "-c", CHILD, model, repr(launch), settings, str(strokes)],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-c", CHILD, model, repr(launch), settings, str(strokes),
+                           str(commits)], capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"bench_app: the GUI child failed ({done.returncode}):\n{done.stderr.strip()}")
     out = done.stdout
     res = json.loads(out.strip().splitlines()[-1])
     lat = res.pop("stroke_ms")
     res.update(stroke_p50=pct(lat, 50), stroke_p95=pct(lat, 95), stroke_max=max(lat), strokes=len(lat))
+    press, after = res.pop("press_ms"), res.pop("after_ms")
+    if press:
+        res.update(press_p50=pct(press, 50), press_p95=pct(press, 95), after_p50=pct(after, 50),
+                   after_p95=pct(after, 95), commits=len(press))
     return res
 
 
@@ -132,6 +160,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, metavar="DIR",
                     help=f"optional data folder: classify DIR/{REAL_NAME} (e.g. a development copy)")
     ap.add_argument("--strokes", type=int, default=200)
+    ap.add_argument("--commits", type=int, default=60,
+                    help="strokes written in alternating boxes (each commits a character)")
     args = ap.parse_args()
     ink = args.ink or (args.data / REAL_NAME if args.data else REAL)
     if not ink.is_file():
@@ -144,10 +174,16 @@ def main() -> None:
     c = bench_classify(args.model, ink)
     print(f"classify ink  (n={c['ink_n']}): median {c['ink_median']:.2f} ms, p95 {c['ink_p95']:.2f} ms")
     print(f"classify PNG  (n={c['png_n']}): median {c['png_median']:.2f} ms, p95 {c['png_p95']:.2f} ms")
-    colds = [bench_gui(model, args.strokes if i == 0 else 1) for i in range(3)]
+    colds = [bench_gui(model, args.strokes if i == 0 else 1, args.commits if i == 0 else 0)
+             for i in range(3)]
     g = colds[0]
     print(f"stroke -> candidates painted (n={g['strokes']}): p50 {g['stroke_p50']:.1f} ms, "
           f"p95 {g['stroke_p95']:.1f} ms, max {g['stroke_max']:.1f} ms")
+    if "commits" in g:
+        print(f"writing text (n={g['commits']} strokes in alternating boxes, context "
+              f"{'on' if g['context'] else 'off'}): press (commit) p50 {g['press_p50']:.1f} ms, "
+              f"p95 {g['press_p95']:.1f} ms; release -> candidates painted p50 "
+              f"{g['after_p50']:.1f} ms, p95 {g['after_p95']:.1f} ms; {g['text']} characters")
     print("cold start (3 runs): window shown " + ", ".join(f"{r['window_s']:.2f}" for r in colds)
           + " s; model ready " + ", ".join(f"{r['ready_s']:.2f}" for r in colds) + " s")
 
