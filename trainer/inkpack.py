@@ -607,10 +607,10 @@ def pack(data_specs: list[str], out, *, workers: int = 1, tolerance: float = TOL
     workers = max(1, min(int(workers or 1), len(tasks)))
     log(f"pack: {len(specs)} source(s), {len(tasks)} source shards, {workers} worker(s) -> {out}")
     start, done, total = time.monotonic(), 0, 0
+    pool = None
     try:
         if workers == 1:
             results = map(_pack_task, tasks)
-            pool = None
         else:
             pool = multiprocessing.get_context("spawn").Pool(workers)
             results = pool.imap(_pack_task, tasks)  # in order: the same file for the same data
@@ -630,7 +630,7 @@ def pack(data_specs: list[str], out, *, workers: int = 1, tolerance: float = TOL
         writer.abort()
         raise
     finally:
-        if workers > 1 and pool is not None:
+        if pool is not None:
             pool.terminate()
     for s, st in zip(specs, stats):
         log(f"pack: {s}: {st.summary()}")
