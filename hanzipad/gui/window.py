@@ -376,8 +376,12 @@ class MainWindow(QMainWindow):
         self.delete_action = self._action(tr("Delete"), self.delete, ["Del"])
         self.space_action = self._action(tr("Space"), self.space, ["Space"])
         self.enter_action = self._action(tr("Enter"), self.enter, ["Return", "Enter"])
+        self.cursor_actions = [
+            self._action(f"cursor {where}", lambda _=False, w=where: self.move_cursor(w), [key])
+            for where, key in (("left", "Left"), ("right", "Right"), ("home", "Home"),
+                               ("end", "End"))]
         for a in (self.backspace_action, self.delete_action, self.space_action,
-                  self.enter_action):
+                  self.enter_action, *self.cursor_actions):
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.more_action = self._action(tr("More candidates"), self._toggle_more, ["Ctrl+M"])
         self.on_top_action = self._action(tr("Always on &top"), self.set_always_on_top)
@@ -638,8 +642,23 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def clear(self) -> None:
+        """Esc: clear the box; with nothing in it, end the selection of a character."""
         if not self.canvas.is_empty():
             self.undo_stack.push(ReplaceContentCommand(self.canvas, Content()))
+        elif self.composition.selected is not None:
+            self.composition.select(None)
+            self._show_text()
+            self._show_idle_candidates()
+
+    def move_cursor(self, where: str) -> None:
+        """Left / Right / Home / End: move the text cursor by entries (ends a selection)."""
+        comp = self.composition
+        target = {"left": comp.cursor - 1, "right": comp.cursor + 1, "home": 0,
+                  "end": len(comp)}[where]
+        comp.set_cursor(target)
+        self._show_text()
+        if self.canvas.is_empty():
+            self._show_idle_candidates()
 
     @Slot(str)
     def pick(self, char: str) -> None:
@@ -996,6 +1015,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):
         settings.set_window_state(self.saveGeometry(), self.saveState())
         self.save_text()
+        if self.typist is not None:
+            self.typist.close()
         self.recognition.shutdown()
         if self._message_box is not None:
             self._message_box.close()

@@ -352,6 +352,9 @@ class FakeTypist:
     def key(self, name):
         self.sent.append(("key", name))
 
+    def close(self):
+        self.sent.append(("closed",))
+
 
 def test_always_on_top_types_into_the_focused_program(window, qtbot, monkeypatch):
     calls = []
@@ -385,6 +388,8 @@ def test_always_on_top_types_into_the_focused_program(window, qtbot, monkeypatch
     before = list(typist.sent)
     window.space_button.click()
     assert typist.sent == before
+    window.close()  # the typist lets go of the display (XTest: keysyms put back)
+    assert typist.sent[-1] == ("closed",)
 
 
 def test_cli_always_on_top_flag(monkeypatch):
@@ -417,3 +422,28 @@ def test_a_commit_that_cannot_be_recognized_leaves_no_empty_entry(window, qtbot,
     QTest.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
     QTest.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)  # its ink comes back all the same
     assert len(a.strokes()) == 2 and window.canvas is a
+
+
+def test_cursor_keys_escape_and_clear_text(window, qtbot):
+    for _ in range(3):
+        QTest.keyClick(window.canvas, Qt.Key.Key_Space)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Return)
+    comp = window.composition
+    assert window.text.text() == "   \n" and comp.cursor == 4
+    QTest.keyClick(window.canvas, Qt.Key.Key_Left)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Left)
+    assert comp.cursor == 2 and window.text.cursor_offset() == 2
+    QTest.keyClick(window.canvas, Qt.Key.Key_Home)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Left)  # stays at the start
+    assert comp.cursor == 0
+    QTest.keyClick(window.canvas, Qt.Key.Key_End)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Right)
+    assert comp.cursor == 4
+    _click_char(window, qtbot, 1)
+    assert comp.selected == 1
+    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)  # empty box: the selection ends
+    assert comp.selected is None and comp.cursor == 2
+    QTest.keyClick(window.canvas, Qt.Key.Key_Backspace, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert window.text.text() == ""
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert window.text.text() == "   \n"
