@@ -301,10 +301,16 @@ def test_broken_context_data_leaves_the_pad_working(make_window, tiny_bundle, qt
     fake = types.ModuleType("hanzipad.lexicon")
     fake.Lexicon = Broken
     monkeypatch.setitem(sys.modules, "hanzipad.lexicon", fake)
-    window = make_window(tiny_bundle, load_context=True)
-    if window.lexicon is None and not window.statusBar().currentMessage():
-        with qtbot.waitSignal(window.contextLoaded, timeout=10000):
-            pass
+    from hanzipad.gui.window import MainWindow
+
+    window = MainWindow(tiny_bundle)
+    qtbot.addWidget(window)
+    threads = []
+    window.contextLoaded.connect(lambda: threads.append(threading.current_thread()))
+    with qtbot.waitSignal(window.contextLoaded, timeout=10000):
+        window.show()
+    assert threads == [threading.main_thread()]  # loaded in a thread, used in the UI's
+    qtbot.waitUntil(lambda: window.recognition.ready, timeout=10000)
     assert window.lexicon is None
     assert "not a count" in window.statusBar().currentMessage()
     shown(window, qtbot, lambda: shi(window.boxes[0]))
