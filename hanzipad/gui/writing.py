@@ -50,6 +50,8 @@ def _flags_on_top(window: QMainWindow, on: bool) -> None:
 
 
 def apply_on_top(window: QMainWindow, on: bool) -> None:
+    """Turn the window's always-on-top mode on or off (:mod:`hanzipad.gui.ontop`; may be
+    called before the window is first shown)."""
     try:
         from hanzipad.gui.ontop import set_always_on_top as apply
     except ImportError:
@@ -291,9 +293,11 @@ class WritingMixin:
             self.clear()
             return
         comp = self.composition
-        index = comp.selected if comp.selected is not None else comp.cursor
-        if 0 <= index < len(comp):
-            self.undo_stack.push(DeleteEntryCommand(self, comp.entry(index), forward=True))
+        if comp.selected is not None:  # the selected character (the cursor is after it)
+            self.backspace()
+            return
+        if comp.cursor < len(comp):
+            self.undo_stack.push(DeleteEntryCommand(self, comp.entry(comp.cursor), forward=True))
         else:
             self._send_key("Delete")
 

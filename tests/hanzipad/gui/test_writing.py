@@ -453,3 +453,12 @@ def test_cursor_keys_escape_and_clear_text(window, qtbot):
     assert window.text.text() == ""
     QTest.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
     assert window.text.text() == "   \n"
+
+
+def test_delete_with_a_selected_character_deletes_it(window, qtbot):
+    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Space):
+        QTest.keyClick(window.canvas, key)
+    _click_char(window, qtbot, 0)
+    assert window.composition.selected == 0
+    window.delete_button.click()
+    assert window.text.text() == "\n " and window.composition.cursor == 0
