@@ -209,11 +209,14 @@ class WritingMixin:
         self.composition.resolve(entry, ranked[0].char if ranked else "",
                                  [(c.char, c.prob) for c in ranked])
         if index is None:
+            if self.always_on_top and self.typist is not None:
+                self._flush_output()
             return
         if not ranked:  # nothing recognized (blank ink, a failure): no empty entry stays;
             self.composition.remove(entry)  # undo of its commit still brings the ink back
         self.text_changed()
-        self.output_inserted(entry, index)
+        if self.always_on_top and self.typist is not None:
+            self._flush_output()  # its text, and what was committed after it
 
     # ---------------------------------------------------------------- editing
     def _on_stroke(self, stroke, box: Canvas) -> None:
@@ -382,6 +385,8 @@ class WritingMixin:
         if self.on_top_action.isChecked() != on:
             self.on_top_action.setChecked(on)
         apply_on_top(self, on)
+        if not on:
+            self._output.clear()
         if on and self.typist is None:
             try:
                 from hanzipad.typist import make_typist
@@ -401,31 +406,52 @@ class WritingMixin:
 
     def _send_key(self, name: str) -> None:
         if self.always_on_top and self.typist is not None:
-            self.typist.key(name)
+            self._output.append(("key", name))
+            self._flush_output()
 
     def output_inserted(self, entry: Entry, index: int) -> None:
         """Commands call this after putting ``entry`` at ``index``: in always-on-top mode it
         is typed into the focused program (only at the end of the text, where that
-        program's cursor is)."""
-        if not self.always_on_top or self.typist is None or entry.pending or not entry.text:
+        program's cursor is). A character whose candidates are not in yet is typed when
+        they come, and what was committed after it waits for it (the order is kept)."""
+        if not self.always_on_top or self.typist is None:
             return
         if index != len(self.composition) - 1:
             return
-        if entry.kind == KEY and entry.text in KEY_NAMES:
-            self.typist.key(KEY_NAMES[entry.text])
-        else:
-            self.typist.type_text(entry.text)
+        self._output.append(("insert", entry))
+        self._flush_output()
 
     def output_removed(self, entry: Entry, index: int, forward: bool) -> None:
         """Commands call this when ``entry`` (at ``index``) leaves the text (or, still in
         it, is about to be replaced): in always-on-top mode the focused program loses it."""
-        if not self.always_on_top or self.typist is None or not entry.text:
+        if not self.always_on_top or self.typist is None:
+            return
+        waiting = [item for item in self._output if item[0] == "insert" and item[1] is entry]
+        if waiting:  # never typed (its candidates had not come): forget it
+            self._output = [item for item in self._output if item not in waiting]
+            self._flush_output()
+            return
+        if not entry.text:
             return
         if forward:
-            self.typist.key("Delete")
-            return
-        in_text = self.composition.index_of(entry) is not None
-        if index != len(self.composition) - (1 if in_text else 0):
-            return  # not at the end: only the pad's copy changes
-        for _ in entry.text:
-            self.typist.key("BackSpace")
+            self._output.append(("key", "Delete"))
+        else:
+            in_text = self.composition.index_of(entry) is not None
+            if index != len(self.composition) - (1 if in_text else 0):
+                return  # not at the end: only the pad's copy changes
+            self._output.extend([("key", "BackSpace")] * len(entry.text))
+        self._flush_output()
+
+    def _flush_output(self) -> None:
+        """Send what is queued for the focused program, up to a character still unknown."""
+        while self._output:
+            item = self._output[0]
+            if item[0] == "insert" and item[1].pending:
+                return
+            self._output.pop(0)
+            if item[0] == "key":
+                self.typist.key(item[1])
+            elif item[1].kind == KEY and item[1].text in KEY_NAMES:
+                self.typist.key(KEY_NAMES[item[1].text])
+            elif item[1].text:
+                self.typist.type_text(item[1].text)

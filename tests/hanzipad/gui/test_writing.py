@@ -462,3 +462,35 @@ def test_delete_with_a_selected_character_deletes_it(window, qtbot):
     assert window.composition.selected == 0
     window.delete_button.click()
     assert window.text.text() == "\n " and window.composition.cursor == 0
+
+
+def test_always_on_top_types_in_the_order_written(window, qtbot, monkeypatch):
+    """A character committed before its candidates came is typed when they come, and what
+    was committed after it waits for it."""
+    import hanzipad.gui.worker as worker
+
+    ontop = types.ModuleType("hanzipad.gui.ontop")
+    ontop.set_always_on_top = lambda w, on: None
+    monkeypatch.setitem(sys.modules, "hanzipad.gui.ontop", ontop)
+    typist = window.typist = FakeTypist()
+    window.set_always_on_top(True)
+    real, gate, started = worker.rasterize, threading.Event(), threading.Event()
+
+    def gated(ink):
+        started.set()
+        gate.wait(5)
+        return real(ink)
+
+    monkeypatch.setattr(worker, "rasterize", gated)
+    a, b = window.boxes
+    shi(a)
+    assert started.wait(5)
+    yi(b)  # 十 committed, not known yet
+    window.backspace_button.click()  # 一's stroke (the pad only)
+    window.space_button.click()  # a space after 十
+    assert typist.sent == [] and window.text.text() == " "
+    gate.set()
+    settle(window, qtbot)
+    first = window.composition.entries[0].text
+    assert window.text.text() == first + " "
+    assert typist.sent == [("text", first), ("key", "space")]
