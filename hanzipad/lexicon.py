@@ -19,7 +19,13 @@ of the counts of the words that start with ``s``. :meth:`Lexicon.rerank` orders 
 over a uniform class prior, so this is Bayes' rule with the language model tempered by
 ``WEIGHT``), and never moves a top-1 whose probability is at least :data:`KEEP`.
 ``WEIGHT``, ``IN_WORD`` and ``KEEP`` were tuned with ``tests/benchmarks/context_check.py``
-on the held-out CASIA writers 1181-1200 (see that script).
+on the held-out CASIA writers 1181-1200 only: on the second character of the 3000 most
+frequent two-character words (59,899 samples) top-1 goes from 78.4 % to 88.5 % after the
+recognized first character (92.5 % after the true one), and on pairs that cross a word
+boundary (59,880) from 79.3 % to 80.1 %; stronger settings gain at most 0.4 points on the
+mean of the two and turn two to five times more right answers wrong. Without ``KEEP`` the
+context would still move a few right top-1s above 0.9 (1 in 60,000 across a boundary) for
+46 gains: the threshold keeps a confident answer where the writer put it.
 
 Qt-free; imports only the standard library.
 """

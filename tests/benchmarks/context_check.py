@@ -107,6 +107,28 @@ def make_pairs(words, samples):
     return pairs
 
 
+def boundary_pairs(lexicon, available, per_writer: int, seed: int = 0):
+    """Pairs that cross a word boundary: the last character of a word A and the first of a
+    word B, A and B drawn from the lexicon by frequency, both characters written by the writer
+    (``available``: writer -> {char: number of samples}). [(writer, c1 + c2, i, j)]."""
+    import random
+
+    rng = random.Random(seed)
+    pairs = []
+    for writer in sorted(available):
+        have = available[writer]
+        got = 0
+        for _ in range(per_writer * 50):
+            if got == per_writer:
+                break
+            a, b = rng.choices(lexicon.words, weights=lexicon.counts, k=2)
+            c1, c2 = a[-1], b[0]
+            if have.get(c1) and have.get(c2):
+                pairs.append((writer, c1 + c2, rng.randrange(have[c1]), rng.randrange(have[c2])))
+                got += 1
+    return pairs
+
+
 def recognize(rec, samples, keys):
     """{(writer, char, i): [(char, prob)] top 10} for the samples named in ``keys``."""
     from hanzipad.raster import rasterize
@@ -218,26 +240,43 @@ def run(argv=None) -> dict:
                 source=np.array(source))
     if not pairs:
         raise SystemExit("context_check: no word has both characters written by one writer")
-    n = len(pairs)
+    available: dict[str, dict[str, int]] = defaultdict(dict)
+    for w, c, i in top:
+        available[w][c] = max(available[w].get(c, 0), i + 1)
+    per_writer = max(1, len(pairs) // max(1, len(available)))
+    across = boundary_pairs(lexicon, available, per_writer)
+    n, m = len(pairs), len(across)
     res, first_right = evaluate(lexicon, pairs, top)
+    res_b, first_b = evaluate(lexicon, across, top)
     nwords = len({w for _, w, _, _ in pairs})
     print(f"{source}; {n} word samples ({nwords} words, {len({p[0] for p in pairs})} writers) "
           f"in {time.time() - t0:.0f} s; KEEP={lx.KEEP} WEIGHT={lx.WEIGHT} IN_WORD={lx.IN_WORD}")
+    print("two-character words:")
     print_table(res, n, first_right)
+    print(f"across a word boundary (last character of a word, first of the next; {m} pairs "
+          "drawn by word frequency from the same writers' samples):")
+    print_table(res_b, m, first_b)
+
+    def rates(r, k):
+        return {name: v / k if name.startswith("top") else v for name, v in r.items()}
+
     out = {"n": n, "words": nwords, "first_top1": first_right / n,
-           **{k: {m: v / n if m.startswith("top") else v for m, v in r.items()}
-              for k, r in res.items()}}
+           **{k: rates(r, n) for k, r in res.items()},
+           "boundary": {"n": m, **{k: rates(r, m) for k, r in res_b.items()}}}
     if args.grid:
         saved = (lx.WEIGHT, lx.IN_WORD)
-        print(f"\n  {'WEIGHT':>6s} {'IN_WORD':>7s}  top-1 true / recognized   right->wrong (rec)")
+        print(f"\n  {'WEIGHT':>6s} {'IN_WORD':>7s}   top-1 after the recognized first character: "
+              "words / across a boundary / mean   (right->wrong: words, boundary)")
         try:
-            for weight in (0.2, 0.35, 0.5, 0.7, 1.0):
+            for weight in (0.3, 0.5, 0.7, 1.0):
                 for in_word in (0.2, 0.5, 0.8):
                     lx.WEIGHT, lx.IN_WORD = weight, in_word
-                    r, _ = evaluate(lexicon, pairs, top)
-                    print(f"  {weight:6.2f} {in_word:7.2f}  {100 * r['true']['top1'] / n:6.1f}% / "
-                          f"{100 * r['recognized']['top1'] / n:6.1f}%   "
-                          f"{r['recognized']['right_to_wrong']:5d}")
+                    r = evaluate(lexicon, pairs, top)[0]["recognized"]
+                    b = evaluate(lexicon, across, top)[0]["recognized"]
+                    t1, t2 = 100 * r["top1"] / n, 100 * b["top1"] / m
+                    print(f"  {weight:6.2f} {in_word:7.2f}   {t1:6.1f}% / {t2:6.1f}% / "
+                          f"{(t1 + t2) / 2:6.1f}%   ({r['right_to_wrong']}, "
+                          f"{b['right_to_wrong']})")
         finally:
             lx.WEIGHT, lx.IN_WORD = saved
     return out

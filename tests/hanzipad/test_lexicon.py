@@ -197,6 +197,8 @@ def test_context_check_on_the_tegaki_sample(capsys):
         assert out[key]["keep_to_wrong"] == 0
         assert 0.8 <= out[key]["top1"] <= out[key]["top3"] <= 1
     assert out["true"]["top1"] >= out["none"]["top1"]
+    assert out["boundary"]["n"] > 0
+    assert all(out["boundary"][k]["keep_to_wrong"] == 0 for k in ("none", "true", "recognized"))
     assert out["none"]["right_to_wrong"] == out["none"]["wrong_to_right"] == 0
     table = capsys.readouterr().out
     assert "after the true first character" in table
