@@ -203,3 +203,20 @@ def test_context_check_on_the_tegaki_sample(capsys):
     table = capsys.readouterr().out
     assert "after the true first character" in table
     assert "80 word samples (8 words, 2 writers)" in table
+
+
+def test_packages_ship_the_lexicon():
+    """The wheel (package data of hanzipad_resources.lexicon) and the PyInstaller build
+    (resources/lexicon) carry the data files, licences and sources.json."""
+    from fnmatch import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    assert "hanzipad_resources.lexicon" in setup["packages"]
+    patterns = setup["package-data"]["hanzipad_resources.lexicon"]
+    for name in ("words.tsv", "chars.tsv", "sources.json", "SOURCES.md", "CC-BY-SA-4.0.txt",
+                 "LICENSE-jieba.txt", "LICENSE-pypinyin.txt"):
+        assert (LEXICON / name).is_file()
+        assert any(fnmatch(name, p) for p in patterns), name
+    spec = (ROOT / "resources" / "packaging" / "hanzipad.spec").read_text("utf-8")
+    assert '(RES / "lexicon").iterdir()' in spec and '"resources/lexicon")' in spec
