@@ -32,6 +32,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +115,7 @@ def boundary_pairs(lexicon, available, per_writer: int, seed: int = 0):
     import random
 
     rng = random.Random(seed)
+    cum = list(accumulate(lexicon.counts))
     pairs = []
     for writer in sorted(available):
         have = available[writer]
@@ -121,7 +123,7 @@ def boundary_pairs(lexicon, available, per_writer: int, seed: int = 0):
         for _ in range(per_writer * 50):
             if got == per_writer:
                 break
-            a, b = rng.choices(lexicon.words, weights=lexicon.counts, k=2)
+            a, b = rng.choices(lexicon.words, cum_weights=cum, k=2)
             c1, c2 = a[-1], b[0]
             if have.get(c1) and have.get(c2):
                 pairs.append((writer, c1 + c2, rng.randrange(have[c1]), rng.randrange(have[c2])))
