@@ -145,7 +145,8 @@ def test_provenance_is_carried_into_the_recorded_sources(packed):
     assert d["kind"] == "inkpack" and d["count"] == 36 and d["writers"] == "1001-1002"
     (inner,) = d["sources"]
     assert inner["kind"] == "pot" and inner["writers"] == "1001-1002"
-    assert "academic research" in inner["terms"] and inner["stats"]["yielded"] == 36
+    assert inner["packed_writers"] == "1001-1003" and inner["packed_stats"]["yielded"] == 36
+    assert "academic research" in inner["terms"]
     assert not machine_paths(d), machine_paths(d)  # no path of this machine in a record
     credits = model_credits({"sources": [d]})
     assert [(c.what, c.detail) for c in credits] == [("CASIA-OLHWDB", "writers 1001-1002")]
@@ -254,7 +255,7 @@ def test_pack_holds_ink_files_with_pressure_and_synthetic_writers(tmp_path):
     assert np.mean(mad) < 4 and max(mad) < 10, mad  # pressure and pen width kept
     packed_sources = src.describe()["sources"]
     assert [d["kind"] for d in packed_sources] == ["ink", "strokes"]
-    assert packed_sources[0]["stats"]["corrupt"] == 1  # the broken line, counted while packing
+    assert packed_sources[0]["packed_stats"]["corrupt"] == 1  # the broken line, counted while packing
     assert packed_sources[1]["package"] == "hanzi-writer-data"
     # a pack packs again (e.g. a subset of writers); at tolerance 0 nothing more is lost
     again = tmp_path / "again.inkpack"

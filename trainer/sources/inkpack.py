@@ -102,7 +102,7 @@ class InkPackSource(Source):
         h = self.reader.header
         packed = copy.deepcopy(h.get("sources", []))
         for d, st in zip(packed, self.reader.index.get("stats", [])):
-            d["stats"] = st  # what was skipped while packing
+            d["packed_stats"] = st  # what was skipped while packing (all of the pack)
         out = {"format": "HanziPad ink pack", "version": h.get("version"),
                "count": self.reader.count, "bytes": self.reader.size, "levels": h.get("levels"),
                "tolerance": h.get("tolerance"), "sources": packed}
@@ -116,7 +116,7 @@ class InkPackSource(Source):
         for d in packed:  # the writers and scans used, as the About box lists them (credits)
             if d.get("kind") in ("pot", "gnt"):
                 if sel:
-                    d["writers"] = sel
+                    d["packed_writers"], d["writers"] = d.get("writers", ""), sel
                 if self.options.get("scan"):
                     d["scan_percent"] = int(self.options["scan"])
         return out
