@@ -16,7 +16,6 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow
 
 from hanzipad.compose import KEY, WORD, Composition, Entry
@@ -248,7 +247,7 @@ class WritingMixin:
     @Slot(str)
     def pick(self, char: str) -> None:
         """A candidate was picked: commit the box's ink as it, replace the selected
-        character, or append a suggested word. The pick is also copied."""
+        character, or append a suggested word. The clipboard is left alone."""
         mode = self._bar_mode
         comp = self.composition
         if mode == "entry" and comp.selected is not None:
@@ -263,8 +262,8 @@ class WritingMixin:
             self.commit_box(choice=char)
         else:
             return
-        QGuiApplication.clipboard().setText(char)
-        self.statusBar().showMessage(tr("Copied {}").format(char), 3000)
+        # a pick goes into the text (and, always on top, into the focused program); the
+        # clipboard is the person's own and is only replaced by Copy all
         self.canvas.setFocus()
 
     def _has_ink(self) -> bool:
