@@ -122,9 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
 
     pk = sub.add_parser("pack", help="pack pen traces into one compact, checked file (inkpack:FILE)",
-                        description="Simplify, quantize and delta-code the ink of pot:, ink:, "
-                        "strokes: or inkpack: data into one file of about 50 bytes a character "
-                        "(read it as inkpack:FILE; render it with prepare --data inkpack:FILE).")
+                        description="Simplify and delta-code the ink of pot:, ink:, strokes: or "
+                        "inkpack: data into one checked file (CASIA: 125 bytes a character; 80 "
+                        "with --levels 100 --tolerance 2). Read it as inkpack:FILE; render it "
+                        "on many cores with prepare --data inkpack:FILE --workers N.")
     pk.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
                     help="ink to pack (pot, ink, strokes or inkpack, with their ?options)")
     pk.add_argument("--out", required=True, metavar="FILE",
