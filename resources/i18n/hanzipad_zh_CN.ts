@@ -28,6 +28,10 @@
         <translation>候选字字体：Noto Sans CJK SC 子集（SIL OFL 1.1）。程序：MIT 许可证。</translation>
     </message>
     <message>
+        <source>Word list, pinyin and meanings:</source>
+        <translation>词表、拼音和释义：</translation>
+    </message>
+    <message>
         <source>About HanziPad</source>
         <translation>关于汉字手写板</translation>
     </message>
@@ -507,10 +511,6 @@
     <message>
         <source>Write the next character here</source>
         <translation>在这里写下一个字</translation>
-    </message>
-    <message>
-        <source>Copied {}</source>
-        <translation>已复制 {}</translation>
     </message>
     <message>
         <source>Delete stroke</source>
