@@ -242,6 +242,10 @@ def classify_main(argv: list[str]) -> int:
     return status
 
 
+#: A character the word list must know (the self-test checks that the lexicon is there).
+SAMPLE_CHAR_FOR_CONTEXT = "中"
+
+
 def self_test(model: str | None) -> int:
     """Classify the built-in sample with the bundle; exit 0 when it is recognized."""
     from hanzipad.selftest import SAMPLE_CHAR, sample_ink
@@ -266,14 +270,47 @@ def self_test(model: str | None) -> int:
     if top[0] != top[1]:
         problems.append(f"reversed ink gave {top[1]} instead of {top[0]}")
     name = recognizer.bundle.describe()
+    extras = _self_test_resources(problems)
     if problems:
         _err(f"self-test failed with {name}: " + "; ".join(problems))
         return 1
     print(
         f"self-test passed: {SAMPLE_CHAR} -> {top[0]} ({probs[0].max():.3f}) with {name} "
         f"[{recognizer.runtime}], model load {1000 * (loaded - start):.0f} ms, classify {ms:.1f} ms"
+        f"; {extras}"
     )
     return 0
+
+
+def _self_test_resources(problems: list[str]) -> str:
+    """What the writing pad needs besides the model (a packaged app must carry it): the word
+    list and readings, the Chinese translation, and on Linux the X11 typing library."""
+    from hanzipad.bundle import resources_dir
+    from hanzipad.lexicon import Lexicon, LexiconError
+    from hanzipad.readings import Readings
+
+    said = []
+    try:
+        following = Lexicon.load().next_words(SAMPLE_CHAR_FOR_CONTEXT, 3)
+        readings = Readings.load().pinyin(SAMPLE_CHAR_FOR_CONTEXT)
+        if not following or not readings:
+            problems.append(f"the word list knows nothing of {SAMPLE_CHAR_FOR_CONTEXT}")
+        said.append(f"context {SAMPLE_CHAR_FOR_CONTEXT} -> {''.join(following[:1])} "
+                    f"{'/'.join(readings)}")
+    except LexiconError as exc:
+        problems.append(f"word list: {exc}")
+    qm = resources_dir() / "i18n" / "hanzipad_zh_CN.qm"
+    if not qm.is_file():
+        problems.append(f"no Chinese translation: {qm} is missing")
+    if sys.platform.startswith("linux"):
+        try:
+            import Xlib.display  # noqa: F401
+            import Xlib.ext.xtest  # noqa: F401
+        except ImportError as exc:
+            problems.append(f"cannot type into other programs: {exc}")
+        else:
+            said.append("XTest typing available")
+    return ", ".join(said)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,6 +69,29 @@ def test_self_test(tiny_bundle, tmp_path, capsys):
     assert main(["--self-test", "--model", str(tmp_path / "none")]) == 1
 
 
+def test_self_test_checks_what_the_pad_needs_besides_the_model(tiny_bundle, tmp_path, capsys,
+                                                               monkeypatch):
+    """A packaged app without its word list or translation fails --self-test, naming it."""
+    import shutil
+
+    from hanzipad.bundle import resources_dir
+
+    shipped, res = resources_dir(), tmp_path / "resources"
+    shutil.copytree(shipped / "lexicon", res / "lexicon")
+    shutil.copytree(shipped / "i18n", res / "i18n")
+    monkeypatch.setenv("HANZIPAD_RESOURCES", str(res))
+    assert main(["--self-test", "--model", str(tiny_bundle)]) == 0
+    assert "context 中 -> " in capsys.readouterr().out
+    (res / "i18n" / "hanzipad_zh_CN.qm").unlink()
+    assert main(["--self-test", "--model", str(tiny_bundle)]) == 1
+    assert "hanzipad_zh_CN.qm is missing" in capsys.readouterr().err
+    shutil.copyfile(shipped / "i18n" / "hanzipad_zh_CN.qm", res / "i18n" / "hanzipad_zh_CN.qm")
+    words = res / "lexicon" / "words.tsv"
+    words.write_bytes(words.read_bytes()[:1000] + b"\xff\xfe broken")
+    assert main(["--self-test", "--model", str(tiny_bundle)]) == 1
+    assert "words.tsv" in capsys.readouterr().err
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
