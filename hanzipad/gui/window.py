@@ -125,6 +125,7 @@ class MainWindow(WritingMixin, QMainWindow):
         self.always_on_top = False
         self._said_typist = False
         self._output: list[tuple] = []  # for the focused program, in order (always on top)
+        self._erased_from: int | None = None  # a re-pick took back the text from here
         self._pad_generation: int | None = None
         self._box_candidates: list = []  # re-ranked candidates of the active box's ink
         self._box_generation: int | None = None  # the request they answer

@@ -416,6 +416,16 @@ class WritingMixin:
         if not self.always_on_top or self.typist is None:
             return
         if index != len(self.composition) - 1:
+            # in the middle (a re-picked or restored character): the focused program's cursor
+            # is at the end of what was typed, so what follows is taken back and typed again
+            tail = self._typed_tail(index + 1)
+            erased, self._erased_from = self._erased_from, None
+            if tail is None:
+                return  # something after it is not typed yet: only the pad's copy changes
+            if erased != index:
+                self._output.extend([("key", "BackSpace")] * _typed_length(tail))
+            self._output.extend(("insert", e) for e in [entry, *tail])
+            self._flush_output()
             return
         self._output.append(("insert", entry))
         self._flush_output()
@@ -432,14 +442,32 @@ class WritingMixin:
             return
         if not entry.text:
             return
-        if forward:
-            self._output.append(("key", "Delete"))
-        else:
-            in_text = self.composition.index_of(entry) is not None
-            if index != len(self.composition) - (1 if in_text else 0):
-                return  # not at the end: only the pad's copy changes
+        in_text = self.composition.index_of(entry) is not None
+        start = index + 1 if in_text else index
+        if start == len(self.composition):  # at the end, where the program's cursor is
             self._output.extend([("key", "BackSpace")] * len(entry.text))
+        else:
+            # in the middle: the program's cursor is at the end of what was typed, so the
+            # characters after it are taken back with it and (unless a replacement follows,
+            # which types them) typed again
+            tail = self._typed_tail(start)
+            if tail is None:
+                return  # something after it is not typed yet: only the pad's copy changes
+            self._output.extend([("key", "BackSpace")] * (len(entry.text) + _typed_length(tail)))
+            if in_text:
+                self._erased_from = index
+            else:
+                self._output.extend(("insert", e) for e in tail)
         self._flush_output()
+
+    def _typed_tail(self, start: int) -> list[Entry] | None:
+        """The entries from ``start`` to the end as the focused program has them; None while
+        one of them still waits for its candidates (not typed yet)."""
+        tail = [self.composition.entry(i) for i in range(start, len(self.composition))]
+        queued = {id(item[1]) for item in self._output if item[0] == "insert"}
+        if any(e.pending or id(e) in queued for e in tail):
+            return None
+        return tail
 
     def _flush_output(self) -> None:
         """Send what is queued for the focused program, up to a character still unknown."""
@@ -454,3 +482,8 @@ class WritingMixin:
                 self.typist.key(KEY_NAMES[item[1].text])
             elif item[1].text:
                 self.typist.type_text(item[1].text)
+
+
+def _typed_length(entries) -> int:
+    """Characters (keys) the focused program holds for these entries."""
+    return sum(len(e.text) for e in entries)

@@ -398,6 +398,54 @@ def test_always_on_top_types_into_the_focused_program(window, qtbot, monkeypatch
     assert typist.sent[-1] == ("closed",)
 
 
+def _program_text(sent) -> str:
+    """What a program whose cursor stays at the end holds after these keys and texts."""
+    text = ""
+    for kind, *value in sent:
+        if kind == "text":
+            text += value[0]
+        elif kind == "key":
+            text = text[:-1] if value[0] == "BackSpace" else text + {"space": " ",
+                                                                     "Return": "\n"}[value[0]]
+    return text
+
+
+def test_always_on_top_fixes_an_earlier_character_there_too(window, qtbot, monkeypatch):
+    """Re-picking, restoring or deleting a character before the last one: the focused
+    program (its cursor at the end of what was typed) ends up with the pad's text."""
+    ontop = types.ModuleType("hanzipad.gui.ontop")
+    ontop.set_always_on_top = lambda w, on: None
+    monkeypatch.setitem(sys.modules, "hanzipad.gui.ontop", ontop)
+    typist = window.typist = FakeTypist()
+    window.set_always_on_top(True)
+    a, b = window.boxes
+    shown(window, qtbot, lambda: shi(a))
+    yi(b)  # commits a's character
+    settle(window, qtbot)
+    window.space_button.click()  # commits b's
+    shown(window, qtbot, lambda: shi(a))
+    window.enter_button.click()  # commits a's again
+    window.space_button.click()  # and a space
+    settle(window, qtbot)
+    text = window.text.text()
+    assert len(text) == 4 and text[-1] == " " and _program_text(typist.sent) == text
+    _click_char(window, qtbot, 0)
+    cands = [c.char for c in window.candidate_bar.candidates()]
+    before = len(typist.sent)
+    window.candidate_bar.pick(1)  # the first character re-picked
+    assert window.text.text() == cands[1] + text[1:]
+    assert typist.sent[before:before + 4] == [("key", "BackSpace")] * 4  # taken back once
+    assert _program_text(typist.sent) == window.text.text()
+    window.undo_stack.undo()  # the old character comes back, there too
+    assert _program_text(typist.sent) == window.text.text() == text
+    _click_char(window, qtbot, 1)
+    window.delete_button.click()  # the second character deleted
+    assert window.text.text() == text[0] + text[2:]
+    assert _program_text(typist.sent) == window.text.text()
+    window.undo_stack.undo()
+    assert _program_text(typist.sent) == window.text.text() == text
+
+
 def test_cli_always_on_top_flag(monkeypatch):
     from hanzipad import cli
     from hanzipad.gui import app
