@@ -285,8 +285,9 @@ class WritingMixin:
         index = comp.selected if comp.selected is not None else comp.cursor - 1
         if 0 <= index < len(comp):
             self.undo_stack.push(DeleteEntryCommand(self, comp.entry(index)))
-        else:
+        elif not len(comp):
             self._send_key("BackSpace")  # nothing here: the focused program may have text
+        # else: the cursor is before the pad's first character; nothing to take back
 
     @Slot()
     def delete(self) -> None:

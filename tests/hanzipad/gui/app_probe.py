@@ -23,6 +23,12 @@ def _rect(widget) -> list[int]:
     return [top_left.x(), top_left.y(), widget.width(), widget.height()]
 
 
+def _global_centre(view, rect) -> list[int]:
+    """Screen position of the centre of ``rect`` (viewport coordinates of a text view)."""
+    point = view.viewport().mapToGlobal(rect.center().toPoint())
+    return [point.x(), point.y()]
+
+
 def main() -> int:
     out = Path(sys.argv[1])
     app = QApplication(["hanzipad"])  # hanzipad.gui.app.create_application reuses it
@@ -51,7 +57,10 @@ def main() -> int:
             "candidates": [{"char": b.char, "enabled": b.isEnabled(), "rect": _rect(b)}
                            for b in bar.buttons if b.isVisible()],
             "backspace": _rect(w.backspace_button),
+            "delete": _rect(w.delete_button),
             "text": w.composition.text(),
+            "chars": [_global_centre(w.text, w.text.char_rect(i))
+                      for i in range(len(w.composition.text()))],
         }
         tmp = out.with_name(out.name + ".tmp")
         tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")

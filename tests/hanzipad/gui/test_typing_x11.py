@@ -279,7 +279,35 @@ def test_hanzipad_always_on_top_types_a_drawn_character_into_the_focused_program
         assert xsession.focus_window() == holder.wid
         assert xsession.active_window() == holder.wid
 
-        xsession.click(*_centre(app.state()["backspace"]))  # ⌫ on the pad
+        # a second character in the other box, committed by a click on its candidate
+        state = app.state()
+        suggested = [c["char"] for c in state["candidates"]]  # what follows 十, not a drawing
+        other = state["boxes"][1 - state["active_box"]]
+        xsession.drag(_stroke(other, 0.15, 0.5, 0.85, 0.5))  # 一
+        state = app.wait(lambda s: s["candidates"] and s["candidates"][0]["char"]
+                         and [c["char"] for c in s["candidates"]] != suggested
+                         and s["active_box"] != state["active_box"], 8,
+                         what="the second box's candidates")
+        xsession.click(*_centre(state["candidates"][0]["rect"]))
+        two = picked["char"] + state["candidates"][0]["char"]
+        holder.wait_text(two)
+        # the first character re-picked in the pad: the program gets the same text
+        state = app.wait(lambda s: s["text"] == two and len(s["chars"]) == 2, 5,
+                         what="two characters in the pad")
+        xsession.click(*state["chars"][0])
+        state = app.wait(lambda s: len([c for c in s["candidates"] if c["enabled"]]) >= 2, 5,
+                         what="the first character's candidates again")
+        second_choice = state["candidates"][1]
+        xsession.click(*_centre(second_choice["rect"]))
+        fixed = second_choice["char"] + two[1:]
+        holder.wait_text(fixed)
+        app.wait(lambda s: s["text"] == fixed, 5, what="the pad's text re-picked")
+        assert xsession.focus_window() == holder.wid
+
+        state = app.state()
+        xsession.click(*_centre(state["backspace"]))  # ⌫: the selected (first) character
+        holder.wait_text(fixed[1:])
+        xsession.click(*_centre(state["delete"]))  # ⌦: the one after the cursor
         holder.wait_text("")
         app.wait(lambda s: s["text"] == "", 5, what="the pad's text to be empty")
         assert xsession.focus_window() == holder.wid

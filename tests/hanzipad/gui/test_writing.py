@@ -444,6 +444,10 @@ def test_always_on_top_fixes_an_earlier_character_there_too(window, qtbot, monke
     assert _program_text(typist.sent) == window.text.text()
     window.undo_stack.undo()
     assert _program_text(typist.sent) == window.text.text() == text
+    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)  # no selection
+    QTest.keyClick(window.canvas, Qt.Key.Key_Home)  # the cursor before the first character
+    window.backspace_button.click()  # nothing before it: nothing taken, here or there
+    assert _program_text(typist.sent) == window.text.text() == text
 
 
 def test_cli_always_on_top_flag(monkeypatch):
