@@ -61,7 +61,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hanzipad.ink import DEFAULT_PRESSURE, Ink, InkError, Point
+from hanzipad.ink import DEFAULT_PRESSURE, Ink, Point
 from hanzipad.raster import PEN_FRACTION
 from trainer.records import public_path, public_text
 from trainer.sources.base import SkipStats, SourceError, default_label_map
@@ -471,25 +471,8 @@ def iter_inks(src, shard: str, seed: int = 0) -> Iterator[tuple[Ink, int, float 
             if label is not None:
                 yield ink, label, None
     elif kind == "ink":
-        from hanzipad.ink import InkFileError
-
-        read = 0
-        try:
-            for where, ink in src._inks(shard):
-                read += 1
-                if isinstance(ink, InkError):
-                    src.stats.note("corrupt", str(ink))
-                elif ink.label is None:
-                    src.stats.note("corrupt", f"{where}: no \"label\" (the character written)")
-                elif ink.is_empty():
-                    src.stats.note("corrupt", f"{where}: ink has no strokes")
-                else:
-                    label = src.label_of(ink.label, where)
-                    if label is not None:
-                        yield ink, label, None
-        except InkFileError as exc:
-            lost = "the rest of the file was not used" if read else "none of its samples were used"
-            src.stats.note("missing", f"{exc}; {lost}")
+        for _, ink, label in src.iter_labelled_inks(shard):
+            yield ink, label, None
     elif kind == "strokes":
         from trainer.sources.base import parse_partition
         from trainer.synth import Writer, synthesize_ink

@@ -39,6 +39,18 @@ class InkSource(Source):
             yield display_path(file), exc
 
     def iter_shard(self, shard: str, seed: int = 0):
+        for where, ink, label in self.iter_labelled_inks(shard):
+            try:
+                image = rasterize(ink)
+            except (ValueError, OverflowError) as exc:  # hanzipad.ink's limits prevent this
+                self.stats.note("corrupt", f"{where}: cannot draw this ink ({exc})")
+                continue
+            self.stats.add_yielded()
+            yield image, label
+
+    def iter_labelled_inks(self, shard: str):
+        """``(where, ink, class index)`` of one shard, checked and counted as :meth:`iter_shard`
+        does but not drawn (``hanzipad-train pack`` keeps the ink)."""
         read = 0
         try:
             for where, ink in self._inks(shard):
@@ -53,15 +65,8 @@ class InkSource(Source):
                     self.stats.note("corrupt", f"{where}: ink has no strokes")
                     continue
                 label = self.label_of(ink.label, where)
-                if label is None:
-                    continue
-                try:
-                    image = rasterize(ink)
-                except (ValueError, OverflowError) as exc:  # hanzipad.ink's limits prevent this
-                    self.stats.note("corrupt", f"{where}: cannot draw this ink ({exc})")
-                    continue
-                self.stats.add_yielded()
-                yield image, label
+                if label is not None:
+                    yield where, ink, label
         except InkFileError as exc:
             # Not corrupt data: the file system refused it. Counted, with the reason.
             lost = "the rest of the file was not used" if read else "none of its samples were used"
