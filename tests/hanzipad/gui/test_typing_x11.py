@@ -79,6 +79,18 @@ def keep_screenshot(session: XSession, tmp_path: Path, name: str) -> Path:
     return shot
 
 
+def _keyboard_mapping(xsession) -> list:
+    """The X server's keysyms, a list per keycode."""
+    from Xlib import display
+
+    d = display.Display(xsession.display_name)
+    try:
+        first = d.display.info.min_keycode
+        return d.get_keyboard_mapping(first, d.display.info.max_keycode - first + 1)
+    finally:
+        d.close()
+
+
 def test_xtest_types_chinese_and_keys_into_the_focused_program(xsession, holder, monkeypatch):
     from hanzipad.typist import XTestTypist, make_typist
 
@@ -105,14 +117,7 @@ def test_xtest_types_chinese_and_keys_into_the_focused_program(xsession, holder,
     finally:
         typist.close()
     # the spare keycodes are empty again: no Unicode keysym left bound
-    from Xlib import display
-
-    d = display.Display(xsession.display_name)
-    try:
-        first = d.display.info.min_keycode
-        mapping = d.get_keyboard_mapping(first, d.display.info.max_keycode - first + 1)
-    finally:
-        d.close()
+    mapping = _keyboard_mapping(xsession)
     assert not [syms for syms in mapping if any(0x01000100 <= s <= 0x0110FFFF for s in syms)]
 
 
@@ -123,14 +128,7 @@ def test_xtest_types_more_distinct_characters_than_spare_keycodes(xsession, hold
     from hanzipad.typist import make_typist
 
     text = "天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳云腾致雨露结为霜"
-    from Xlib import display
-
-    d = display.Display(xsession.display_name)
-    try:
-        first = d.display.info.min_keycode
-        mapping = d.get_keyboard_mapping(first, d.display.info.max_keycode - first + 1)
-    finally:
-        d.close()
+    mapping = _keyboard_mapping(xsession)
     assert len({*text}) > sum(1 for syms in mapping if not any(syms))
     for name in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "HANZIPAD_TYPIST"):
         monkeypatch.delenv(name, raising=False)

@@ -18,6 +18,29 @@ from tests.hanzipad.gui.conftest import line
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
+def _gate_recognizer(monkeypatch):
+    """Hold the recognition worker on its next ink until ``gate`` is set; ``started`` is set
+    once it is held. Returns (gate, started)."""
+    import hanzipad.gui.worker as worker
+
+    real, gate, started = worker.rasterize, threading.Event(), threading.Event()
+
+    def gated(ink):
+        started.set()
+        gate.wait(5)
+        return real(ink)
+
+    monkeypatch.setattr(worker, "rasterize", gated)
+    return gate, started
+
+
+def _stub_on_top(monkeypatch, record=lambda on: None):
+    """Window flags are not this module's business: hanzipad.gui.ontop records the calls."""
+    ontop = types.ModuleType("hanzipad.gui.ontop")
+    ontop.set_always_on_top = lambda w, on: record(on)
+    monkeypatch.setitem(sys.modules, "hanzipad.gui.ontop", ontop)
+
+
 def shi(box):
     """十: two strokes."""
     line(box, 0.2, 0.5, 0.8, 0.5)
@@ -198,16 +221,8 @@ def test_clicking_a_committed_character_offers_its_candidates_again(window, qtbo
 def test_commits_wait_for_candidates_in_their_places(window, qtbot, monkeypatch, tiny_bundle):
     """The recognizer is busy while the next characters are written: each committed
     character is filled in when its candidates arrive, in the order written."""
-    import hanzipad.gui.worker as worker
 
-    real, gate, started = worker.rasterize, threading.Event(), threading.Event()
-
-    def gated(ink):
-        started.set()
-        gate.wait(5)
-        return real(ink)
-
-    monkeypatch.setattr(worker, "rasterize", gated)
+    gate, started = _gate_recognizer(monkeypatch)
     a, b = window.boxes
     shi(a)
     assert started.wait(5)  # the worker is stuck on 十
@@ -364,9 +379,7 @@ class FakeTypist:
 
 def test_always_on_top_types_into_the_focused_program(window, qtbot, monkeypatch):
     calls = []
-    ontop = types.ModuleType("hanzipad.gui.ontop")
-    ontop.set_always_on_top = lambda w, on: calls.append(on)
-    monkeypatch.setitem(sys.modules, "hanzipad.gui.ontop", ontop)
+    _stub_on_top(monkeypatch, calls.append)
     typist = window.typist = FakeTypist()
     window.on_top_action.trigger()  # View > Always on top
     assert window.always_on_top and calls == [True]
@@ -413,9 +426,7 @@ def _program_text(sent) -> str:
 def test_always_on_top_fixes_an_earlier_character_there_too(window, qtbot, monkeypatch):
     """Re-picking, restoring or deleting a character before the last one: the focused
     program (its cursor at the end of what was typed) ends up with the pad's text."""
-    ontop = types.ModuleType("hanzipad.gui.ontop")
-    ontop.set_always_on_top = lambda w, on: None
-    monkeypatch.setitem(sys.modules, "hanzipad.gui.ontop", ontop)
+    _stub_on_top(monkeypatch)
     typist = window.typist = FakeTypist()
     window.set_always_on_top(True)
     a, b = window.boxes
@@ -519,21 +530,11 @@ def test_delete_with_a_selected_character_deletes_it(window, qtbot):
 def test_always_on_top_types_in_the_order_written(window, qtbot, monkeypatch):
     """A character committed before its candidates came is typed when they come, and what
     was committed after it waits for it."""
-    import hanzipad.gui.worker as worker
 
-    ontop = types.ModuleType("hanzipad.gui.ontop")
-    ontop.set_always_on_top = lambda w, on: None
-    monkeypatch.setitem(sys.modules, "hanzipad.gui.ontop", ontop)
+    _stub_on_top(monkeypatch)
     typist = window.typist = FakeTypist()
     window.set_always_on_top(True)
-    real, gate, started = worker.rasterize, threading.Event(), threading.Event()
-
-    def gated(ink):
-        started.set()
-        gate.wait(5)
-        return real(ink)
-
-    monkeypatch.setattr(worker, "rasterize", gated)
+    gate, started = _gate_recognizer(monkeypatch)
     a, b = window.boxes
     shi(a)
     assert started.wait(5)
