@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--init-from", metavar="RUN_DIR_OR_KERAS",
                    help="fine-tune: start a new run from these weights (best.keras of a run dir, "
                         "or a .keras file) with a fresh optimizer and schedule")
+    t.add_argument("--prune", action="store_true", default=None,
+                   help="with --init-from a wider compact network (run dir, .keras or bundle): "
+                        "start this run's narrower one (--width) from its strongest channels")
     t.add_argument("--batch-size", type=int, metavar="B",
                    help="images per step, over all devices (default 128)")
     t.add_argument("--checkpoint-every", type=int, metavar="N",
@@ -151,7 +154,7 @@ def _train(args, argv) -> int:
         k: getattr(args, k)
         for k in ("train", "val", "max_steps", "batch_size", "checkpoint_every", "val_every", "lr",
                   "arch", "width", "classes", "classes_file", "seed", "input", "augment",
-                  "mixed_precision", "jit_compile", "strategy", "init_from")
+                  "mixed_precision", "jit_compile", "strategy", "init_from", "prune")
     }
     overrides["run_dir"] = args.run_dir
     try:

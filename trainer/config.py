@@ -64,6 +64,7 @@ class Config:
     # run
     run_dir: str = ""
     init_from: str = ""  # fine-tune: start from the weights of this run dir or .keras checkpoint
+    prune: bool = False  # init_from is a wider compact net: keep its strongest channels
     seed: int = 0
     checkpoint_every: int = 500
     val_every: int = 500

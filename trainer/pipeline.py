@@ -271,3 +271,22 @@ def val_arrays(data: DataSet, limit: int, what: str = "validation") -> tuple[np.
     if not xs:
         raise SourceError(f"the {what} data yielded no samples")
     return np.stack(xs)[..., None].astype(np.float32), one_hot(ys, len(data.classes))
+
+
+def spread_arrays(data: DataSet, limit: int, what: str = "training") -> tuple[np.ndarray, np.ndarray]:
+    """About ``limit`` samples of ``data`` taken evenly from all its shards (a shard is often
+    one writer or one source), as :func:`val_arrays` gives them."""
+    per = max(1, -(-limit // len(data.shards)))
+    step = max(1, len(data.shards) // limit)
+    xs, ys = [], []
+    for i in range(0, len(data.shards), step):
+        for j, (image, label) in enumerate(data.iter_shard(i, 0)):
+            if j >= per:
+                break
+            xs.append(image)
+            ys.append(int(label))
+        if len(xs) >= limit:
+            break
+    if not xs:
+        raise SourceError(f"the {what} data yielded no samples")
+    return np.stack(xs)[..., None].astype(np.float32), one_hot(ys, len(data.classes))

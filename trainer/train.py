@@ -525,8 +525,9 @@ def train(cfg: Config, argv: list[str]) -> int:
             core = M.build_model(cfg.arch, len(classes), cfg.width, cfg.dropout)
             if cfg.init_from:
                 src = init_weights(core, cfg.init_from, classes,
-                                   calibration=lambda: P.val_arrays(train_data, 1024,
-                                                                    what="training")[0])
+                                   calibration=lambda: P.spread_arrays(train_data, 1024,
+                                                                       what="training")[0],
+                                   prune=cfg.prune)
                 log(f"fine-tuning: weights from {src} (new optimizer and schedule)")
                 run.state["init_from"] = base_provenance(src)
             aug = build_augmenter(cfg, cfg.seed) if augment_in_model else None
@@ -652,19 +653,23 @@ def base_provenance(checkpoint: Path) -> dict:
     return out
 
 
-def init_weights(core, source: str, classes: list[str], calibration=None) -> Path:
+def init_weights(core, source: str, classes: list[str], calibration=None,
+                 prune: bool = False) -> Path:
     """Copy the inference network's weights from ``source`` (a run dir: its best.keras, else
     latest.keras; a .keras file; or a model bundle, rebuilt from its .tflite by
     :mod:`trainer.from_bundle`) into ``core``. Refuses a different architecture or class
     list, naming the file and the difference. Returns the checkpoint (or bundle) used.
     ``calibration``: a callable giving training images ``[n, 64, 64, 1]``, for a bundle's batch
-    norm statistics."""
+    norm statistics and for pruning. ``prune``: ``source`` may be a wider compact network;
+    ``core`` gets its strongest channels (:mod:`trainer.prune`)."""
     import keras
 
     from trainer import model as M
 
     path = Path(source)
     if path.is_dir() and (path / "model.json").is_file() and (path / "model.tflite").is_file():
+        if prune:
+            return _prune_from(core, path, classes, calibration)
         return _init_from_bundle(core, path, classes, calibration)
     if path.is_dir():
         path = next((path / n for n in (BEST, LATEST) if (path / n).exists()), path / BEST)
@@ -682,8 +687,41 @@ def init_weights(core, source: str, classes: list[str], calibration=None) -> Pat
         src = M.core_of(keras.models.load_model(path, compile=False))
     except Exception as exc:  # noqa: BLE001 - keras raises many kinds for a bad file
         raise SourceError(f"{path}: not a readable Keras checkpoint ({exc})") from exc
+    if prune:
+        return _prune_from(core, path, classes, calibration, src=src)
     _copy_weights(src, core, f"{path}: another architecture, width or class count than this "
-                  "run ({what})")
+                  "run ({what}); a wider compact network can start this one with --prune")
+    return path
+
+
+def _prune_from(core, path: Path, classes: list[str], calibration, src=None) -> Path:
+    """``core`` from the strongest channels of the wider network at ``path`` (``src``, the
+    loaded .keras network, or a bundle to rebuild)."""
+    from trainer import model as M
+    from trainer.prune import prune_into
+
+    images = calibration() if calibration is not None else None
+    if images is None or not len(images):
+        raise SourceError(f"{path}: --prune needs training images to measure the channels")
+    if src is None:
+        from hanzipad.bundle import read_labels
+        from trainer.from_bundle import keras_from_bundle
+
+        if read_labels(path / "labels.txt") != list(classes):
+            raise SourceError(f"{path}: the bundle has other classes than this run; --init-from "
+                              "needs the same classes")
+        src, _ = keras_from_bundle(path, calibration=images)
+    try:
+        pairs = prune_into(src, core, images)
+    except SourceError as exc:
+        raise SourceError(f"{path}: {exc}") from None
+    x = images[:512]
+    agree = float((core.predict(x, batch_size=128, verbose=0).argmax(1)
+                   == src.predict(x, batch_size=128, verbose=0).argmax(1)).mean())
+    log(f"fine-tuning: pruned {path} from {M.multiply_adds(src) / 1e6:.0f} M to "
+        f"{M.multiply_adds(core) / 1e6:.0f} M multiply-adds (channels per layer "
+        f"{', '.join(f'{a}→{b}' for a, b in pairs)}, chosen on {len(images)} training images); "
+        f"top-1 agreement with it before fine-tuning {agree:.1%}")
     return path
 
 

@@ -167,6 +167,45 @@ def test_init_from_refuses_another_architecture(trained, data, tmp_path, capsys)
     assert rc == 2 and str(bad) in err and "not a readable Keras checkpoint" in err
 
 
+def test_init_from_prune_starts_a_narrower_network_from_a_run_or_a_bundle(trained, data, tmp_path,
+                                                                         capsys):
+    """--prune: a wider run (or its exported bundle) starts this run's narrower network; the
+    log names the multiply-adds before and after; the run records where it came from."""
+    import keras
+
+    from trainer.model import core_of, multiply_adds
+
+    run, _ = trained  # width 0.25
+    narrow = ["--width", "0.125"]
+    ft = tmp_path / "pruned"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", ft, "--init-from",
+                      run, "--prune", "--max-steps", 2, "--lr", 1e-12, *TINY, *narrow)
+    assert rc == 0, out
+    assert "pruned" in out and "multiply-adds" in out and "agreement" in out
+    wide = core_of(keras.models.load_model(run / "best.keras"))
+    small = core_of(keras.models.load_model(ft / "latest.keras"))
+    assert multiply_adds(small) < multiply_adds(wide)
+    assert small.get_layer("b4a_conv").kernel.shape[-1] < wide.get_layer("b4a_conv").kernel.shape[-1]
+    state = json.loads((ft / "state.json").read_text())
+    assert state["init_from"]["step"] == 60
+    bundle = tmp_path / "bundle"
+    assert run_cli("export", "--run-dir", run, "--out", bundle, "--data", f"gnt:{data['val']}")[0] == 0
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "pb",
+                      "--init-from", bundle, "--prune", "--max-steps", 1, *TINY, *narrow)
+    assert rc == 0, out
+    assert "pruned" in out and json.loads((tmp_path / "pb" / "state.json").read_text())[
+        "init_from"]["kind"] == "model bundle"
+    capsys.readouterr()
+    # a narrower source cannot start a wider network; without --prune another width is refused
+    rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "w",
+                    "--init-from", ft, "--prune", "--max-steps", 1, *TINY)
+    err = capsys.readouterr().err
+    assert rc == 2 and "cannot add" in err and str(ft) in err
+    rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "w2",
+                    "--init-from", run, "--max-steps", 1, *TINY, *narrow)
+    assert rc == 2 and "--prune" in capsys.readouterr().err
+
+
 def test_evaluate_json_on_run_dir(trained, data):
     run, _ = trained
     rc, out = run_cli("evaluate", "--model", run, "--data", f"gnt:{data['val']}", "--json")
