@@ -145,6 +145,8 @@ def all_sources(state: dict) -> list[dict]:
     base = state.get("init_from")
     while base:
         out += [{**src, "stage": "init"} for src in base.get("sources", [])]
+        if base.get("kind") == "model bundle":
+            break  # a bundle's sources already list its whole chain (this function made them)
         base = base.get("init_from")
     return out
 

@@ -76,3 +76,22 @@ def test_evaluate_and_export_name_a_truncated_checkpoint(run_dir, capsys, tmp_pa
     err = capsys.readouterr().err
     assert rc == 2 and f"{best}: " in err and "truncated or corrupt checkpoint" in err, err
     assert not (tmp_path / "b").exists()
+
+
+def test_sources_of_a_fine_tune_chain_are_listed_once_per_stage():
+    """A bundle's model.json already lists its whole chain of sources; a model fine-tuned from
+    it lists its own, then the bundle's, not the bundle's base a second time (three fine-tune
+    stages used to list the first stage's sources four times)."""
+    from trainer.export import all_sources
+
+    first = [{"kind": "shards", "spec": "shards:synth"}]
+    stage1 = [{"kind": "shards", "spec": "shards:casia-trn"}] + [{**s, "stage": "init"} for s in first]
+    bundle = {"kind": "model bundle", "sources": stage1,
+              "init_from": {"kind": "model bundle", "sources": first}}
+    own = [{"kind": "shards", "spec": "shards:casia-trn"}]
+    out = all_sources({"sources": own, "init_from": bundle})
+    assert [(s["spec"], s.get("stage")) for s in out] == [
+        ("shards:casia-trn", None), ("shards:casia-trn", "init"), ("shards:synth", "init")]
+    run_base = {"checkpoint": "best.keras", "sources": own, "init_from": bundle}  # a run dir
+    out = all_sources({"sources": own, "init_from": run_base})
+    assert [s.get("stage") for s in out] == [None, "init", "init", "init"]
