@@ -704,12 +704,9 @@ def _prune_from(core, path: Path, classes: list[str], calibration, src=None) -> 
     if images is None or not len(images):
         raise SourceError(f"{path}: --prune needs training images to measure the channels")
     if src is None:
-        from hanzipad.bundle import read_labels
         from trainer.from_bundle import keras_from_bundle
 
-        if read_labels(path / "labels.txt") != list(classes):
-            raise SourceError(f"{path}: the bundle has other classes than this run; --init-from "
-                              "needs the same classes")
+        _check_bundle_classes(path, classes)
         src, _ = keras_from_bundle(path, calibration=images)
     try:
         pairs = prune_into(src, core, images)
@@ -737,15 +734,20 @@ def _copy_weights(src, core, refusal: str) -> None:
     core.set_weights(theirs)
 
 
-def _init_from_bundle(core, path: Path, classes: list[str], calibration) -> Path:
+def _check_bundle_classes(path: Path, classes: list[str]) -> None:
     from hanzipad.bundle import read_labels
-    from trainer.from_bundle import check_agreement, keras_from_bundle
 
     theirs = read_labels(path / "labels.txt")
     if theirs != list(classes):
         raise SourceError(f"{path}: the bundle has {len(theirs)} classes, this run has "
                           f"{len(classes)} (or another class order); --init-from needs the same "
                           "classes")
+
+
+def _init_from_bundle(core, path: Path, classes: list[str], calibration) -> Path:
+    from trainer.from_bundle import check_agreement, keras_from_bundle
+
+    _check_bundle_classes(path, classes)
     images = calibration() if calibration is not None else None
     src, _ = keras_from_bundle(path, calibration=images)
     _copy_weights(src, core, f"{path}: another architecture or width than this run ({{what}}; "
