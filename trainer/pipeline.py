@@ -12,6 +12,7 @@ Nothing here imports TensorFlow at import time.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import zlib
 from collections.abc import Iterator
@@ -262,15 +263,7 @@ def one_hot(labels, classes: int) -> np.ndarray:
 def val_arrays(data: DataSet, limit: int, what: str = "validation") -> tuple[np.ndarray, np.ndarray]:
     """The first ``limit`` samples of ``data`` (the ``what`` data, for the error) as float32
     arrays with one-hot labels."""
-    xs, ys = [], []
-    for image, label in data:
-        xs.append(image)
-        ys.append(int(label))
-        if len(xs) >= limit:
-            break
-    if not xs:
-        raise SourceError(f"the {what} data yielded no samples")
-    return np.stack(xs)[..., None].astype(np.float32), one_hot(ys, len(data.classes))
+    return _arrays(itertools.islice(data, limit), data, what)
 
 
 def spread_arrays(data: DataSet, limit: int, what: str = "training") -> tuple[np.ndarray, np.ndarray]:
@@ -278,15 +271,16 @@ def spread_arrays(data: DataSet, limit: int, what: str = "training") -> tuple[np
     one writer or one source), as :func:`val_arrays` gives them."""
     per = max(1, -(-limit // len(data.shards)))
     step = max(1, len(data.shards) // limit)
+    samples = itertools.chain.from_iterable(
+        itertools.islice(data.iter_shard(i, 0), per) for i in range(0, len(data.shards), step))
+    return _arrays(itertools.islice(samples, limit), data, what)
+
+
+def _arrays(samples, data: DataSet, what: str) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
-    for i in range(0, len(data.shards), step):
-        for j, (image, label) in enumerate(data.iter_shard(i, 0)):
-            if j >= per:
-                break
-            xs.append(image)
-            ys.append(int(label))
-        if len(xs) >= limit:
-            break
+    for image, label in samples:
+        xs.append(image)
+        ys.append(int(label))
     if not xs:
         raise SourceError(f"the {what} data yielded no samples")
     return np.stack(xs)[..., None].astype(np.float32), one_hot(ys, len(data.classes))
