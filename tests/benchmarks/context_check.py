@@ -151,7 +151,7 @@ def evaluate(lexicon, pairs, top):
     from hanzipad.recognizer import Candidate
 
     res = {name: {"top1": 0, "top3": 0, "right_to_wrong": 0, "keep_to_wrong": 0,
-                  "wrong_to_right": 0} for name in ("none", "true", "recognized")}
+                  "wrong_to_right": 0, "reordered": 0} for name in ("none", "true", "recognized")}
     first_right = 0
     for writer, word, i, j in pairs:
         first = top[(writer, word[0], i)]
@@ -165,6 +165,7 @@ def evaluate(lexicon, pairs, top):
             right = chars[0] == word[1]
             r["top1"] += right
             r["top3"] += word[1] in chars[:3]
+            r["reordered"] += chars != [c.char for c in second]
             if base_right and not right:
                 r["right_to_wrong"] += 1
                 r["keep_to_wrong"] += second[0].prob >= lx.KEEP

@@ -196,10 +196,11 @@ def test_context_check_on_the_tegaki_sample(capsys):
     for key in ("none", "true", "recognized"):
         assert out[key]["keep_to_wrong"] == 0
         assert 0.8 <= out[key]["top1"] <= out[key]["top3"] <= 1
-    # the re-ranking acts on these words (whether it helps on 80 neat samples is not the
-    # claim: with the shipped model it turns 二 into 一 after 一/初, as README's table says;
-    # the CASIA held-out writers are where its gain is measured)
-    assert out["true"]["right_to_wrong"] + out["true"]["wrong_to_right"] > 0
+    # the re-ranking acts on these words: it reorders candidates after the first character
+    # (whether it changes a top-1 on 80 neat samples depends on the model and is not the
+    # claim; the CASIA held-out writers are where its gain is measured)
+    assert out["none"]["reordered"] == 0
+    assert out["true"]["reordered"] > 0 and out["recognized"]["reordered"] > 0
     assert out["boundary"]["n"] > 0
     assert all(out["boundary"][k]["keep_to_wrong"] == 0 for k in ("none", "true", "recognized"))
     assert out["none"]["right_to_wrong"] == out["none"]["wrong_to_right"] == 0
