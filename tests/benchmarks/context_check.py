@@ -157,7 +157,8 @@ def evaluate(lexicon, pairs, top):
         first = top[(writer, word[0], i)]
         second = [Candidate(c, p) for c, p in top[(writer, word[1], j)]]
         first_right += first[0][0] == word[0]
-        base_right = second[0].char == word[1]
+        base = [c.char for c in second]
+        base_right = base[0] == word[1]
         for name, before in (("none", ""), ("true", word[0]), ("recognized", first[0][0])):
             ranked = lexicon.rerank(before, second) if before else second
             chars = [c.char for c in ranked]
@@ -165,7 +166,7 @@ def evaluate(lexicon, pairs, top):
             right = chars[0] == word[1]
             r["top1"] += right
             r["top3"] += word[1] in chars[:3]
-            r["reordered"] += chars != [c.char for c in second]
+            r["reordered"] += chars != base
             if base_right and not right:
                 r["right_to_wrong"] += 1
                 r["keep_to_wrong"] += second[0].prob >= lx.KEEP
