@@ -1,4 +1,4 @@
-"""``hanzipad-train``: train, evaluate, export, predict, prepare.
+"""``hanzipad-train``: train, evaluate, export, predict, prepare, pack, average.
 
 Exit codes: 0 ok, 1 failure (e.g. export disagreement), 2 bad usage/config/data,
 128+N stopped by signal N (checkpoint saved; run again to resume).
@@ -142,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="0 (default): integer pen coordinates kept as they are, other ink in "
                          "255 steps; L: every character rescaled to L steps (2..255)")
     pk.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
+    av = sub.add_parser("average", help="one model from the mean weights of several checkpoints",
+                        description="Average the weights of checkpoints of one lineage (the ends of "
+                        "fine-tuning stages, snapshots of one run) into a new run dir; evaluate "
+                        "and export it like any other.")
+    av.add_argument("--from", dest="members", nargs="+", required=True, metavar="RUN_DIR_OR_KERAS",
+                    help="the checkpoints (a run dir: its best.keras; or a .keras file), two or more")
+    av.add_argument("--out", required=True, metavar="RUN_DIR",
+                    help="the run dir to write (new, or an empty folder)")
     return parser
 
 
@@ -226,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
             from trainer.inkpack import pack_main
 
             return pack_main(args, argv)
+        if args.command == "average":
+            from trainer.average import average_main
+
+            return average_main(args, argv)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130

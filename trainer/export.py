@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import shutil
 import sys
 import tempfile
@@ -106,8 +107,9 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         tensorflow_version=tf_version,
         trainer=getattr(trainer, "__name__", "trainer"),
     )
-    if state.get("init_from"):
-        meta["init_from"] = state["init_from"]
+    for key in ("init_from", "averaged_from"):
+        if state.get(key):
+            meta[key] = state[key]
     meta = public(meta)  # sources, commands, config: names, no paths of the machine that made it
     meta["sha256"] = hashlib.sha256(data).hexdigest()  # of model.tflite, checked on load
     # agreement check first, on a scratch copy: the app's recognizer against the Keras model
@@ -138,16 +140,22 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
             "seconds": round(time.time() - t0, 1), "steps": meta["steps"], "params": meta["params"]}
 
 
-def all_sources(state: dict) -> list[dict]:
+def all_sources(state: dict, stage: str | None = None) -> list[dict]:
     """Every source the weights were trained on: the run's own, then (marked ``"stage":
-    "init"``) those of the run it was fine-tuned from, and so on back."""
-    out = list(state.get("sources", []))
-    base = state.get("init_from")
-    while base:
-        out += [{**src, "stage": "init"} for src in base.get("sources", [])]
-        if base.get("kind") == "model bundle":
-            break  # a bundle's sources already list its whole chain (this function made them)
-        base = base.get("init_from")
+    "init"``) those of the checkpoints it averaged (each listed once) and of the run it was
+    fine-tuned from, and so on back."""
+    out = [{**src, "stage": stage} if stage else src for src in state.get("sources", [])]
+    if state.get("kind") == "model bundle":
+        return out  # a bundle's sources already list its whole chain (this function made them)
+    seen = set()
+    for member in state.get("averaged_from", []):
+        for src in all_sources(member, "init"):
+            key = json.dumps(src, sort_keys=True, ensure_ascii=False)
+            if key not in seen:
+                seen.add(key)
+                out.append(src)
+    if state.get("init_from"):
+        out += all_sources(state["init_from"], "init")
     return out
 
 

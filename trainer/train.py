@@ -459,6 +459,10 @@ def train(cfg: Config, argv: list[str]) -> int:
     log(f"train: {len(train_data.shards)} shards from {', '.join(cfg.train)}")
     resuming = (run.dir / LATEST).exists()
     state = read_json(run.dir / STATE, {}) if resuming else {}
+    if not resuming and "averaged_from" in read_json(run.dir / STATE, {}):
+        raise RunDirError(f"{run.dir}: holds an average of checkpoints (hanzipad-train average), "
+                          "not a run to resume; fine-tune from it with --init-from "
+                          f"{run.dir} and another --run-dir")
     cmds = read_json(run.dir / COMMANDS, [])
     if resuming:
         check_checkpoint(run.dir / LATEST, RESUME_HINT)
@@ -637,14 +641,15 @@ def base_provenance(checkpoint: Path) -> dict:
         meta = read_json(checkpoint / "model.json", {})
         out = {"bundle": checkpoint.name, "kind": "model bundle"}
         for key in ("name", "created", "arch", "width", "steps", "images_seen", "sources",
-                    "init_from", "evaluation", "sha256"):
+                    "init_from", "averaged_from", "evaluation", "sha256"):
             if key in meta:
                 out[key] = meta[key]
         return out
     run_dir = checkpoint.parent
     state = read_json(run_dir / STATE, {}) if (run_dir / STATE).exists() else {}
     out = {"checkpoint": str(checkpoint.resolve())}
-    for key in ("step", "best_step", "images_seen", "wall_time_s", "sources", "init_from"):
+    for key in ("step", "best_step", "images_seen", "wall_time_s", "sources", "init_from",
+                "averaged_from"):
         if key in state:
             out[key] = state[key]
     commands = read_json(run_dir / COMMANDS, [])

@@ -418,3 +418,87 @@ def test_bad_config_exits_2(tmp_path, capsys):
     assert rc == 2 and "lr must be a float" in capsys.readouterr().err
     rc = main(["evaluate", "--model", str(tmp_path / "nothing"), "--data", "gnt:/x"])
     assert rc == 2 and "no such bundle or run dir" in capsys.readouterr().err
+
+
+def test_average_writes_the_mean_of_checkpoints_as_a_run_dir_to_export(trained, data, tmp_path,
+                                                                       capsys):
+    import keras
+
+    from hanzipad.bundle import load_bundle
+    from hanzipad.credits import model_credits
+    from trainer.records import machine_paths
+
+    run, _ = trained
+    ft = tmp_path / "ft"  # a second member: the run fine-tuned a little further
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", ft, "--init-from",
+                      run, "--max-steps", 5, "--lr", 1e-2, *TINY)
+    assert rc == 0, out
+    avg = tmp_path / "avg"
+    rc, out = run_cli("average", "--from", run, ft / "latest.keras", "--out", avg)
+    assert rc == 0, out
+    assert "the mean of 2 checkpoints" in out
+    members = [keras.models.load_model(p, compile=False)
+               for p in (run / "best.keras", ft / "latest.keras")]
+    mean = keras.models.load_model(avg / "best.keras", compile=False)
+    kernels = [i for i, w in enumerate(mean.weights) if "kernel" in w.path]
+    assert kernels
+    moved = 0
+    for i in kernels:
+        a, b = (np.asarray(m.weights[i]) for m in members)
+        np.testing.assert_allclose(np.asarray(mean.weights[i]), (a + b) / 2, rtol=1e-5, atol=1e-7)
+        moved += not np.allclose(a, b)
+    assert moved  # the members differ, so the mean is neither of them
+    state = json.loads((avg / "state.json").read_text())
+    assert [m["checkpoint"].rsplit("/", 1)[-1] for m in state["averaged_from"]] == [
+        "best.keras", "latest.keras"]
+    assert state["averaged_from"][1]["init_from"]["step"] == 60  # the lineage of each member
+    rc, out = run_cli("evaluate", "--model", avg, "--data", f"gnt:{data['val']}", "--json")
+    assert rc == 0 and json.loads(out.strip().splitlines()[-1])["n"] == 30
+    bundle = tmp_path / "bundle"
+    rc, out = run_cli("export", "--run-dir", avg, "--out", bundle, "--data", f"gnt:{data['val']}")
+    assert rc == 0, out
+    meta = load_bundle(bundle).meta
+    assert meta["steps"] == 60 and len(meta["averaged_from"]) == 2
+    assert meta["command"][:2] == ["hanzipad-train", "average"]
+    # the training data of both members, each listed once (the fine-tune's base is the run)
+    assert [(s["kind"], s.get("stage")) for s in meta["sources"]] == [("gnt", "init")]
+    assert not machine_paths(meta)
+    assert [c.line() for c in model_credits(meta)]  # the About box still names the data
+    # an average is not a run to resume: train refuses it instead of starting over in it
+    before = (avg / "best.keras").read_bytes()
+    capsys.readouterr()
+    rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", avg, "--max-steps", 1,
+                    *TINY)
+    assert rc == 2 and "holds an average of checkpoints" in capsys.readouterr().err
+    assert (avg / "best.keras").read_bytes() == before and not (avg / "latest.keras").exists()
+
+
+def test_average_refuses_what_it_cannot_average(trained, tmp_path, capsys):
+    run, _ = trained
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "notes.txt").write_text("mine")
+    rc, _ = run_cli("average", "--from", run, run, "--out", taken)
+    assert rc == 2 and "replaces nothing" in capsys.readouterr().err
+    assert (taken / "notes.txt").read_text() == "mine" and len(list(taken.iterdir())) == 1
+    rc, _ = run_cli("average", "--from", run, "--out", tmp_path / "one")
+    assert rc == 2 and "at least two" in capsys.readouterr().err
+    rc, _ = run_cli("average", "--from", run, tmp_path / "nowhere", "--out", tmp_path / "a")
+    assert rc == 2 and f"{tmp_path / 'nowhere'}: no such run dir" in capsys.readouterr().err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text((run / "config.json").read_text())
+    (bad / "best.keras").write_bytes((run / "best.keras").read_bytes()[:5000])  # truncated
+    rc, _ = run_cli("average", "--from", run, bad, "--out", tmp_path / "b")
+    err = capsys.readouterr().err
+    assert rc == 2 and str(bad / "best.keras") in err and "truncated or corrupt" in err
+    wide = tmp_path / "wide"
+    wide.mkdir()
+    config = json.loads((run / "config.json").read_text())
+    (wide / "config.json").write_text(json.dumps({**config, "width": 0.5}))
+    (wide / "best.keras").write_bytes((run / "best.keras").read_bytes())
+    rc, _ = run_cli("average", "--from", run, wide, "--out", tmp_path / "c")
+    err = capsys.readouterr().err
+    assert rc == 2 and "another network" in err and "width 0.25 vs 0.5" in err
+    for name in ("a", "b", "c", "one"):
+        assert not (tmp_path / name).exists()  # a refusal writes nothing
