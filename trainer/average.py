@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from trainer.evaluate import is_bundle
 from trainer.sources.base import SourceError
 from trainer.train import (
     BEST,
@@ -44,7 +45,7 @@ def member_checkpoint(source) -> Path:
     file. SourceError, naming it, for anything else."""
     path = Path(source)
     if path.is_dir():
-        if (path / "model.tflite").is_file():
+        if is_bundle(path):
             raise SourceError(f"{path}: a model bundle; average takes run dirs or .keras "
                               "checkpoints (a bundle keeps only rounded inference weights)")
         for name in (BEST, LATEST):
@@ -79,11 +80,11 @@ def average(sources, out, argv: list[str]) -> dict:
             raise SourceError(f"{ckpt}: not in a run dir ({CONFIG} missing beside it); the "
                               "average needs its config for export")
         configs.append(config)
+    first = _same_model(configs[0])
     for ckpt, config in zip(ckpts[1:], configs[1:]):
-        if _same_model(config) != _same_model(configs[0]):
-            diff = ", ".join(f"{k} {_same_model(configs[0])[k]!r} vs {v!r}"
-                             for k, v in _same_model(config).items()
-                             if v != _same_model(configs[0])[k])
+        diff = ", ".join(f"{k} {first[k]!r} vs {v!r}" for k, v in _same_model(config).items()
+                         if v != first[k])
+        if diff:
             raise SourceError(f"{ckpt}: another network than {ckpts[0]} ({diff}); only "
                               "checkpoints of one architecture, width and class list average")
     hint = "give another checkpoint of that run (its best.keras or latest.keras)"
