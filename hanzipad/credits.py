@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from hanzipad.provenance import expand
+
 
 @dataclass(frozen=True)
 class Credit:
@@ -78,6 +80,10 @@ def _credit(src: dict) -> Credit | None:
 
 def model_credits(meta: dict) -> list[Credit]:
     """Every training source of a bundle, once each, in the order first met."""
+    try:
+        meta = expand(meta)  # model.json writes a repeated part of its provenance once
+    except ValueError:
+        pass  # a broken reference: the top-level sources still list every source
     seen: dict[tuple, Credit] = {}
 
     def walk(sources):

@@ -11,6 +11,14 @@ whose ``averaged_from`` records each member (its checkpoint, steps, data sources
 what it was fine-tuned from), so ``export`` lists every source the weights saw. Batch-norm
 statistics are averaged like the weights. Nothing existing is replaced: ``--out`` must be new
 or an empty folder.
+
+A member may also be a model bundle (the shipped ``resources/model`` keeps no checkpoint): its
+network is rebuilt from the ``.tflite`` as ``train --init-from`` does (:mod:`trainer.from_bundle`),
+with batch-norm statistics measured on ``calibration`` images (by default the first run dir's
+training data), and refused unless it agrees with the bundle. Then every member is averaged in
+the bundle's form, each batch norm folded into its convolution (the function the app runs; a
+raw mean would mix two parametrizations of it), and the statistics are measured again. At least
+one member must be a run dir: the average takes its config from the first one.
 """
 
 from __future__ import annotations
@@ -41,13 +49,12 @@ from trainer.train import (
 
 
 def member_checkpoint(source) -> Path:
-    """The checkpoint ``source`` names: a run dir's best.keras (else latest.keras) or a .keras
-    file. SourceError, naming it, for anything else."""
+    """The checkpoint ``source`` names: a run dir's best.keras (else latest.keras), a .keras
+    file, or a model bundle (the folder itself). SourceError, naming it, for anything else."""
     path = Path(source)
     if path.is_dir():
         if is_bundle(path):
-            raise SourceError(f"{path}: a model bundle; average takes run dirs or .keras "
-                              "checkpoints (a bundle keeps only rounded inference weights)")
+            return path
         for name in (BEST, LATEST):
             if (path / name).is_file():
                 return path / name
@@ -61,9 +68,38 @@ def _same_model(config: dict) -> dict:
     return {k: config.get(k) for k in ("arch", "width", "classes", "classes_file", "dropout")}
 
 
-def average(sources, out, argv: list[str]) -> dict:
-    """Average the checkpoints ``sources`` (run dirs or .keras files, at least two) into the new
-    run dir ``out``. Returns ``{"out", "members", "params"}``."""
+def _classes(config: dict) -> list[str]:
+    from trainer.config import Config, class_list
+
+    return class_list(Config(**{k: v for k, v in config.items()
+                                if k in ("classes", "classes_file")}))
+
+
+def _rebuild_bundle(bundle: Path, first: Path, config: dict, calibration, hint: str):
+    """A copy of the first member's model (``first``) holding the network of ``bundle``,
+    rebuilt from its .tflite with batch-norm statistics measured on ``calibration()``."""
+    from trainer import model as M
+    from trainer.from_bundle import check_agreement, keras_from_bundle
+    from trainer.train import _check_bundle_classes, _copy_weights
+
+    _check_bundle_classes(bundle, _classes(config))
+    images = calibration()
+    rebuilt, _ = keras_from_bundle(bundle, calibration=images)
+    model = load_checkpoint(first, hint, compile=False)
+    _copy_weights(rebuilt, M.core_of(model), f"{bundle}: another network than {first} "
+                  "({what}); only checkpoints of one architecture, width and class list average")
+    agree = check_agreement(rebuilt, bundle, images[:256])
+    if agree < 0.9:
+        raise SourceError(f"{bundle}: the network rebuilt from its .tflite agrees with the "
+                          f"bundle on only {agree:.1%} of images; refusing to average it")
+    return model, agree
+
+
+def average(sources, out, argv: list[str], calibrate=None) -> dict:
+    """Average the checkpoints ``sources`` (run dirs, .keras files or model bundles, at least
+    two, one of them a run dir) into the new run dir ``out``. ``calibrate``: data specs whose
+    images set a bundle member's batch-norm statistics (default: the first run dir's training
+    data). Returns ``{"out", "members", "params", "rebuilt"}``."""
     from trainer import augment  # noqa: F401  (registers the custom layers)
 
     out = Path(out)
@@ -73,59 +109,113 @@ def average(sources, out, argv: list[str]) -> dict:
     ckpts = [member_checkpoint(s) for s in sources]
     if len(ckpts) < 2:
         raise SourceError("average needs at least two checkpoints")
-    configs = []
+    configs = {}
     for ckpt in ckpts:
+        if ckpt.is_dir():
+            continue  # a bundle: checked against the first run dir's network when rebuilt
         config = stored_config(ckpt.parent)
         if not config:
             raise SourceError(f"{ckpt}: not in a run dir ({CONFIG} missing beside it); the "
                               "average needs its config for export")
-        configs.append(config)
-    first = _same_model(configs[0])
-    for ckpt, config in zip(ckpts[1:], configs[1:]):
+        configs[ckpt] = config
+    if not configs:
+        raise SourceError("average needs at least one run dir or checkpoint among --from (its "
+                          "config is the average's); every member given is a model bundle")
+    first_ckpt, first_config = next(iter(configs.items()))
+    first = _same_model(first_config)
+    for ckpt, config in configs.items():
         diff = ", ".join(f"{k} {first[k]!r} vs {v!r}" for k, v in _same_model(config).items()
                          if v != first[k])
         if diff:
-            raise SourceError(f"{ckpt}: another network than {ckpts[0]} ({diff}); only "
+            raise SourceError(f"{ckpt}: another network than {first_ckpt} ({diff}); only "
                               "checkpoints of one architecture, width and class list average")
     hint = "give another checkpoint of that run (its best.keras or latest.keras)"
-    models = [load_checkpoint(c, hint, compile=False) for c in ckpts]
-    ref = models[0]
+    images = []
+
+    def calibration():
+        if not images:
+            images.append(_calibration_images(calibrate or first_config.get("train") or [],
+                                              first_config, calibrate is None))
+        return images[0]
+
+    models, rebuilt = [], {}
+    for ckpt in ckpts:
+        if ckpt.is_dir():
+            model, rebuilt[str(ckpt)] = _rebuild_bundle(ckpt, first_ckpt, first_config,
+                                                        calibration, hint)
+        else:
+            model = load_checkpoint(ckpt, hint, compile=False)
+        models.append(model)
+    ref = models[0]  # every model has the structure of the first run dir's checkpoint
     for ckpt, model in zip(ckpts[1:], models[1:]):
         shapes = [tuple(w.shape) for w in model.weights]
         if shapes != [tuple(w.shape) for w in ref.weights]:
             raise SourceError(f"{ckpt}: its weights do not match {ckpts[0]}'s (another "
                               "network); only checkpoints of one architecture average")
-    for i, var in enumerate(ref.weights):
-        values = [np.asarray(m.weights[i]) for m in models]
-        if np.issubdtype(values[0].dtype, np.floating):
-            var.assign(np.mean(values, axis=0, dtype=np.float64).astype(values[0].dtype))
-        # integer state (random-seed counters of augmentation layers): the first member's
+    if rebuilt:
+        # a bundle holds its network with each batch norm folded into the convolution: average
+        # every member in that form (the function the app runs), then measure the statistics
+        from trainer import model as M
+        from trainer.from_bundle import folded_weights, set_folded
+
+        folded = [folded_weights(M.core_of(m)) for m in models]
+        set_folded(M.core_of(ref), {k: np.mean([f[k] for f in folded], axis=0) for k in folded[0]},
+                   calibration())
+    else:
+        for i, var in enumerate(ref.weights):
+            values = [np.asarray(m.weights[i]) for m in models]
+            if np.issubdtype(values[0].dtype, np.floating):
+                var.assign(np.mean(values, axis=0, dtype=np.float64).astype(values[0].dtype))
+            # integer state (random-seed counters of augmentation layers): the first member's
 
     members = [base_provenance(c) for c in ckpts]
     state = {"averaged_from": members, "sources": [],
-             "step": max(int(m.get("step", 0)) for m in members)}
+             "step": max(int(m.get("step", m.get("steps", 0)) or 0) for m in members)}
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f"{TMP_PREFIX}{os.getpid()}-{BEST}"
     ref.save(tmp)
     os.replace(tmp, out / BEST)
-    atomic_write_text(out / CONFIG, json.dumps(configs[0], ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(out / CONFIG, json.dumps(first_config, ensure_ascii=False, indent=2) + "\n")
     atomic_write_text(out / STATE, json.dumps(state, ensure_ascii=False, indent=2))
     command = {"argv": argv, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     atomic_write_text(out / COMMANDS, json.dumps([command], ensure_ascii=False, indent=2))
     return {"out": str(out), "members": [str(c) for c in ckpts],
-            "params": int(ref.count_params())}
+            "params": int(ref.count_params()), "rebuilt": rebuilt}
+
+
+def _calibration_images(specs, config: dict, default: bool) -> np.ndarray:
+    """About 1,024 images spread over the data ``specs`` (shards, fonts…), for a bundle
+    member's batch-norm statistics."""
+    from trainer import pipeline as P
+
+    classes = _classes(config)
+    what = "the first run dir's training data" if default else "--calibrate"
+    if not specs:
+        raise SourceError(f"a model bundle among --from needs images for its batch-norm "
+                          f"statistics: give --calibrate DATA ({what} names none)")
+    try:
+        data = P.DataSet(list(specs), classes, seed=0)
+        images = P.spread_arrays(data, 1024, what="calibration")[0]
+    except (SourceError, OSError) as exc:
+        raise SourceError(f"{exc} (reading {what} to calibrate a bundle member; "
+                          "give --calibrate DATA, e.g. the shards it was trained on)") from None
+    if not len(images):
+        raise SourceError(f"{what}: no images to calibrate a bundle member with")
+    return images
 
 
 def average_main(args, argv: list[str]) -> int:
     try:
-        r = average(args.members, args.out, ["hanzipad-train"] + argv)
+        r = average(args.members, args.out, ["hanzipad-train"] + argv, args.calibrate)
     except (SourceError, RunDirError) as exc:
         print(f"hanzipad-train: error: {exc}", file=sys.stderr, flush=True)
         return 2
     print(f"wrote {r['out']}/{BEST}: the mean of {len(r['members'])} checkpoints "
           f"({r['params']:,} parameters each)")
     for m in r["members"]:
-        print(f"  {m}")
+        note = (f" (a bundle, rebuilt from its .tflite: top-1 agreement "
+                f"{r['rebuilt'][m]:.1%})" if m in r["rebuilt"] else "")
+        print(f"  {m}{note}")
     print(f"next: hanzipad-train evaluate --model {r['out']} --data …  (compare with each member), "
           f"then export --run-dir {r['out']}")
     return 0

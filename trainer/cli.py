@@ -147,7 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "fine-tuning stages, snapshots of one run) into a new run dir; evaluate "
                         "and export it like any other.")
     av.add_argument("--from", dest="members", nargs="+", required=True, metavar="RUN_DIR_OR_KERAS",
-                    help="the checkpoints (a run dir: its best.keras; or a .keras file), two or more")
+                    help="the checkpoints (a run dir: its best.keras; a .keras file; or a model "
+                         "bundle, rebuilt from its .tflite), two or more, at least one a run dir")
+    av.add_argument("--calibrate", nargs="+", metavar="DATA",
+                    help="data whose images set a bundle member's batch-norm statistics "
+                         "(default: the first run dir's training data)")
     av.add_argument("--out", required=True, metavar="RUN_DIR",
                     help="the run dir to write (new, or an empty folder)")
     return parser

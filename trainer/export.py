@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hanzipad.provenance import compact
 from trainer.evaluate import FIGURES, ModelError, load_keras_core
 from trainer.records import public
 from trainer.train import COMMANDS, read_json
@@ -111,6 +112,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         if state.get(key):
             meta[key] = state[key]
     meta = public(meta)  # sources, commands, config: names, no paths of the machine that made it
+    meta = compact(meta)  # each repeated part of the provenance once ({"$ref": …})
     meta["sha256"] = hashlib.sha256(data).hexdigest()  # of model.tflite, checked on load
     # agreement check first, on a scratch copy: the app's recognizer against the Keras model
     images = sample_images(cfg, labels, check_samples, check_data)

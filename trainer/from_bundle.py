@@ -91,23 +91,49 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
         raise SourceError(f"{bundle_dir / MODEL_FILE}: not the compact network model.json "
                           f"describes (no tensor for {', '.join(missing[:3])})")
     core = M.build_model("compact", classes, float(width), float(meta.get("dropout", 0.2)))
+    folded = {"probs": weights["probs"].T, "probs_bias": weights["probs_bias"]}
     for n in CONV_LAYERS:
-        conv, bn = core.get_layer(f"{n}_conv"), core.get_layer(f"{n}_bn")
         k = weights[f"{n}_conv"].transpose(1, 2, 3, 0)
-        if k.shape != tuple(conv.kernel.shape):
+        shape = tuple(core.get_layer(f"{n}_conv").kernel.shape)
+        if k.shape != shape:
             raise SourceError(f"{bundle_dir / MODEL_FILE}: layer {n} has shape {k.shape}, "
-                              f"model.json's width {width} gives {tuple(conv.kernel.shape)}")
+                              f"model.json's width {width} gives {shape}")
         if n == "b1":
             k = k * 255.0  # the converter folded the 1/255 input rescale into the first kernel
-        conv.set_weights([k])
-        b = weights[f"{n}_bias"]
+        folded[f"{n}_conv"], folded[f"{n}_bias"] = k, weights[f"{n}_bias"]
+    set_folded(core, folded, calibration)
+    return core, meta
+
+
+def folded_weights(core) -> dict[str, np.ndarray]:
+    """The function a ``compact`` network computes at inference, as the bundle stores it: each
+    batch norm folded into the convolution before it (``{layer}_conv`` kernel in Keras layout,
+    ``{layer}_bias``), and the dense layer's ``probs`` kernel and ``probs_bias``."""
+    out = {}
+    for n in CONV_LAYERS:
+        bn = core.get_layer(f"{n}_bn")
+        gamma, beta, mean, var = (np.asarray(w, np.float64) for w in bn.get_weights())
+        scale = gamma / np.sqrt(var + bn.epsilon)
+        out[f"{n}_conv"] = np.asarray(core.get_layer(f"{n}_conv").get_weights()[0]) * scale
+        out[f"{n}_bias"] = beta - mean * scale
+    out["probs"], out["probs_bias"] = core.get_layer("probs").get_weights()
+    return out
+
+
+def set_folded(core, folded: dict[str, np.ndarray], calibration: np.ndarray | None = None) -> None:
+    """Give ``core`` the inference function ``folded`` (as :func:`folded_weights` returns it):
+    the convolutions take the folded kernels, each batch norm adds the folded bias, and with
+    ``calibration`` images its statistics are then measured on them (see the module doc)."""
+    for n in CONV_LAYERS:
+        bn = core.get_layer(f"{n}_bn")
+        core.get_layer(f"{n}_conv").set_weights([np.asarray(folded[f"{n}_conv"], np.float32)])
+        b = np.asarray(folded[f"{n}_bias"], np.float32)
         one = np.sqrt(1.0 + bn.epsilon).astype(np.float32)
         bn.set_weights([np.full_like(b, one), b, np.zeros_like(b), np.ones_like(b)])
-    dense = core.get_layer("probs")
-    dense.set_weights([weights["probs"].T, weights["probs_bias"]])
+    core.get_layer("probs").set_weights([np.asarray(folded["probs"], np.float32),
+                                         np.asarray(folded["probs_bias"], np.float32)])
     if calibration is not None and len(calibration):
         _calibrate_batch_norm(core, calibration)
-    return core, meta
 
 
 def _calibrate_batch_norm(core, images: np.ndarray) -> None:

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from hanzipad.provenance import expand
 from trainer.config import Config, class_list
 from trainer.sources.base import SourceError
 
@@ -639,6 +640,10 @@ def base_provenance(checkpoint: Path) -> dict:
     that run started from); for a model bundle, its model.json's record."""
     if checkpoint.is_dir():  # a model bundle
         meta = read_json(checkpoint / "model.json", {})
+        try:
+            meta = expand(meta)  # the full record: model.json writes each repeat once
+        except ValueError as exc:
+            raise SourceError(f"{checkpoint / 'model.json'}: {exc}") from None
         out = {"bundle": checkpoint.name, "kind": "model bundle"}
         for key in ("name", "created", "arch", "width", "steps", "images_seen", "sources",
                     "init_from", "averaged_from", "evaluation", "sha256"):

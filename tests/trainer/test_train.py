@@ -473,6 +473,68 @@ def test_average_writes_the_mean_of_checkpoints_as_a_run_dir_to_export(trained, 
     assert (avg / "best.keras").read_bytes() == before and not (avg / "latest.keras").exists()
 
 
+def test_average_takes_a_bundle_member_and_averages_the_folded_networks(trained, data, tmp_path,
+                                                                      capsys):
+    """The shipped model is a bundle, not a run dir: a stage fine-tuned from it averages with
+    the bundle itself, each network in the form the app runs (batch norms folded), and the
+    bundle of the average writes the bundle's record, repeated in both members, once."""
+    from hanzipad.bundle import load_bundle
+    from hanzipad.provenance import expand
+    from trainer import model as M
+    from trainer.evaluate import load_keras_core
+    from trainer.from_bundle import folded_weights, keras_from_bundle
+
+    run, _ = trained
+    base = tmp_path / "base"
+    rc, out = run_cli("export", "--run-dir", run, "--out", base, "--data", f"gnt:{data['val']}")
+    assert rc == 0, out
+    ft = tmp_path / "ft"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", ft, "--init-from",
+                      base, "--max-steps", 5, "--lr", 1e-2, *TINY)
+    assert rc == 0, out
+    avg = tmp_path / "avg"
+    rc, out = run_cli("average", "--from", ft, base, "--out", avg)  # calibrated on ft's data
+    assert rc == 0, out
+    assert f"{base} (a bundle, rebuilt from its .tflite: top-1 agreement" in out
+    want = [folded_weights(load_keras_core(ft)[0]), folded_weights(keras_from_bundle(base)[0])]
+    got = folded_weights(M.core_of(load_keras_core(avg)[0]))
+    moved = 0
+    for k, v in got.items():
+        np.testing.assert_allclose(v, (want[0][k] + want[1][k]) / 2, rtol=1e-3, atol=1e-4)
+        moved += not np.allclose(want[0][k], want[1][k], rtol=1e-3, atol=1e-4)
+    assert moved  # the fine-tune moved, so the average is neither member
+    state = json.loads((avg / "state.json").read_text())
+    assert [m.get("kind") for m in state["averaged_from"]] == [None, "model bundle"]
+    assert state["averaged_from"][0]["init_from"] == state["averaged_from"][1]
+    rc, out = run_cli("evaluate", "--model", avg, "--data", f"gnt:{data['val']}", "--json")
+    assert rc == 0 and json.loads(out.strip().splitlines()[-1])["top1"] > 0.5
+    bundle = tmp_path / "bundle"
+    rc, out = run_cli("export", "--run-dir", avg, "--out", bundle, "--data", f"gnt:{data['val']}")
+    assert rc == 0, out
+    text = (bundle / "model.json").read_text(encoding="utf-8")
+    meta = load_bundle(bundle).meta
+    assert '"$ref": "#/averaged_from/0/init_from"' in text  # the base's record, written once
+    full = expand(meta)
+    assert full["averaged_from"][1] == full["averaged_from"][0]["init_from"]
+    assert full["averaged_from"][1]["steps"] == 60
+    assert len(text) < len(json.dumps(full, ensure_ascii=False, indent=1))
+    # a stage from this bundle reads the whole record back (init_from expands the references)
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "ft2",
+                      "--init-from", bundle, "--max-steps", 1, *TINY)
+    assert rc == 0, out
+    state = json.loads((tmp_path / "ft2" / "state.json").read_text())
+    assert "$ref" not in json.dumps(state) and state["init_from"]["averaged_from"][1]["steps"] == 60
+    # two bundles have no config to give the average; a bad --calibrate is named
+    capsys.readouterr()
+    rc, _ = run_cli("average", "--from", base, bundle, "--out", tmp_path / "none")
+    assert rc == 2 and "every member given is a model bundle" in capsys.readouterr().err
+    rc, _ = run_cli("average", "--from", ft, base, "--out", tmp_path / "nocal",
+                    "--calibrate", f"gnt:{tmp_path / 'nowhere'}")
+    err = capsys.readouterr().err
+    assert rc == 2 and "nowhere" in err and "--calibrate" in err
+    assert not (tmp_path / "none").exists() and not (tmp_path / "nocal").exists()
+
+
 def test_average_refuses_what_it_cannot_average(trained, tmp_path, capsys):
     run, _ = trained
     taken = tmp_path / "taken"
