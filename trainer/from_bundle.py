@@ -105,24 +105,10 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
     return core, meta
 
 
-def folded_weights(core) -> dict[str, np.ndarray]:
-    """The function a ``compact`` network computes at inference, as the bundle stores it: each
-    batch norm folded into the convolution before it (``{layer}_conv`` kernel in Keras layout,
-    ``{layer}_bias``), and the dense layer's ``probs`` kernel and ``probs_bias``."""
-    out = {}
-    for n in CONV_LAYERS:
-        bn = core.get_layer(f"{n}_bn")
-        gamma, beta, mean, var = (np.asarray(w, np.float64) for w in bn.get_weights())
-        scale = gamma / np.sqrt(var + bn.epsilon)
-        out[f"{n}_conv"] = np.asarray(core.get_layer(f"{n}_conv").get_weights()[0]) * scale
-        out[f"{n}_bias"] = beta - mean * scale
-    out["probs"], out["probs_bias"] = core.get_layer("probs").get_weights()
-    return out
-
-
 def set_folded(core, folded: dict[str, np.ndarray], calibration: np.ndarray | None = None) -> None:
-    """Give ``core`` the inference function ``folded`` (as :func:`folded_weights` returns it):
-    the convolutions take the folded kernels, each batch norm adds the folded bias, and with
+    """Give ``core`` the inference function ``folded`` (``{layer}_conv`` kernels in Keras layout
+    with each batch norm folded in, ``{layer}_bias``, ``probs``, ``probs_bias``): the
+    convolutions take the folded kernels, each batch norm adds the folded bias, and with
     ``calibration`` images its statistics are then measured on them (see the module doc)."""
     for n in CONV_LAYERS:
         bn = core.get_layer(f"{n}_bn")
