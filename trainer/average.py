@@ -81,19 +81,13 @@ def _rebuild_bundle(bundle: Path, first: Path, config: dict, calibration, hint: 
     """A copy of the first member's model (``first``) holding the network of ``bundle``,
     rebuilt from its .tflite with batch-norm statistics measured on ``calibration()``."""
     from trainer import model as M
-    from trainer.from_bundle import check_agreement, keras_from_bundle
-    from trainer.train import _check_bundle_classes, _copy_weights
+    from trainer.train import load_bundle_into
 
-    _check_bundle_classes(bundle, _classes(config))
-    images = calibration()
-    rebuilt, _ = keras_from_bundle(bundle, calibration=images)
     model = load_checkpoint(first, hint, compile=False)
-    _copy_weights(rebuilt, M.core_of(model), f"{bundle}: another network than {first} "
-                  "({what}); only checkpoints of one architecture, width and class list average")
-    agree = check_agreement(rebuilt, bundle, images[:256])
-    if agree < 0.9:
-        raise SourceError(f"{bundle}: the network rebuilt from its .tflite agrees with the "
-                          f"bundle on only {agree:.1%} of images; refusing to average it")
+    agree = load_bundle_into(
+        M.core_of(model), bundle, _classes(config), calibration(), action="average it",
+        mismatch=f"{bundle}: another network than {first} ({{what}}); only checkpoints of one "
+                 "architecture, width and class list average")
     return model, agree
 
 

@@ -755,22 +755,38 @@ def _check_bundle_classes(path: Path, classes: list[str]) -> None:
 
 
 def _init_from_bundle(core, path: Path, classes: list[str], calibration) -> Path:
+    images = calibration() if calibration is not None else None
+    agree = load_bundle_into(
+        core, path, classes, images, action="fine-tune it",
+        mismatch=f"{path}: another architecture or width than this run ({{what}}; the bundle "
+                 f"is {{theirs}} parameters, this run {core.count_params():,}); give "
+                 "--arch/--width as in its model.json")
+    if agree is not None:
+        log(f"fine-tuning: rebuilt {path} from its .tflite; top-1 agreement with the bundle "
+            f"{agree:.1%} on {min(256, len(images))} training images")
+    return path
+
+
+def load_bundle_into(core, path: Path, classes: list[str], images, *, mismatch: str,
+                     action: str) -> float | None:
+    """Set ``core``'s weights to the network of the model bundle ``path``, rebuilt from its
+    .tflite with batch-norm statistics measured on ``images`` (:mod:`trainer.from_bundle`).
+    Refuses another class list, another network (SourceError ``mismatch`` with ``{what}`` and
+    ``{theirs}``, the bundle's parameter count, filled in) and a rebuild that agrees with the
+    bundle on under 90 % of ``images`` ("refusing to ``action``"). Returns that agreement,
+    None without images (``--init-from`` of a bundle before any data exists)."""
     from trainer.from_bundle import check_agreement, keras_from_bundle
 
     _check_bundle_classes(path, classes)
-    images = calibration() if calibration is not None else None
     src, _ = keras_from_bundle(path, calibration=images)
-    _copy_weights(src, core, f"{path}: another architecture or width than this run ({{what}}; "
-                  f"the bundle is {src.count_params():,} parameters, this run "
-                  f"{core.count_params():,}); give --arch/--width as in its model.json")
-    if images is not None and len(images):
-        agree = check_agreement(core, path, images[:256])
-        log(f"fine-tuning: rebuilt {path} from its .tflite; top-1 agreement with the bundle "
-            f"{agree:.1%} on {min(256, len(images))} training images")
-        if agree < 0.9:
-            raise SourceError(f"{path}: the network rebuilt from the .tflite agrees with the "
-                              f"bundle on only {agree:.1%} of images; refusing to fine-tune it")
-    return path
+    _copy_weights(src, core, mismatch.replace("{theirs}", f"{src.count_params():,}"))
+    if images is None or not len(images):
+        return None
+    agree = check_agreement(core, path, images[:256])
+    if agree < 0.9:
+        raise SourceError(f"{path}: the network rebuilt from the .tflite agrees with the "
+                          f"bundle on only {agree:.1%} of images; refusing to {action}")
+    return agree
 
 
 def _sample_batch(data, n: int, augmenter=None):

@@ -340,7 +340,7 @@ def test_export_never_replaces_a_folder_that_is_not_a_bundle(trained, tmp_path, 
     assert json.loads((bundle / "model.json").read_text())["name"] == "third"
 
 
-def test_init_from_a_bundle_fine_tunes_the_exported_weights(trained, data, tmp_path):
+def test_init_from_a_bundle_fine_tunes_the_exported_weights(trained, data, tmp_path, capsys):
     """--init-from BUNDLE_DIR rebuilds the network from the bundle's .tflite (int8 too): the
     fine-tune starts where the bundle is (same answers), and records the bundle it came from."""
     import keras
@@ -375,7 +375,9 @@ def test_init_from_a_bundle_fine_tunes_the_exported_weights(trained, data, tmp_p
     # a bundle of another width is refused, naming it
     rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "w",
                       "--init-from", bundle, "--max-steps", 1, *TINY, "--width", "0.5")
-    assert rc == 2
+    err = capsys.readouterr().err
+    assert rc == 2 and f"{bundle}: another architecture or width" in err
+    assert f"the bundle is {meta['params']:,} parameters" in err and "--arch/--width" in err
     m = keras.models.load_model(ft / "latest.keras")
     assert int(m.optimizer.iterations) == 2
 
@@ -536,7 +538,15 @@ def test_average_takes_a_bundle_member(trained, data, tmp_path, capsys):
                     "--calibrate", f"gnt:{tmp_path / 'nowhere'}")
     err = capsys.readouterr().err
     assert rc == 2 and "nowhere" in err and "--calibrate" in err
-    assert not (tmp_path / "none").exists() and not (tmp_path / "nocal").exists()
+    # a bundle of another width is refused as a member, naming both
+    narrow = tmp_path / "narrow"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", narrow,
+                      "--max-steps", 1, *TINY, "--width", "0.5")
+    assert rc == 0, out
+    rc, _ = run_cli("average", "--from", narrow, base, "--out", tmp_path / "mixed")
+    err = capsys.readouterr().err
+    assert rc == 2 and f"{base}: another network than" in err and "narrow" in err
+    assert not any(p.exists() for p in (tmp_path / "none", tmp_path / "nocal", tmp_path / "mixed"))
 
 
 def test_average_refuses_what_it_cannot_average(trained, tmp_path, capsys):
