@@ -152,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     av.add_argument("--calibrate", nargs="+", metavar="DATA",
                     help="data whose images set a bundle member's batch-norm statistics "
                          "(default: the first run dir's training data)")
+    av.add_argument("--recalibrate", nargs="+", metavar="DATA",
+                    help="measure the mean's batch-norm statistics again on clean images of this "
+                         "data (as SWA does; e.g. the real writers' training shards)")
+    av.add_argument("--recalibrate-images", type=int, default=2048, metavar="N",
+                    help="how many images --recalibrate reads, spread over its shards "
+                         "(default 2048)")
     av.add_argument("--out", required=True, metavar="RUN_DIR",
                     help="the run dir to write (new, or an empty folder)")
     return parser

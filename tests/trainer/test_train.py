@@ -475,6 +475,71 @@ def test_average_writes_the_mean_of_checkpoints_as_a_run_dir_to_export(trained, 
     assert (avg / "best.keras").read_bytes() == before and not (avg / "latest.keras").exists()
 
 
+def test_average_recalibrates_batch_norms_on_clean_images(trained, data, tmp_path, capsys):
+    """--recalibrate: the mean's batch norms hold the statistics of their inputs on the given
+    data's (unaugmented) images, measured in network order; the other weights stay the mean;
+    the data is recorded as a source of the weights."""
+    import keras
+
+    from hanzipad.bundle import load_bundle
+    from trainer import model as M
+    from trainer.pipeline import DataSet
+
+    run, _ = trained
+    ft = tmp_path / "ft"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", ft, "--init-from",
+                      run, "--max-steps", 5, "--lr", 1e-2, *TINY)
+    assert rc == 0, out
+    plain, recal = tmp_path / "plain", tmp_path / "recal"
+    rc, out = run_cli("average", "--from", run, ft, "--out", plain)
+    assert rc == 0, out
+    spec = f"gnt:{data['val']}"
+    rc, out = run_cli("average", "--from", run, ft, "--out", recal, "--recalibrate", spec,
+                      "--recalibrate-images", 1000)
+    assert rc == 0, out
+    images = np.stack([im for im, _ in DataSet([spec], list(CHARS))])[..., None]
+    assert f"batch norms (6) measured again on {len(images)} images of {spec}" in out
+    cores = [M.core_of(keras.models.load_model(d / "best.keras", compile=False))
+             for d in (plain, recal)]
+    norms = [layer.name for layer in cores[1].layers
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(norms) == 6
+    for name in norms:
+        bn = cores[1].get_layer(name)
+        probe = keras.Model(cores[1].input, bn.input)
+        a = probe.predict(images.astype(np.float32), verbose=0)
+        a = a.reshape(-1, a.shape[-1])
+        _, _, mean, var = bn.get_weights()
+        np.testing.assert_allclose(mean, a.mean(0), rtol=1e-3, atol=1e-4)
+        np.testing.assert_allclose(var, a.var(0), rtol=1e-3, atol=1e-4)
+        # gamma and beta are the plain mean's; its running statistics were not these
+        theirs = cores[0].get_layer(name).get_weights()
+        for w, v in zip(bn.get_weights()[:2], theirs[:2]):
+            np.testing.assert_array_equal(w, v)
+        assert not np.allclose(mean, theirs[2], rtol=1e-3, atol=1e-4)
+    for layer in ("b1_conv", "probs"):
+        for w, v in zip(*(c.get_layer(layer).get_weights() for c in cores)):
+            np.testing.assert_array_equal(w, v)
+    state = json.loads((recal / "state.json").read_text())
+    assert state["recalibrated"] == {"data": [spec], "images": len(images), "batch_norms": 6}
+    bundle = tmp_path / "bundle"
+    rc, out = run_cli("export", "--run-dir", recal, "--out", bundle, "--data", spec)
+    assert rc == 0, out
+    meta = load_bundle(bundle).meta
+    assert [(s["kind"], s.get("stage")) for s in meta["sources"]] == [("gnt", None),
+                                                                       ("gnt", "init")]
+    # bad recalibration data is refused, naming it, before anything is written
+    capsys.readouterr()
+    rc, _ = run_cli("average", "--from", run, ft, "--out", tmp_path / "bad", "--recalibrate",
+                    f"gnt:{tmp_path / 'nowhere'}")
+    err = capsys.readouterr().err
+    assert rc == 2 and "nowhere" in err and "--recalibrate" in err
+    rc, _ = run_cli("average", "--from", run, ft, "--out", tmp_path / "none", "--recalibrate",
+                    spec, "--recalibrate-images", 0)
+    assert rc == 2 and "--recalibrate-images must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists() and not (tmp_path / "none").exists()
+
+
 def test_average_takes_a_bundle_member(trained, data, tmp_path, capsys):
     """The shipped model is a bundle, not a run dir: a stage fine-tuned from it averages with
     the bundle itself, rebuilt as --init-from rebuilds it, and the bundle of the average writes
