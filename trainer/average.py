@@ -103,7 +103,8 @@ def _rebuild_bundle(bundle: Path, first: Path, config: dict, calibration, hint: 
 def average(sources, out, argv: list[str], calibrate=None, recalibrate=None,
             recalibrate_images: int = 2048) -> dict:
     """Average the checkpoints ``sources`` (run dirs, .keras files or model bundles, at least
-    two, one of them a run dir) into the new run dir ``out``. ``calibrate``: data specs whose
+    two, one of them a run dir; with ``recalibrate`` one run dir or .keras file is enough) into
+    the new run dir ``out``. ``calibrate``: data specs whose
     images set a bundle member's batch-norm statistics (default: the first run dir's training
     data). ``recalibrate``: data specs whose images (about ``recalibrate_images``, spread over
     their shards) set the mean's batch-norm statistics (see the module doc). Returns ``{"out",
@@ -115,8 +116,9 @@ def average(sources, out, argv: list[str], calibrate=None, recalibrate=None,
         raise SourceError(f"{out}: already exists and is not an empty folder; average writes a "
                           "new run dir and replaces nothing")
     ckpts = [member_checkpoint(s) for s in sources]
-    if len(ckpts) < 2:
-        raise SourceError("average needs at least two checkpoints")
+    if len(ckpts) < 2 and not (recalibrate and ckpts and not ckpts[0].is_dir()):
+        raise SourceError("average needs at least two checkpoints (or one run dir with "
+                          "--recalibrate, to measure its batch norms again)")
     configs = {}
     for ckpt in ckpts:
         if ckpt.is_dir():
@@ -262,8 +264,9 @@ def average_main(args, argv: list[str]) -> int:
     except (SourceError, RunDirError) as exc:
         print(f"hanzipad-train: error: {exc}", file=sys.stderr, flush=True)
         return 2
-    print(f"wrote {r['out']}/{BEST}: the mean of {len(r['members'])} checkpoints "
-          f"({r['params']:,} parameters each)")
+    what = (f"the mean of {len(r['members'])} checkpoints ({r['params']:,} parameters each)"
+            if len(r["members"]) > 1 else f"{r['params']:,} parameters")
+    print(f"wrote {r['out']}/{BEST}: {what}")
     for m in r["members"]:
         note = (f" (a bundle, rebuilt from its .tflite: top-1 agreement "
                 f"{r['rebuilt'][m]:.1%})" if m in r["rebuilt"] else "")

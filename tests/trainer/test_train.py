@@ -538,6 +538,20 @@ def test_average_recalibrates_batch_norms_on_clean_images(trained, data, tmp_pat
                     spec, "--recalibrate-images", 0)
     assert rc == 2 and "--recalibrate-images must be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists() and not (tmp_path / "none").exists()
+    # one run dir alone: only with --recalibrate (its batch norms measured again, kernels kept)
+    rc, _ = run_cli("average", "--from", ft, "--out", tmp_path / "alone")
+    assert rc == 2 and "at least two checkpoints" in capsys.readouterr().err
+    one = tmp_path / "one"
+    rc, out = run_cli("average", "--from", ft, "--out", one, "--recalibrate", spec)
+    assert rc == 0 and "parameters" in out and "the mean of" not in out, out
+    before, after = (M.core_of(keras.models.load_model(p, compile=False))
+                     for p in (ft / "latest.keras", one / "best.keras"))
+    np.testing.assert_array_equal(after.get_layer("b2a_conv").get_weights()[0],
+                                  before.get_layer("b2a_conv").get_weights()[0])
+    a = keras.Model(after.input, after.get_layer("b1_bn").input).predict(
+        images.astype(np.float32), verbose=0)
+    np.testing.assert_allclose(after.get_layer("b1_bn").get_weights()[2],
+                               a.reshape(-1, a.shape[-1]).mean(0), rtol=1e-3, atol=1e-4)
 
 
 def test_average_takes_a_bundle_member(trained, data, tmp_path, capsys):
