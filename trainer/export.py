@@ -108,7 +108,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         tensorflow_version=tf_version,
         trainer=getattr(trainer, "__name__", "trainer"),
     )
-    for key in ("init_from", "averaged_from"):
+    for key in ("init_from", "averaged_from", "recalibrated"):
         if state.get(key):
             meta[key] = state[key]
     meta = public(meta)  # sources, commands, config: names, no paths of the machine that made it

@@ -654,7 +654,7 @@ def base_provenance(checkpoint: Path) -> dict:
     state = read_json(run_dir / STATE, {}) if (run_dir / STATE).exists() else {}
     out = {"checkpoint": str(checkpoint.resolve())}
     for key in ("step", "best_step", "images_seen", "wall_time_s", "sources", "init_from",
-                "averaged_from"):
+                "averaged_from", "recalibrated"):
         if key in state:
             out[key] = state[key]
     commands = read_json(run_dir / COMMANDS, [])

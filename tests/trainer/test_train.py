@@ -484,6 +484,7 @@ def test_average_recalibrates_batch_norms_on_clean_images(trained, data, tmp_pat
     from hanzipad.bundle import load_bundle
     from trainer import model as M
     from trainer.pipeline import DataSet
+    from trainer.records import machine_paths
 
     run, _ = trained
     ft = tmp_path / "ft"
@@ -528,6 +529,9 @@ def test_average_recalibrates_batch_norms_on_clean_images(trained, data, tmp_pat
     meta = load_bundle(bundle).meta
     assert [(s["kind"], s.get("stage")) for s in meta["sources"]] == [("gnt", None),
                                                                        ("gnt", "init")]
+    assert meta["recalibrated"]["images"] == len(images)
+    assert meta["recalibrated"]["data"][0].startswith("gnt:")
+    assert not machine_paths(meta)  # the data is named, not the machine's path to it
     # bad recalibration data is refused, naming it, before anything is written
     capsys.readouterr()
     rc, _ = run_cli("average", "--from", run, ft, "--out", tmp_path / "bad", "--recalibrate",
