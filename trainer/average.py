@@ -202,20 +202,13 @@ def recalibrate_batch_norm(core, images: np.ndarray, batch_size: int = 256) -> i
     recalibrated). Returns the number of batch norms set."""
     import keras
 
+    from trainer.from_bundle import channel_moments
+
     norms = [layer for layer in core.layers if isinstance(layer, keras.layers.BatchNormalization)]
-    x = np.asarray(images, np.float32)
     for bn in norms:
-        probe = keras.Model(core.input, bn.input)
-        total = squares = 0.0
-        count = 0
-        for i in range(0, len(x), batch_size):
-            a = np.asarray(probe.predict(x[i:i + batch_size], verbose=0), np.float64)
-            a = a.reshape(-1, a.shape[-1])
-            total, squares, count = total + a.sum(0), squares + (a * a).sum(0), count + len(a)
-        mean = total / count
-        var = np.maximum(squares / count - mean * mean, 0.0)
-        gamma, beta = (w for w in bn.get_weights()[:2])
-        bn.set_weights([gamma, beta, mean.astype(np.float32), var.astype(np.float32)])
+        [(mean, var)] = channel_moments(keras.Model(core.input, bn.input), images, batch_size)
+        gamma, beta = bn.get_weights()[:2]
+        bn.set_weights([gamma, beta, mean, var])
     return len(norms)
 
 

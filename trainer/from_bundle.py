@@ -125,16 +125,32 @@ def set_folded(core, folded: dict[str, np.ndarray], calibration: np.ndarray | No
 def _calibrate_batch_norm(core, images: np.ndarray) -> None:
     import keras
 
-    outs = [core.get_layer(f"{n}_conv").output for n in CONV_LAYERS]
-    probe = keras.Model(core.input, outs)
-    acts = probe.predict(images.astype(np.float32), batch_size=128, verbose=0)
-    for n, a in zip(CONV_LAYERS, acts):
+    probe = keras.Model(core.input, [core.get_layer(f"{n}_conv").output for n in CONV_LAYERS])
+    for n, (mean, var) in zip(CONV_LAYERS, channel_moments(probe, images)):
         bn = core.get_layer(f"{n}_bn")
         gamma, beta, _, _ = bn.get_weights()
         bias = beta  # gamma is sqrt(1 + eps): BN(y) = y + bias before calibration
-        mean = a.reshape(-1, a.shape[-1]).mean(0)
-        var = a.reshape(-1, a.shape[-1]).var(0)
         bn.set_weights([np.sqrt(var + bn.epsilon), bias + mean, mean, var])
+
+
+def channel_moments(probe, images: np.ndarray, batch_size: int = 256) -> list[tuple]:
+    """Per-channel ``(mean, variance)`` (float32) of each output of the Keras model ``probe``
+    over ``images``, accumulated batch by batch (float64 sums) so that no output is held whole."""
+    x = np.asarray(images, np.float32)
+    sums = None
+    for i in range(0, len(x), batch_size):
+        outs = probe.predict(x[i:i + batch_size], verbose=0)
+        outs = outs if isinstance(outs, (list, tuple)) else [outs]
+        flat = [np.asarray(a, np.float64).reshape(-1, np.shape(a)[-1]) for a in outs]
+        part = [(a.sum(0), (a * a).sum(0), len(a)) for a in flat]
+        sums = part if sums is None else [(s + t, q + r, n + m)
+                                          for (s, q, n), (t, r, m) in zip(sums, part)]
+    moments = []
+    for total, squares, count in sums:
+        mean = total / count
+        var = np.maximum(squares / count - mean * mean, 0.0)
+        moments.append((mean.astype(np.float32), var.astype(np.float32)))
+    return moments
 
 
 def check_agreement(core, bundle_dir: str | Path, images: np.ndarray) -> float:
