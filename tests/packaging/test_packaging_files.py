@@ -121,7 +121,7 @@ def test_build_linux_fails_clearly_without_a_bundle(tmp_path):
 
 
 PIPEFAIL_SCRIPTS = ["packaging/build-linux", "packaging/check-deb", "packaging/macos/build-macos",
-                    "train/make-default-model"]
+                    "train/make-default-model", "train/make-device-kit", "train/device-train"]
 
 
 @pytest.mark.parametrize("script", PIPEFAIL_SCRIPTS)

@@ -300,3 +300,83 @@ def test_prepare_renders_a_pack_on_several_workers(packed, tmp_path):
 def test_frame_is_length_payload_check():
     payload = b"\x05\x01\x02"
     assert frame(payload)[:1] == b"\x03" and len(frame(payload)) == 1 + 3 + 2
+
+
+def test_compressed_pack_reads_the_same_samples_and_is_smaller(packed, tmp_path, capsys):
+    """``pack --compress xz``: the device-tree setting. Same samples and images as the plain
+    pack, fewer bytes, version 2 with each block's codec and raw size in the index."""
+    pots, out, _ = packed
+    xz = tmp_path / "casia-xz.inkpack"
+    assert main(["pack", "--data", f"pot:{pots}?writers=1001-1003", "--out", str(xz),
+                 "--workers", "2", "--compress", "xz", "--levels", "100"]) == 0
+    plain = tmp_path / "casia-plain.inkpack"
+    pack([f"pot:{pots}?writers=1001-1003"], plain, levels=100, log=log_none)
+    rx, rp = PackReader(xz), PackReader(plain)
+    assert struct.unpack_from("<H", xz.read_bytes(), 8)[0] == 2  # version 2 on disk
+    assert struct.unpack_from("<H", plain.read_bytes(), 8)[0] == 1  # plain packs stay version 1
+    assert rx.header["compress"] == "xz" and rx.header["version"] == 2
+    assert all(b["codec"] == "xz" for b in rx.blocks)
+    assert [b["raw_bytes"] for b in rx.blocks] == [b["bytes"] for b in rp.blocks]
+    assert [b["crc32"] for b in rx.blocks] == [b["crc32"] for b in rp.blocks]  # of the records
+    # these random test strokes hardly compress; a writer repeating a character does
+    rng = np.random.default_rng(3)
+    same = _strokes(rng)
+    rep = tmp_path / "rep"
+    rep.mkdir()
+    (rep / "1004-c.pot").write_bytes(b"".join(pot_record("人", same) for _ in range(50)))
+    pack([f"pot:{rep}"], tmp_path / "rep-xz.inkpack", compress="xz", log=log_none)
+    pack([f"pot:{rep}"], tmp_path / "rep.inkpack", log=log_none)
+    (bx,), (bp,) = PackReader(tmp_path / "rep-xz.inkpack").blocks, PackReader(tmp_path / "rep.inkpack").blocks
+    assert bx["raw_bytes"] == bp["bytes"] and bx["bytes"] < bp["bytes"] / 5
+    assert len(list(open_source(f"inkpack:{tmp_path / 'rep-xz.inkpack'}"))) == 50
+    got = [(lab, im.tobytes()) for im, lab in open_source(f"inkpack:{xz}")]
+    assert got == [(lab, im.tobytes()) for im, lab in open_source(f"inkpack:{plain}")]
+    assert len(got) == 36
+    sel = open_source(f"inkpack:{xz}?writers=1002&every=2")
+    assert len(list(sel)) == 6 and sel.stats.skipped == 0
+    with pytest.raises(SystemExit) as exc:
+        main(["pack", "--data", f"pot:{pots}", "--out", str(tmp_path / "z.inkpack"),
+              "--compress", "zip"])
+    assert exc.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+    with pytest.raises(SourceError, match="compress must be one of none, xz"):
+        pack([f"pot:{pots}"], tmp_path / "z.inkpack", compress="zip", log=log_none)
+    assert not (tmp_path / "z.inkpack").exists()
+
+
+def test_damaged_compressed_block_is_skipped_whole_and_counted(packed, tmp_path):
+    pots, _, _ = packed
+    xz = tmp_path / "d.inkpack"
+    pack([f"pot:{pots}?writers=1001-1003"], xz, compress="xz", log=log_none)
+    r = PackReader(xz)
+    b = r.blocks[1]
+    bad = _flip(xz, tmp_path / "dbad.inkpack", b["offset"] + b["bytes"] // 2)
+    src = open_source(f"inkpack:{bad}")
+    got = list(src)
+    assert len(got) == 24 and src.stats.corrupt == 12 and src.stats.yielded == 24
+    (msg,) = src.stats.messages
+    assert msg.startswith(f"{bad} @ byte {b['offset']}: block 1 (writer 1002) does not decompress")
+    assert msg.endswith("all 12 records skipped")
+    full = [lab for _, lab in open_source(f"inkpack:{xz}")]
+    assert [lab for _, lab in got] == full[:12] + full[24:]
+    # a whole compressed pack cut short is still refused by name, like a plain one
+    cut = tmp_path / "dcut.inkpack"
+    cut.write_bytes(xz.read_bytes()[: b["offset"] + 10])
+    with pytest.raises(PackError, match=rf"{cut}: truncated ink pack"):
+        open_source(f"inkpack:{cut}")
+
+
+def test_newer_pack_version_or_unknown_codec_is_refused_by_name(packed, tmp_path):
+    pots, _, _ = packed
+    xz = tmp_path / "v.inkpack"
+    pack([f"pot:{pots}?writers=1001"], xz, compress="xz", log=log_none)
+    raw = bytearray(xz.read_bytes())
+    struct.pack_into("<H", raw, 8, 3)
+    v3 = tmp_path / "v3.inkpack"
+    v3.write_bytes(bytes(raw))
+    with pytest.raises(PackError, match=rf"{v3}: ink pack version 3 is newer than this trainer"):
+        open_source(f"inkpack:{v3}")
+    r = PackReader(xz)
+    r.blocks[0]["codec"] = "zstd"
+    with pytest.raises(PackError, match="block 0 uses codec 'zstd', which this trainer cannot"):
+        r.read_block(0)
