@@ -27,12 +27,13 @@ import argparse
 import gzip
 import io
 import json
+import shutil
 import sys
 import tarfile
 from pathlib import Path
 
 from hanzipad.labels import gb2312_level1
-from trainer.strokedata import StrokeDataError, iter_char_json, parse_char_json
+from trainer.strokedata import LoadReport, StrokeDataError, iter_char_objects
 
 #: Files of the npm package kept as they are (the licence must travel with the data).
 KEPT_FILES = ("package.json", "ARPHICPL.TXT", "README.md")
@@ -80,7 +81,7 @@ def slim_stroke_data(src, out, chars=None) -> dict:
     meta["hanzipad_slim"] = (f"medians and radStrokes of {len(wanted)} characters only "
                              "(trainer/devicekit.py)")
     files["package.json"] = json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8")
-    count, errors = 0, []
+    report = LoadReport()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     try:
@@ -91,24 +92,15 @@ def slim_stroke_data(src, out, chars=None) -> dict:
             for name in KEPT_FILES:
                 if name in files:
                     _add(tar, name, files[name])
-            for char, data in iter_char_json(src, wanted):
-                where = f"{src}: {char}.json"
-                try:
-                    if isinstance(data, Exception):
-                        raise data
-                    obj = parse_char_json(data, where)
-                except StrokeDataError as exc:
-                    errors.append(str(exc))
-                    continue
+            for char, obj in iter_char_objects(src, wanted, report):
                 slim = {"medians": obj["medians"], "radStrokes": obj.get("radStrokes") or []}
                 _add(tar, f"{char}.json",
                      json.dumps(slim, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-                count += 1
         tmp.replace(out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {"characters": count, "skipped": len(errors), "errors": errors,
+    return {"characters": report.loaded, "skipped": report.skipped, "errors": report.errors,
             "bytes": out.stat().st_size}
 
 
@@ -173,8 +165,6 @@ def init_run(source, out) -> dict:
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
     if tmp.exists():
-        import shutil
-
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     try:
@@ -191,8 +181,6 @@ def init_run(source, out) -> dict:
             raise ValueError(f"{out}: exists; choose a new folder")
         tmp.rename(out)
     except BaseException:
-        import shutil
-
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return {"from": str(path), "bytes": sum(f.stat().st_size for f in out.iterdir()),

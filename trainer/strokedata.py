@@ -155,42 +155,36 @@ def to_screen(medians) -> Medians:
     return [[(float(x), Y_FLIP - float(y)) for x, y in stroke] for stroke in medians]
 
 
+def iter_char_objects(path: str | Path, chars: Iterable[str] | None = None,
+                      report: LoadReport | None = None) -> Iterator[tuple[str, dict]]:
+    """``(char, parsed JSON)`` of every (or each wanted) character file that passes
+    :func:`parse_char_json`; bad files are skipped and counted in ``report``."""
+    report = report if report is not None else LoadReport()
+    for char, data in iter_char_json(path, chars):
+        try:
+            if isinstance(data, StrokeDataError):
+                raise data
+            obj = parse_char_json(data, f"{path}: {char}.json")
+        except StrokeDataError as exc:
+            report.skipped += 1
+            report.errors.append(str(exc))
+            continue
+        report.loaded += 1
+        yield char, obj
+
+
 def load_medians(path: str | Path, chars: Iterable[str] | None = None, report: LoadReport | None = None) -> dict[str, Medians]:
     """``{char: medians}`` in screen coordinates for every (or each wanted) character.
 
     Bad character files are skipped and counted in ``report`` (when given).
     """
-    report = report if report is not None else LoadReport()
-    out: dict[str, Medians] = {}
-    for char, data in iter_char_json(path, chars):
-        where = f"{path}: {char}.json"
-        try:
-            if isinstance(data, StrokeDataError):
-                raise data
-            out[char] = to_screen(parse_char_json(data, where)["medians"])
-            report.loaded += 1
-        except StrokeDataError as exc:
-            report.skipped += 1
-            report.errors.append(str(exc))
-    return out
+    return {char: to_screen(obj["medians"]) for char, obj in iter_char_objects(path, chars, report)}
 
 
 def load_records(path: str | Path, chars: Iterable[str] | None = None, report: LoadReport | None = None) -> dict[str, tuple[Medians, list[int]]]:
     """``{char: (screen medians, radStrokes)}``; like :func:`load_medians` but with the radical."""
-    report = report if report is not None else LoadReport()
-    out = {}
-    for char, data in iter_char_json(path, chars):
-        where = f"{path}: {char}.json"
-        try:
-            if isinstance(data, StrokeDataError):
-                raise data
-            obj = parse_char_json(data, where)
-            out[char] = (to_screen(obj["medians"]), list(obj.get("radStrokes") or []))
-            report.loaded += 1
-        except StrokeDataError as exc:
-            report.skipped += 1
-            report.errors.append(str(exc))
-    return out
+    return {char: (to_screen(obj["medians"]), list(obj.get("radStrokes") or []))
+            for char, obj in iter_char_objects(path, chars, report)}
 
 
 def load_character(path: str | Path, char: str) -> dict:
