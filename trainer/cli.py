@@ -56,8 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="validate every N steps, keeping best.keras (default 500)")
     t.add_argument("--lr", type=float, metavar="LR",
                    help="peak learning rate after warm-up (default 2e-3; a positive number)")
-    t.add_argument("--arch", choices=("compact", "article"),
-                   help="network: compact (default, VGG-style) or article (the reference net)")
+    t.add_argument("--arch", choices=("compact", "layout", "article"),
+                   help="network: compact (default, VGG-style), layout (compact + a 4x4 grid "
+                        "head; --init-from a compact net of its width grows into it) or "
+                        "article (the reference net)")
     t.add_argument("--width", type=float, help="channel multiplier of the compact net")
     t.add_argument("--classes", metavar="CHARS", help="train on these characters only")
     t.add_argument("--classes-file", metavar="FILE", help="train on the characters in FILE")

@@ -3,7 +3,8 @@
 The shipped bundle is all that a fresh clone has of the default model's training: its run dir
 (``best.keras``) stayed on the machine that trained it. ``--init-from BUNDLE_DIR`` fine-tunes
 from the bundle itself: the ``compact`` network named by ``model.json`` (arch, width, classes)
-is built and every weight is read back from the ``.tflite`` flatbuffer:
+(or ``layout``: the same plus its grid head) is built and every weight is read back from the
+``.tflite`` flatbuffer:
 
 * convolution and dense weights, dequantized when the bundle is int8 (dynamic range, one scale
   per output channel), transposed from TFLite's ``[out, h, w, in]`` to Keras' ``[h, w, in, out]``;
@@ -29,6 +30,8 @@ from hanzipad.bundle import MODEL_FILE
 from trainer.sources.base import SourceError
 
 CONV_LAYERS = ("b1", "b2a", "b2b", "b3a", "b3b", "b4a")
+DENSE_LAYERS = ("probs", "grid_fc")  # grid_fc: the layout network's grid head only
+ARCHS = ("compact", "layout")
 
 
 def _tflite_weights(path: Path) -> dict[str, np.ndarray]:
@@ -63,15 +66,19 @@ def _tflite_weights(path: Path) -> dict[str, np.ndarray]:
                 out[f"{layer}_conv"] = value
             elif len(shape) == 1 and f"/{layer}_relu" in first:
                 out[f"{layer}_bias"] = value
-        if "/probs" in first and len(shape) == 2 and shape[0] > 1 and "MatMul" in name and ";" not in name:
-            out["probs"] = value
-        elif "/probs" in first and len(shape) == 1 and "BiasAdd" in first:
-            out["probs_bias"] = value
+        for dense in DENSE_LAYERS:
+            if f"/{dense}" not in first:
+                continue
+            if len(shape) == 2 and shape[0] > 1 and "MatMul" in name and ";" not in name:
+                out[dense] = value
+            elif len(shape) == 1 and ("BiasAdd" in first or "Relu" in first):
+                out[f"{dense}_bias"] = value
     return out
 
 
 def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = None):
-    """A Keras ``compact`` network with the bundle's weights (see the module doc)."""
+    """A Keras ``compact`` (or ``layout``) network with the bundle's weights (see the module
+    doc)."""
     from trainer import model as M
 
     bundle_dir = Path(bundle_dir)
@@ -81,17 +88,26 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
     except (OSError, ValueError) as exc:
         raise SourceError(f"{meta_path}: cannot read the bundle's description ({exc})") from None
     arch, width, classes = meta.get("arch"), meta.get("width"), meta.get("classes")
-    if arch != "compact" or not isinstance(width, (int, float)) or not isinstance(classes, int):
-        raise SourceError(f"{meta_path}: only compact bundles with arch, width and classes in "
-                          f"model.json can be fine-tuned (found arch={arch!r}, width={width!r})")
+    if arch not in ARCHS or not isinstance(width, (int, float)) or not isinstance(classes, int):
+        raise SourceError(f"{meta_path}: only compact or layout bundles with arch, width and "
+                          f"classes in model.json can be fine-tuned (found arch={arch!r}, "
+                          f"width={width!r})")
     weights = _tflite_weights(bundle_dir / MODEL_FILE)
+    dense = DENSE_LAYERS if arch == "layout" else ("probs",)
     missing = [k for k in [f"{n}_{p}" for n in CONV_LAYERS for p in ("conv", "bias")]
-               + ["probs", "probs_bias"] if k not in weights]
+               + [f"{d}{p}" for d in dense for p in ("", "_bias")] if k not in weights]
     if missing:
-        raise SourceError(f"{bundle_dir / MODEL_FILE}: not the compact network model.json "
+        raise SourceError(f"{bundle_dir / MODEL_FILE}: not the {arch} network model.json "
                           f"describes (no tensor for {', '.join(missing[:3])})")
-    core = M.build_model("compact", classes, float(width), float(meta.get("dropout", 0.2)))
-    folded = {"probs": weights["probs"].T, "probs_bias": weights["probs_bias"]}
+    core = M.build_model(arch, classes, float(width), float(meta.get("dropout", 0.2)))
+    folded = {}
+    for d in dense:
+        k = weights[d].T
+        shape = tuple(core.get_layer(d).kernel.shape)
+        if k.shape != shape:
+            raise SourceError(f"{bundle_dir / MODEL_FILE}: layer {d} has shape {k.shape}, "
+                              f"model.json's width {width} gives {shape}")
+        folded[d], folded[f"{d}_bias"] = k, weights[f"{d}_bias"]
     for n in CONV_LAYERS:
         k = weights[f"{n}_conv"].transpose(1, 2, 3, 0)
         shape = tuple(core.get_layer(f"{n}_conv").kernel.shape)
@@ -108,7 +124,8 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
 def set_folded(core, folded: dict[str, np.ndarray], calibration: np.ndarray | None = None) -> None:
     """Give ``core`` the inference function ``folded`` (``{layer}_conv`` kernels in Keras layout
     with each batch norm folded in, ``{layer}_bias``, ``probs``, ``probs_bias``): the
-    convolutions take the folded kernels, each batch norm adds the folded bias, and with
+    convolutions take the folded kernels, each batch norm adds the folded bias (a layout
+    network's ``grid_fc``/``grid_fc_bias`` are set as they are), and with
     ``calibration`` images its statistics are then measured on them (see the module doc)."""
     for n in CONV_LAYERS:
         bn = core.get_layer(f"{n}_bn")
@@ -116,8 +133,10 @@ def set_folded(core, folded: dict[str, np.ndarray], calibration: np.ndarray | No
         b = np.asarray(folded[f"{n}_bias"], np.float32)
         one = np.sqrt(1.0 + bn.epsilon).astype(np.float32)
         bn.set_weights([np.full_like(b, one), b, np.zeros_like(b), np.ones_like(b)])
-    core.get_layer("probs").set_weights([np.asarray(folded["probs"], np.float32),
-                                         np.asarray(folded["probs_bias"], np.float32)])
+    for d in DENSE_LAYERS:
+        if d in folded:
+            core.get_layer(d).set_weights([np.asarray(folded[d], np.float32),
+                                           np.asarray(folded[f"{d}_bias"], np.float32)])
     if calibration is not None and len(calibration):
         _calibrate_batch_norm(core, calibration)
 

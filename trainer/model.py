@@ -2,6 +2,12 @@
 the model, output ``[batch, classes]`` softmax probabilities (float32 even under mixed precision).
 
 * ``compact`` (default): VGG-style, batch norm, global average pooling; ``width`` scales channels.
+* ``layout``: ``compact`` plus a layout head: the last 8x8 feature map, max-pooled to a 4x4
+  grid, goes through a fully connected layer (``c(256)`` units) whose output is classified
+  beside the global average. Global pooling forgets *where* a component sits (口 left or
+  right, 土 above or below); the grid keeps it for about 2 M multiply-adds more.
+  A ``compact`` network of the same width grows into it without changing what it predicts
+  (:func:`grow_into`).
 * ``article``: the article's network for reference: conv-pool, conv-pool, fully connected.
 """
 
@@ -10,6 +16,7 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 from keras import layers as L
 
 CORE_NAME = "hanzipad"
@@ -21,10 +28,15 @@ def _conv(x, filters, name):
     return L.ReLU(name=f"{name}_relu")(x)
 
 
-def compact(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
+def _channels(width: float):
     def c(n):
         return max(8, int(round(n * width / 8)) * 8)
+    return c
 
+
+def _compact_body(width: float):
+    """The compact network's input and its last feature map (8x8, ``c(256)`` channels)."""
+    c = _channels(width)
     inp = keras.Input((64, 64, 1), name="image")
     x = L.Rescaling(1 / 255.0, name="rescale")(inp)
     x = _conv(x, c(32), "b1")  # 64
@@ -36,11 +48,64 @@ def compact(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Mod
     x = _conv(x, c(128), "b3b")
     x = L.MaxPooling2D(name="b3_pool")(x)
     x = _conv(x, c(256), "b4a")  # 8
+    return inp, x
+
+
+def compact(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
+    inp, x = _compact_body(width)
     x = L.GlobalAveragePooling2D(name="gap")(x)
     if dropout > 0:
         x = L.Dropout(dropout, name="dropout")(x)
     out = L.Dense(classes, activation="softmax", dtype="float32", name="probs")(x)
     return keras.Model(inp, out, name=CORE_NAME)
+
+
+def layout(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
+    inp, x = _compact_body(width)
+    pooled = L.GlobalAveragePooling2D(name="gap")(x)
+    grid = L.MaxPooling2D(name="grid_pool")(x)  # 4x4
+    grid = L.Flatten(name="grid_flat")(grid)
+    if dropout > 0:
+        grid = L.Dropout(dropout, name="grid_dropout")(grid)
+    grid = L.Dense(_channels(width)(256), activation="relu", name="grid_fc")(grid)
+    x = L.Concatenate(name="features")([pooled, grid])
+    if dropout > 0:
+        x = L.Dropout(dropout, name="dropout")(x)
+    out = L.Dense(classes, activation="softmax", dtype="float32", name="probs")(x)
+    return keras.Model(inp, out, name=CORE_NAME)
+
+
+def grow_into(src: keras.Model, core: keras.Model) -> list[str]:
+    """Give the ``layout`` network ``core`` the weights of the ``compact`` network ``src`` of
+    the same width and classes, so that it predicts exactly what ``src`` does: every shared
+    layer is copied, the classifier's rows for the grid features start at zero (the grid's
+    layer keeps its fresh weights and learns from there). Returns the layers copied; raises
+    ValueError naming the first layer that does not fit."""
+    copied = []
+    for layer in src.layers:
+        theirs = layer.get_weights()
+        if not theirs:
+            continue
+        try:
+            ours = core.get_layer(layer.name)
+        except ValueError:
+            raise ValueError(f"layer {layer.name} has no counterpart in the {core.name} network") from None
+        mine = ours.get_weights()
+        if layer.name == "probs":
+            kernel, bias = theirs
+            if mine[0].shape[1] != kernel.shape[1] or mine[0].shape[0] < kernel.shape[0]:
+                raise ValueError(f"classifier {kernel.shape} does not fit {mine[0].shape}")
+            grown = np.zeros_like(mine[0])
+            grown[:kernel.shape[0]] = kernel
+            ours.set_weights([grown, bias])
+        else:
+            shapes = [(a.shape, b.shape) for a, b in zip(theirs, mine) if a.shape != b.shape]
+            if shapes or len(theirs) != len(mine):
+                raise ValueError(f"layer {layer.name}: {shapes[0][0] if shapes else len(theirs)} "
+                                 f"vs {shapes[0][1] if shapes else len(mine)}")
+            ours.set_weights(theirs)
+        copied.append(layer.name)
+    return copied
 
 
 def article(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
@@ -58,7 +123,7 @@ def article(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Mod
     return keras.Model(inp, out, name=CORE_NAME)
 
 
-ARCHS = {"compact": compact, "article": article}
+ARCHS = {"compact": compact, "layout": layout, "article": article}
 
 
 def multiply_adds(model: keras.Model) -> int:

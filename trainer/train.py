@@ -734,7 +734,18 @@ def _prune_from(core, path: Path, classes: list[str], calibration, src=None) -> 
 
 def _copy_weights(src, core, refusal: str) -> None:
     """Set ``core``'s weights to ``src``'s; SourceError(``refusal`` with ``{what}`` filled in)
-    when the two networks differ."""
+    when the two networks differ. A ``compact`` ``src`` grows into a ``layout`` ``core`` of
+    its width (:func:`trainer.model.grow_into`: the same predictions, the grid head at zero)."""
+    from trainer import model as M
+
+    if _has_layer(core, "grid_fc") and not _has_layer(src, "grid_fc"):
+        try:
+            M.grow_into(src, core)
+        except ValueError as exc:
+            raise SourceError(refusal.replace("{what}", str(exc))) from None
+        log("fine-tuning: the compact network grows a layout head (its classifier rows start "
+            "at zero: the same predictions as the network it starts from)")
+        return
     theirs, ours = src.get_weights(), core.get_weights()
     shapes = [(a.shape, b.shape) for a, b in zip(theirs, ours) if a.shape != b.shape]
     if len(theirs) != len(ours) or shapes:
@@ -742,6 +753,10 @@ def _copy_weights(src, core, refusal: str) -> None:
             f"{len(theirs)} vs {len(ours)} weight tensors"
         raise SourceError(refusal.replace("{what}", what))
     core.set_weights(theirs)
+
+
+def _has_layer(model, name: str) -> bool:
+    return any(layer.name == name for layer in model.layers)
 
 
 def _check_bundle_classes(path: Path, classes: list[str]) -> None:

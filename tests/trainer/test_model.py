@@ -57,3 +57,48 @@ def test_multiply_adds_counts_every_convolution_and_dense_layer():
     # the article's net: two convolutions and one large dense layer
     art = build_model("article", 10, width=1.0)
     assert multiply_adds(art) == 64 * 64 * 9 * 32 + 32 * 32 * 9 * 32 * 64 + 16 * 16 * 64 * 10
+
+
+def test_every_shipped_recipe_builds_a_network_within_the_cpu_budget():
+    """The default model's recipes (from scratch, CPU fine-tune, GPU) must give a network of at
+    most 150 M multiply-adds a character: what ordinary laptops without AVX-512 VNNI run in a
+    few milliseconds (the real-writers issue's budget)."""
+    from pathlib import Path
+
+    from trainer.config import resolve
+    from trainer.model import build_model, multiply_adds
+
+    folder = Path(__file__).resolve().parents[2] / "resources" / "train"
+    for name in ("default-model.toml", "finetune-real.toml", "gpu.toml"):
+        cfg = resolve(folder / name)
+        cost = multiply_adds(build_model(cfg.arch, 3755, cfg.width, cfg.dropout))
+        assert cost <= 150e6, f"{name}: {cfg.arch} width {cfg.width} costs {cost / 1e6:.0f} M"
+
+
+def test_layout_network_costs_its_grid_head_and_a_compact_one_grows_into_it_unchanged():
+    """``layout`` = ``compact`` + a 4x4 grid head; a trained compact network of the same width
+    grows into it with the same predictions (the classifier's grid rows start at zero)."""
+    import numpy as np
+    import pytest
+
+    from trainer.model import build_model, grow_into, multiply_adds
+
+    compact, layout = build_model("compact", 10, width=0.5), build_model("layout", 10, width=0.5)
+    grid = 4 * 4 * 128 * 128 + 128 * 10  # flattened 4x4x128 -> 128 units, 128 more features
+    assert multiply_adds(layout) == multiply_adds(compact) + grid
+    assert 136e6 < multiply_adds(build_model("layout", 3755, width=1.0)) < 137e6
+    rng = np.random.default_rng(0)
+    for w in compact.weights:  # a "trained" network: no zero biases, real batch-norm statistics
+        value = rng.normal(0, 0.2, w.shape).astype("float32")
+        w.assign(np.abs(value) + 0.5 if "variance" in w.path else value)
+    x = rng.integers(0, 256, (16, 64, 64, 1)).astype("float32")
+    before = layout.predict(x, verbose=0)
+    copied = grow_into(compact, layout)
+    assert "b4a_conv" in copied and "probs" in copied and "grid_fc" not in copied
+    np.testing.assert_allclose(layout.predict(x, verbose=0), compact.predict(x, verbose=0),
+                               atol=1e-6)
+    assert not np.allclose(before, layout.predict(x, verbose=0))
+    kernel = np.asarray(layout.get_layer("probs").kernel)
+    assert kernel.shape == (256, 10) and not kernel[128:].any()
+    with pytest.raises(ValueError, match="b1_conv"):
+        grow_into(build_model("compact", 10, width=1.0), build_model("layout", 10, width=0.5))

@@ -698,3 +698,58 @@ def test_init_run_keeps_the_network_and_its_lineage_small(trained, data, tmp_pat
     assert kit_main(["init-run", str(run / "best.keras"), str(tmp_path / "x")]) == 2
     assert "not a run dir" in capsys.readouterr().err
     assert not (tmp_path / "x").exists() and not (tmp_path / "init.tmp").exists()
+
+
+def test_a_compact_run_grows_into_a_layout_network_that_exports_and_fine_tunes_again(
+        trained, data, tmp_path, capsys):
+    """--arch layout --init-from a compact run of its width: the grid head is added without
+    changing the answers; the layout run exports, its bundle is rebuilt layer for layer
+    (grid head included) for another fine-tune; --prune refuses a layout network."""
+    import keras
+
+    from trainer.from_bundle import check_agreement, keras_from_bundle
+    from trainer.model import core_of, multiply_adds
+    from trainer.pipeline import DataSet
+
+    run, _ = trained  # compact, width 0.25
+    imgs = np.stack([im for im, _ in DataSet([f"gnt:{data['val']}"], list(CHARS))])[..., None]
+    grown = tmp_path / "grown"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", grown, "--init-from",
+                      run, "--arch", "layout", "--max-steps", 1, "--lr", 1e-12, *TINY)
+    assert rc == 0, out
+    assert "grows a layout head" in out
+    src = core_of(keras.models.load_model(run / "best.keras"))
+    lay = core_of(keras.models.load_model(grown / "latest.keras"))
+    assert multiply_adds(lay) > multiply_adds(src)
+    agree = (lay.predict(imgs, verbose=0).argmax(1) == src.predict(imgs, verbose=0).argmax(1)).mean()
+    assert agree >= 0.95  # one step at lr 1e-12 (batch norms' running means move a little)
+    learnt = tmp_path / "learnt"  # a few real steps so the grid head carries weight
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--val", f"gnt:{data['val']}",
+                      "--run-dir", learnt, "--init-from", grown, "--arch", "layout",
+                      "--max-steps", 10, "--lr", 1e-2, *TINY)
+    assert rc == 0, out
+    bundle = tmp_path / "bundle"
+    rc, out = run_cli("export", "--run-dir", learnt, "--out", bundle, "--data", f"gnt:{data['val']}")
+    assert rc == 0, out
+    meta = json.loads((bundle / "model.json").read_text())
+    assert meta["arch"] == "layout"
+    trained_layout = core_of(keras.models.load_model(learnt / "best.keras"))
+    assert np.abs(np.asarray(trained_layout.get_layer("probs").kernel)[64:]).max() > 1e-3
+    core, _ = keras_from_bundle(bundle, calibration=imgs)
+    for name in ("grid_fc", "probs"):
+        for mine, theirs in zip(core.get_layer(name).get_weights(),
+                                trained_layout.get_layer(name).get_weights()):
+            np.testing.assert_allclose(mine, theirs, atol=2e-3, rtol=2e-3)
+    assert check_agreement(core, bundle, imgs) >= 0.95
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "again",
+                      "--init-from", bundle, "--arch", "layout", "--max-steps", 1, *TINY)
+    assert rc == 0, out
+    assert "rebuilt" in out
+    capsys.readouterr()
+    rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "p",
+                    "--init-from", learnt, "--arch", "layout", "--prune", "--max-steps", 1, *TINY)
+    err = capsys.readouterr().err
+    assert rc == 2 and "layout network" in err and str(learnt) in err
+    rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "c",
+                    "--init-from", learnt, "--max-steps", 1, *TINY)
+    assert rc == 2 and "another architecture" in capsys.readouterr().err

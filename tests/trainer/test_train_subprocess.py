@@ -137,3 +137,49 @@ def test_two_workers_on_localhost(gnt, tmp_path):
         assert rc == 0, out
         assert "resuming from step 4" in out and "step 6/6" in out
     assert json.loads((run / "state.json").read_text())["step"] == 6
+
+
+def test_make_default_model_fine_tunes_at_the_base_s_width_and_grows_on_request(gnt, tmp_path):
+    """resources/train/make-default-model's train and export stages (the CPU fine-tune and
+    device-train path) on tiny prepared data: the fine-tune takes FINETUNE_FROM's width,
+    ARCH=layout grows the compact base a grid head, the bundle says so, and a later fine-tune
+    from that run keeps its network without being told."""
+    import shutil
+
+    base = tmp_path / "base"
+    rc, out = finish(launch("train", "--train", f"gnt:{gnt}", "--run-dir", base,
+                            "--max-steps", 2, *TINY, env=env()))
+    assert rc == 0, out
+    data = tmp_path / "data"
+    rc, out = finish(launch("prepare", "--data", f"gnt:{gnt}", "--out", data / "synth", env=env()))
+    assert rc == 0, out
+    for name in ("synth-spread", "synth-neat", "synth-val"):  # what the data stage would render
+        shutil.copytree(data / "synth", data / name)
+    script = ROOT / "resources" / "train" / "make-default-model"
+    common = dict(DATA=str(data), FONT_SHARDS="none", REGIONAL_SHARDS="none",
+                  HWD_TGZ=str(tmp_path / "not-needed.tgz"),
+                  TRAIN_CMD=f"{sys.executable} -m trainer.cli",
+                  EXTRA_TRAIN_ARGS=f"--classes {CHARS} --batch-size 16 --set progress=log "
+                                   "--set shuffle_buffer=128 --set val_max=32")
+
+    def make(**settings):
+        p = subprocess.run(["bash", str(script)], cwd=ROOT, env=env(**common, **settings),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=600)
+        return p.returncode, p.stdout
+
+    grown, bundle = tmp_path / "grown", tmp_path / "bundle"
+    rc, out = make(STAGES="train export", FINETUNE_FROM=str(base), ARCH="layout", STEPS="2",
+                   RUN=str(grown), OUT=str(bundle))
+    assert rc == 0, out
+    assert "grows a layout head" in out
+    config = json.loads((grown / "config.json").read_text())
+    assert (config["arch"], config["width"]) == ("layout", 0.25)
+    assert config["batch_size"] == 16 and config["max_steps"] == 2
+    meta = json.loads((bundle / "model.json").read_text())
+    assert (meta["arch"], meta["width"]) == ("layout", 0.25)
+    again = tmp_path / "again"
+    rc, out = make(STAGES="train", FINETUNE_FROM=str(grown), STEPS="1", RUN=str(again))
+    assert rc == 0, out
+    assert "grows" not in out
+    assert json.loads((again / "config.json").read_text())["arch"] == "layout"
