@@ -76,7 +76,8 @@ def member_checkpoint(source) -> Path:
 
 
 def _same_model(config: dict) -> dict:
-    return {k: config.get(k) for k in ("arch", "width", "classes", "classes_file", "dropout")}
+    # not dropout: it has no weights and only acts in training (a stage may turn it off)
+    return {k: config.get(k) for k in ("arch", "width", "classes", "classes_file")}
 
 
 def _classes(config: dict) -> list[str]:

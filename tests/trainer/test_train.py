@@ -659,6 +659,13 @@ def test_average_refuses_what_it_cannot_average(trained, tmp_path, capsys):
     rc, _ = run_cli("average", "--from", run, wide, "--out", tmp_path / "c")
     err = capsys.readouterr().err
     assert rc == 2 and "another network" in err and "width 0.25 vs 0.5" in err
+    calm = tmp_path / "calm"  # a stage trained without dropout (no weights): it averages
+    calm.mkdir()
+    (calm / "config.json").write_text(json.dumps({**config, "dropout": 0.0}))
+    (calm / "best.keras").write_bytes((run / "best.keras").read_bytes())
+    rc, out = run_cli("average", "--from", run, calm, "--out", tmp_path / "d")
+    assert rc == 0, out
+    assert (tmp_path / "d" / "best.keras").is_file()
     for name in ("a", "b", "c", "one"):
         assert not (tmp_path / name).exists()  # a refusal writes nothing
 
