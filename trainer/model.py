@@ -75,6 +75,11 @@ def layout(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Mode
     return keras.Model(inp, out, name=CORE_NAME)
 
 
+def is_layout(model: keras.Model) -> bool:
+    """Whether ``model`` is a ``layout`` network (it has the grid head)."""
+    return any(layer.name == "grid_fc" for layer in model.layers)
+
+
 def grow_into(src: keras.Model, core: keras.Model) -> list[str]:
     """Give the ``layout`` network ``core`` the weights of the ``compact`` network ``src`` of
     the same width and classes, so that it predicts exactly what ``src`` does: every shared

@@ -52,8 +52,10 @@ def prune_into(src, core, images: np.ndarray) -> list[tuple[int, int]]:
         theirs, ours = _widths(src), _widths(core)
     except ValueError as exc:
         raise SourceError(f"--prune works on compact networks only ({exc})") from None
+    from trainer.model import is_layout
+
     for net, what in ((src, "the checkpoint"), (core, "this run")):
-        if any(layer.name == "grid_fc" for layer in net.layers):
+        if is_layout(net):
             raise SourceError(f"--prune works on compact networks only ({what} is a layout "
                               "network: prune a compact one, then grow it with --arch layout)")
     if any(t < o for t, o in zip(theirs, ours)):

@@ -738,7 +738,7 @@ def _copy_weights(src, core, refusal: str) -> None:
     its width (:func:`trainer.model.grow_into`: the same predictions, the grid head at zero)."""
     from trainer import model as M
 
-    if _has_layer(core, "grid_fc") and not _has_layer(src, "grid_fc"):
+    if M.is_layout(core) and not M.is_layout(src):
         try:
             M.grow_into(src, core)
         except ValueError as exc:
@@ -753,10 +753,6 @@ def _copy_weights(src, core, refusal: str) -> None:
             f"{len(theirs)} vs {len(ours)} weight tensors"
         raise SourceError(refusal.replace("{what}", what))
     core.set_weights(theirs)
-
-
-def _has_layer(model, name: str) -> bool:
-    return any(layer.name == name for layer in model.layers)
 
 
 def _check_bundle_classes(path: Path, classes: list[str]) -> None:
