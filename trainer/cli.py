@@ -56,9 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="validate every N steps, keeping best.keras (default 500)")
     t.add_argument("--lr", type=float, metavar="LR",
                    help="peak learning rate after warm-up (default 2e-3; a positive number)")
-    t.add_argument("--arch", choices=("compact", "layout", "article"),
+    t.add_argument("--arch", choices=("compact", "layout", "residual", "article"),
                    help="network: compact (default, VGG-style), layout (compact + a 4x4 grid "
-                        "head; --init-from a compact net of its width grows into it) or "
+                        "head), residual (compact + a bottleneck block at 8x8; "
+                        "--init-from a compact net of its width grows into either) or "
                         "article (the reference net)")
     t.add_argument("--width", type=float, help="channel multiplier of the compact net")
     t.add_argument("--classes", metavar="CHARS", help="train on these characters only")

@@ -37,7 +37,7 @@ class Config:
     data_workers: int = 2  # PyDataset workers (--input numpy)
     val_max: int = 2048  # validation images per evaluation (first N of the val data)
     # model
-    arch: str = "compact"  # compact | layout | article
+    arch: str = "compact"  # compact | layout | residual | article
     width: float = 1.0
     dropout: float = 0.2
     # optimisation
@@ -95,7 +95,7 @@ class Config:
 FIELDS = {f.name: f for f in dataclasses.fields(Config)}
 CHOICES = {
     "input": ("tfdata", "numpy"),
-    "arch": ("compact", "layout", "article"),
+    "arch": ("compact", "layout", "residual", "article"),
     "optimizer": ("adam", "adamw", "sgd"),
     "schedule": ("cosine", "constant"),
     "mixed_precision": ("auto", "on", "off"),

@@ -3,8 +3,8 @@
 The shipped bundle is all that a fresh clone has of the default model's training: its run dir
 (``best.keras``) stayed on the machine that trained it. ``--init-from BUNDLE_DIR`` fine-tunes
 from the bundle itself: the ``compact`` network named by ``model.json`` (arch, width, classes)
-(or ``layout``: the same plus its grid head) is built and every weight is read back from the
-``.tflite`` flatbuffer:
+(or ``layout``: the same plus its grid head; ``residual``: plus its bottleneck block) is built
+and every weight is read back from the ``.tflite`` flatbuffer:
 
 * convolution and dense weights, dequantized when the bundle is int8 (dynamic range, one scale
   per output channel), transposed from TFLite's ``[out, h, w, in]`` to Keras' ``[h, w, in, out]``;
@@ -30,8 +30,15 @@ from hanzipad.bundle import MODEL_FILE
 from trainer.sources.base import SourceError
 
 CONV_LAYERS = ("b1", "b2a", "b2b", "b3a", "b3b", "b4a")
+RESIDUAL_LAYERS = ("r1a", "r1b", "r1c")  # the residual network's block only (r1c: no ReLU)
 DENSE_LAYERS = ("probs", "grid_fc")  # grid_fc: the layout network's grid head only
-ARCHS = ("compact", "layout")
+ARCHS = ("compact", "layout", "residual")
+
+
+def conv_layers(core) -> list[str]:
+    """The convolution layers (each with its batch norm) that ``core`` has, in order."""
+    names = {layer.name for layer in core.layers}
+    return [n for n in CONV_LAYERS + RESIDUAL_LAYERS if f"{n}_conv" in names]
 
 
 def _tflite_weights(path: Path) -> dict[str, np.ndarray]:
@@ -61,11 +68,11 @@ def _tflite_weights(path: Path) -> dict[str, np.ndarray]:
             bshape[axis] = -1
             value = value.astype(np.float32) * scales.reshape(bshape)
         value = np.asarray(value, np.float32)
-        for layer in CONV_LAYERS:
+        for layer in CONV_LAYERS + RESIDUAL_LAYERS:
             if len(shape) == 4 and shape[0] > 1 and (f"/{layer}_conv" in first or f"/{layer}_relu" in first):
                 out[f"{layer}_conv"] = value
-            elif len(shape) == 1 and f"/{layer}_relu" in first:
-                out[f"{layer}_bias"] = value
+            elif len(shape) == 1 and (f"/{layer}_relu" in first or f"/{layer}_bn" in first):
+                out[f"{layer}_bias"] = value  # _bn: a batch norm without a ReLU after it (r1c)
         for dense in DENSE_LAYERS:
             if f"/{dense}" not in first:
                 continue
@@ -77,7 +84,7 @@ def _tflite_weights(path: Path) -> dict[str, np.ndarray]:
 
 
 def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = None):
-    """A Keras ``compact`` (or ``layout``) network with the bundle's weights (see the module
+    """A Keras ``compact`` (``layout``, ``residual``) network with the bundle's weights (see the module
     doc)."""
     from trainer import model as M
 
@@ -89,12 +96,13 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
         raise SourceError(f"{meta_path}: cannot read the bundle's description ({exc})") from None
     arch, width, classes = meta.get("arch"), meta.get("width"), meta.get("classes")
     if arch not in ARCHS or not isinstance(width, (int, float)) or not isinstance(classes, int):
-        raise SourceError(f"{meta_path}: only compact or layout bundles with arch, width and "
+        raise SourceError(f"{meta_path}: only compact, layout or residual bundles with arch, width and "
                           f"classes in model.json can be fine-tuned (found arch={arch!r}, "
                           f"width={width!r})")
     weights = _tflite_weights(bundle_dir / MODEL_FILE)
     dense = DENSE_LAYERS if arch == "layout" else ("probs",)
-    missing = [k for k in [f"{n}_{p}" for n in CONV_LAYERS for p in ("conv", "bias")]
+    convs = CONV_LAYERS + (RESIDUAL_LAYERS if arch == "residual" else ())
+    missing = [k for k in [f"{n}_{p}" for n in convs for p in ("conv", "bias")]
                + [f"{d}{p}" for d in dense for p in ("", "_bias")] if k not in weights]
     if missing:
         raise SourceError(f"{bundle_dir / MODEL_FILE}: not the {arch} network model.json "
@@ -108,7 +116,7 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
             raise SourceError(f"{bundle_dir / MODEL_FILE}: layer {d} has shape {k.shape}, "
                               f"model.json's width {width} gives {shape}")
         folded[d], folded[f"{d}_bias"] = k, weights[f"{d}_bias"]
-    for n in CONV_LAYERS:
+    for n in convs:
         k = weights[f"{n}_conv"].transpose(1, 2, 3, 0)
         shape = tuple(core.get_layer(f"{n}_conv").kernel.shape)
         if k.shape != shape:
@@ -125,9 +133,10 @@ def set_folded(core, folded: dict[str, np.ndarray], calibration: np.ndarray | No
     """Give ``core`` the inference function ``folded`` (``{layer}_conv`` kernels in Keras layout
     with each batch norm folded in, ``{layer}_bias``, ``probs``, ``probs_bias``): the
     convolutions take the folded kernels, each batch norm adds the folded bias (a layout
-    network's ``grid_fc``/``grid_fc_bias`` are set as they are), and with
+    network's ``grid_fc``/``grid_fc_bias`` are set as they are; a residual network's block is
+    three more convolutions, ``r1a``..``r1c``), and with
     ``calibration`` images its statistics are then measured on them (see the module doc)."""
-    for n in CONV_LAYERS:
+    for n in conv_layers(core):
         bn = core.get_layer(f"{n}_bn")
         core.get_layer(f"{n}_conv").set_weights([np.asarray(folded[f"{n}_conv"], np.float32)])
         b = np.asarray(folded[f"{n}_bias"], np.float32)
@@ -144,8 +153,9 @@ def set_folded(core, folded: dict[str, np.ndarray], calibration: np.ndarray | No
 def _calibrate_batch_norm(core, images: np.ndarray) -> None:
     import keras
 
-    probe = keras.Model(core.input, [core.get_layer(f"{n}_conv").output for n in CONV_LAYERS])
-    for n, (mean, var) in zip(CONV_LAYERS, channel_moments(probe, images)):
+    convs = conv_layers(core)
+    probe = keras.Model(core.input, [core.get_layer(f"{n}_conv").output for n in convs])
+    for n, (mean, var) in zip(convs, channel_moments(probe, images)):
         bn = core.get_layer(f"{n}_bn")
         gamma, beta, _, _ = bn.get_weights()
         bias = beta  # gamma is sqrt(1 + eps): BN(y) = y + bias before calibration

@@ -734,17 +734,22 @@ def _prune_from(core, path: Path, classes: list[str], calibration, src=None) -> 
 
 def _copy_weights(src, core, refusal: str) -> None:
     """Set ``core``'s weights to ``src``'s; SourceError(``refusal`` with ``{what}`` filled in)
-    when the two networks differ. A ``compact`` ``src`` grows into a ``layout`` ``core`` of
-    its width (:func:`trainer.model.grow_into`: the same predictions, the grid head at zero)."""
+    when the two networks differ. A ``compact`` ``src`` grows into a ``layout`` or
+    ``residual`` ``core`` of its width (:func:`trainer.model.grow_into`: the same predictions,
+    the new head or block adding zero)."""
     from trainer import model as M
 
-    if M.is_layout(core) and not M.is_layout(src):
+    if M.grows(src, core):
         try:
             M.grow_into(src, core)
         except ValueError as exc:
             raise SourceError(refusal.replace("{what}", str(exc))) from None
-        log("fine-tuning: the compact network grows a layout head (its classifier rows start "
-            "at zero: the same predictions as the network it starts from)")
+        if M.is_layout(core):
+            log("fine-tuning: the compact network grows a layout head (its classifier rows "
+                "start at zero: the same predictions as the network it starts from)")
+        else:
+            log("fine-tuning: the compact network grows a residual block at 8x8 (its last "
+                "batch norm starts at zero: the same predictions as the network it starts from)")
         return
     theirs, ours = src.get_weights(), core.get_weights()
     shapes = [(a.shape, b.shape) for a, b in zip(theirs, ours) if a.shape != b.shape]

@@ -102,3 +102,37 @@ def test_layout_network_costs_its_grid_head_and_a_compact_one_grows_into_it_unch
     assert kernel.shape == (256, 10) and not kernel[128:].any()
     with pytest.raises(ValueError, match="b1_conv"):
         grow_into(build_model("compact", 10, width=1.0), build_model("layout", 10, width=0.5))
+
+
+def test_residual_network_costs_its_block_and_a_compact_one_grows_into_it_unchanged():
+    """``residual`` = ``compact`` + a bottleneck block at 8x8 whose last batch norm starts at
+    zero; a trained compact network of the same width grows into it with the same predictions,
+    and a network of another width is refused naming the layer."""
+    import numpy as np
+    import pytest
+
+    from trainer.model import build_model, grow_into, grows, is_residual, multiply_adds
+
+    compact, residual = build_model("compact", 10, width=0.5), build_model("residual", 10, width=0.5)
+    block = 8 * 8 * (128 * 64 + 3 * 3 * 64 * 64 + 64 * 128)  # 1x1 down, 3x3, 1x1 up at 8x8
+    assert multiply_adds(residual) == multiply_adds(compact) + block
+    full = multiply_adds(build_model("residual", 3755, width=1.0))
+    assert 147e6 < full <= 150e6  # within the issue's CPU budget
+    assert is_residual(residual) and not is_residual(compact)
+    assert grows(compact, residual) and not grows(residual, compact)
+    assert not np.asarray(residual.get_layer("r1c_bn").gamma).any()
+    rng = np.random.default_rng(0)
+    for w in compact.weights:  # a "trained" network: no zero biases, real batch-norm statistics
+        value = rng.normal(0, 0.2, w.shape).astype("float32")
+        w.assign(np.abs(value) + 0.5 if "variance" in w.path else value)
+    x = rng.integers(0, 256, (16, 64, 64, 1)).astype("float32")
+    before = residual.predict(x, verbose=0)
+    copied = grow_into(compact, residual)
+    assert "b4a_conv" in copied and "probs" in copied and "r1b_conv" not in copied
+    np.testing.assert_allclose(residual.predict(x, verbose=0), compact.predict(x, verbose=0),
+                               atol=1e-6)
+    assert not np.allclose(before, residual.predict(x, verbose=0))
+    residual.get_layer("r1c_bn").gamma.assign(np.ones(128, "float32"))  # the block now adds
+    assert not np.allclose(residual.predict(x, verbose=0), compact.predict(x, verbose=0), atol=1e-4)
+    with pytest.raises(ValueError, match="b1_conv"):
+        grow_into(build_model("compact", 10, width=1.0), build_model("residual", 10, width=0.5))

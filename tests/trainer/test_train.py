@@ -760,3 +760,56 @@ def test_a_compact_run_grows_into_a_layout_network_that_exports_and_fine_tunes_a
     rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "c",
                     "--init-from", learnt, "--max-steps", 1, *TINY)
     assert rc == 2 and "another architecture" in capsys.readouterr().err
+
+
+def test_a_compact_run_grows_a_residual_block_that_exports_and_fine_tunes_again(
+        trained, data, tmp_path, capsys):
+    """--arch residual --init-from a compact run of its width adds the 8x8 bottleneck block
+    without changing the answers; the trained residual run exports, its bundle is rebuilt with
+    the block (the batch norm without a ReLU included) for another fine-tune; --prune refuses it."""
+    import keras
+
+    from trainer.from_bundle import check_agreement, keras_from_bundle
+    from trainer.model import core_of, is_residual
+    from trainer.pipeline import DataSet
+
+    run, _ = trained  # compact, width 0.25
+    imgs = np.stack([im for im, _ in DataSet([f"gnt:{data['val']}"], list(CHARS))])[..., None]
+    grown = tmp_path / "grown"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", grown, "--init-from",
+                      run, "--arch", "residual", "--max-steps", 1, "--lr", 1e-12, *TINY)
+    assert rc == 0, out
+    assert "grows a residual block" in out
+    src = core_of(keras.models.load_model(run / "best.keras"))
+    res = core_of(keras.models.load_model(grown / "latest.keras"))
+    assert is_residual(res)
+    agree = (res.predict(imgs, verbose=0).argmax(1) == src.predict(imgs, verbose=0).argmax(1)).mean()
+    assert agree >= 0.95  # one step at lr 1e-12 (batch norms' running means move a little)
+    learnt = tmp_path / "learnt"  # a few real steps so the block carries weight
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--val", f"gnt:{data['val']}",
+                      "--run-dir", learnt, "--init-from", grown, "--arch", "residual",
+                      "--max-steps", 10, "--lr", 1e-2, *TINY)
+    assert rc == 0, out
+    trained_res = core_of(keras.models.load_model(learnt / "best.keras"))
+    assert np.abs(np.asarray(trained_res.get_layer("r1c_bn").gamma)).max() > 1e-3
+    bundle = tmp_path / "bundle"
+    rc, out = run_cli("export", "--run-dir", learnt, "--out", bundle, "--data", f"gnt:{data['val']}")
+    assert rc == 0, out
+    assert json.loads((bundle / "model.json").read_text())["arch"] == "residual"
+    core, _ = keras_from_bundle(bundle, calibration=imgs)
+    assert is_residual(core)
+    np.testing.assert_allclose(core.predict(imgs, verbose=0), trained_res.predict(imgs, verbose=0),
+                               atol=2e-3)
+    for mine, theirs in zip(core.get_layer("probs").get_weights(),
+                            trained_res.get_layer("probs").get_weights()):
+        np.testing.assert_allclose(mine, theirs, atol=2e-3, rtol=2e-3)
+    assert check_agreement(core, bundle, imgs) >= 0.95
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "again",
+                      "--init-from", bundle, "--arch", "residual", "--max-steps", 1, *TINY)
+    assert rc == 0, out
+    assert "rebuilt" in out
+    capsys.readouterr()
+    rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "p",
+                    "--init-from", learnt, "--arch", "residual", "--prune", "--max-steps", 1, *TINY)
+    err = capsys.readouterr().err
+    assert rc == 2 and "residual network" in err and str(learnt) in err
