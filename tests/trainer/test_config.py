@@ -26,7 +26,7 @@ def test_precedence_file_then_cli_then_set(tmp_path):
 @pytest.mark.parametrize("text, needle", [
     ("lr = 'fast'", "lr must be a float"),
     ("nonsense = 1", "unknown setting 'nonsense'"),
-    ("arch = 'resnet'", "arch must be one of compact, layout, article"),
+    ("arch = 'resnet'", "arch must be one of compact, layout, residual, article"),
     ("max_steps = 1.5", "max_steps must be a int"),
     ("lr = ", "not valid TOML"),
 ])
