@@ -14,6 +14,16 @@ def _reference(y, p, smoothing):
     return float(np.mean(-(t * np.log(np.clip(p, 1e-7, 1 - 1e-7))).sum(-1)))
 
 
+def _as_if_trained(model):
+    """Give ``model`` random weights as a trained network has them (no zero biases, real
+    batch-norm statistics); returns 16 images to compare predictions on."""
+    rng = np.random.default_rng(0)
+    for w in model.weights:
+        value = rng.normal(0, 0.2, w.shape).astype("float32")
+        w.assign(np.abs(value) + 0.5 if "variance" in w.path else value)
+    return rng.integers(0, 256, (16, 64, 64, 1)).astype("float32")
+
+
 def test_compiled_loss_is_the_clipped_probability_objective():
     from trainer.model import SmoothedCrossentropy
 
@@ -87,11 +97,7 @@ def test_layout_network_costs_its_grid_head_and_a_compact_one_grows_into_it_unch
     grid = 4 * 4 * 128 * 128 + 128 * 10  # flattened 4x4x128 -> 128 units, 128 more features
     assert multiply_adds(layout) == multiply_adds(compact) + grid
     assert 136e6 < multiply_adds(build_model("layout", 3755, width=1.0)) < 137e6
-    rng = np.random.default_rng(0)
-    for w in compact.weights:  # a "trained" network: no zero biases, real batch-norm statistics
-        value = rng.normal(0, 0.2, w.shape).astype("float32")
-        w.assign(np.abs(value) + 0.5 if "variance" in w.path else value)
-    x = rng.integers(0, 256, (16, 64, 64, 1)).astype("float32")
+    x = _as_if_trained(compact)
     before = layout.predict(x, verbose=0)
     copied = grow_into(compact, layout)
     assert "b4a_conv" in copied and "probs" in copied and "grid_fc" not in copied
@@ -121,11 +127,7 @@ def test_residual_network_costs_its_block_and_a_compact_one_grows_into_it_unchan
     assert is_residual(residual) and not is_residual(compact)
     assert grows(compact, residual) and not grows(residual, compact)
     assert not np.asarray(residual.get_layer("r1c_bn").gamma).any()
-    rng = np.random.default_rng(0)
-    for w in compact.weights:  # a "trained" network: no zero biases, real batch-norm statistics
-        value = rng.normal(0, 0.2, w.shape).astype("float32")
-        w.assign(np.abs(value) + 0.5 if "variance" in w.path else value)
-    x = rng.integers(0, 256, (16, 64, 64, 1)).astype("float32")
+    x = _as_if_trained(compact)
     before = residual.predict(x, verbose=0)
     copied = grow_into(compact, residual)
     assert "b4a_conv" in copied and "probs" in copied and "r1b_conv" not in copied

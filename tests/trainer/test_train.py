@@ -707,6 +707,37 @@ def test_init_run_keeps_the_network_and_its_lineage_small(trained, data, tmp_pat
     assert not (tmp_path / "x").exists() and not (tmp_path / "init.tmp").exists()
 
 
+def _grow_train_export(run, data, tmp_path, arch, message):
+    """Grow the compact run ``run`` into ``arch`` (one step at lr 1e-12: the answers stay, and
+    the log says ``message``), train the grown run 10 real steps and export it. Returns the
+    validation images, the grown network, the trained run dir and the bundle."""
+    import keras
+
+    from trainer.model import core_of
+    from trainer.pipeline import DataSet
+
+    imgs = np.stack([im for im, _ in DataSet([f"gnt:{data['val']}"], list(CHARS))])[..., None]
+    grown = tmp_path / "grown"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", grown, "--init-from",
+                      run, "--arch", arch, "--max-steps", 1, "--lr", 1e-12, *TINY)
+    assert rc == 0, out
+    assert message in out
+    src = core_of(keras.models.load_model(run / "best.keras"))
+    net = core_of(keras.models.load_model(grown / "latest.keras"))
+    agree = (net.predict(imgs, verbose=0).argmax(1) == src.predict(imgs, verbose=0).argmax(1)).mean()
+    assert agree >= 0.95  # one step at lr 1e-12 (batch norms' running means move a little)
+    learnt = tmp_path / "learnt"  # a few real steps so the new layers carry weight
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--val", f"gnt:{data['val']}",
+                      "--run-dir", learnt, "--init-from", grown, "--arch", arch,
+                      "--max-steps", 10, "--lr", 1e-2, *TINY)
+    assert rc == 0, out
+    bundle = tmp_path / "bundle"
+    rc, out = run_cli("export", "--run-dir", learnt, "--out", bundle, "--data", f"gnt:{data['val']}")
+    assert rc == 0, out
+    assert json.loads((bundle / "model.json").read_text())["arch"] == arch
+    return imgs, src, net, learnt, bundle
+
+
 def test_a_compact_run_grows_into_a_layout_network_that_exports_and_fine_tunes_again(
         trained, data, tmp_path, capsys):
     """--arch layout --init-from a compact run of its width: the grid head is added without
@@ -716,30 +747,11 @@ def test_a_compact_run_grows_into_a_layout_network_that_exports_and_fine_tunes_a
 
     from trainer.from_bundle import check_agreement, keras_from_bundle
     from trainer.model import core_of, multiply_adds
-    from trainer.pipeline import DataSet
 
     run, _ = trained  # compact, width 0.25
-    imgs = np.stack([im for im, _ in DataSet([f"gnt:{data['val']}"], list(CHARS))])[..., None]
-    grown = tmp_path / "grown"
-    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", grown, "--init-from",
-                      run, "--arch", "layout", "--max-steps", 1, "--lr", 1e-12, *TINY)
-    assert rc == 0, out
-    assert "grows a layout head" in out
-    src = core_of(keras.models.load_model(run / "best.keras"))
-    lay = core_of(keras.models.load_model(grown / "latest.keras"))
+    imgs, src, lay, learnt, bundle = _grow_train_export(run, data, tmp_path, "layout",
+                                                        "grows a layout head")
     assert multiply_adds(lay) > multiply_adds(src)
-    agree = (lay.predict(imgs, verbose=0).argmax(1) == src.predict(imgs, verbose=0).argmax(1)).mean()
-    assert agree >= 0.95  # one step at lr 1e-12 (batch norms' running means move a little)
-    learnt = tmp_path / "learnt"  # a few real steps so the grid head carries weight
-    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--val", f"gnt:{data['val']}",
-                      "--run-dir", learnt, "--init-from", grown, "--arch", "layout",
-                      "--max-steps", 10, "--lr", 1e-2, *TINY)
-    assert rc == 0, out
-    bundle = tmp_path / "bundle"
-    rc, out = run_cli("export", "--run-dir", learnt, "--out", bundle, "--data", f"gnt:{data['val']}")
-    assert rc == 0, out
-    meta = json.loads((bundle / "model.json").read_text())
-    assert meta["arch"] == "layout"
     trained_layout = core_of(keras.models.load_model(learnt / "best.keras"))
     assert np.abs(np.asarray(trained_layout.get_layer("probs").kernel)[64:]).max() > 1e-3
     core, _ = keras_from_bundle(bundle, calibration=imgs)
@@ -771,31 +783,13 @@ def test_a_compact_run_grows_a_residual_block_that_exports_and_fine_tunes_again(
 
     from trainer.from_bundle import check_agreement, keras_from_bundle
     from trainer.model import core_of, is_residual
-    from trainer.pipeline import DataSet
 
     run, _ = trained  # compact, width 0.25
-    imgs = np.stack([im for im, _ in DataSet([f"gnt:{data['val']}"], list(CHARS))])[..., None]
-    grown = tmp_path / "grown"
-    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", grown, "--init-from",
-                      run, "--arch", "residual", "--max-steps", 1, "--lr", 1e-12, *TINY)
-    assert rc == 0, out
-    assert "grows a residual block" in out
-    src = core_of(keras.models.load_model(run / "best.keras"))
-    res = core_of(keras.models.load_model(grown / "latest.keras"))
+    imgs, _, res, learnt, bundle = _grow_train_export(run, data, tmp_path, "residual",
+                                                      "grows a residual block")
     assert is_residual(res)
-    agree = (res.predict(imgs, verbose=0).argmax(1) == src.predict(imgs, verbose=0).argmax(1)).mean()
-    assert agree >= 0.95  # one step at lr 1e-12 (batch norms' running means move a little)
-    learnt = tmp_path / "learnt"  # a few real steps so the block carries weight
-    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--val", f"gnt:{data['val']}",
-                      "--run-dir", learnt, "--init-from", grown, "--arch", "residual",
-                      "--max-steps", 10, "--lr", 1e-2, *TINY)
-    assert rc == 0, out
     trained_res = core_of(keras.models.load_model(learnt / "best.keras"))
     assert np.abs(np.asarray(trained_res.get_layer("r1c_bn").gamma)).max() > 1e-3
-    bundle = tmp_path / "bundle"
-    rc, out = run_cli("export", "--run-dir", learnt, "--out", bundle, "--data", f"gnt:{data['val']}")
-    assert rc == 0, out
-    assert json.loads((bundle / "model.json").read_text())["arch"] == "residual"
     core, _ = keras_from_bundle(bundle, calibration=imgs)
     assert is_residual(core)
     np.testing.assert_allclose(core.predict(imgs, verbose=0), trained_res.predict(imgs, verbose=0),
