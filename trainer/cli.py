@@ -155,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     av.add_argument("--from", dest="members", nargs="+", required=True, metavar="RUN_DIR_OR_KERAS",
                     help="the checkpoints (a run dir: its best.keras; a .keras file; or a model "
                          "bundle, rebuilt from its .tflite), two or more, at least one a run dir; "
-                         "with --recalibrate one run dir is enough")
+                         "with --recalibrate one run dir is enough; a compact one grows into "
+                         "the residual or layout network of another (its fine-tune), repeat one "
+                         "to weight it")
     av.add_argument("--calibrate", nargs="+", metavar="DATA",
                     help="data whose images set a bundle member's batch-norm statistics "
                          "(default: the first run dir's training data)")

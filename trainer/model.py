@@ -114,9 +114,10 @@ def grow_into(src: keras.Model, core: keras.Model) -> list[str]:
     """Give the ``layout`` or ``residual`` network ``core`` the weights of the ``compact``
     network ``src`` of the same width and classes, so that it predicts exactly what ``src``
     does: every shared layer is copied; a layout network's classifier rows for the grid
-    features start at zero, a residual network's block keeps its fresh weights, whose last
-    batch norm is zero (the block adds nothing until it learns). Returns the layers copied;
-    raises ValueError naming the first layer that does not fit."""
+    features start at zero, a residual network's block keeps the weights it has (fresh ones,
+    or a trained block's when ``average`` grows a compact member) with its last batch norm's
+    scale and shift set to zero (the block adds nothing until it learns). Returns the layers
+    copied; raises ValueError naming the first layer that does not fit."""
     copied = []
     for layer in src.layers:
         theirs = layer.get_weights()
@@ -141,6 +142,10 @@ def grow_into(src: keras.Model, core: keras.Model) -> list[str]:
                                  f"vs {shapes[0][1] if shapes else len(mine)}")
             ours.set_weights(theirs)
         copied.append(layer.name)
+    if is_residual(core):
+        last = core.get_layer("r1c_bn")
+        gamma, beta, *stats = last.get_weights()
+        last.set_weights([np.zeros_like(gamma), np.zeros_like(beta), *stats])
     return copied
 
 

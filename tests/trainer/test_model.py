@@ -136,5 +136,11 @@ def test_residual_network_costs_its_block_and_a_compact_one_grows_into_it_unchan
     assert not np.allclose(before, residual.predict(x, verbose=0))
     residual.get_layer("r1c_bn").gamma.assign(np.ones(128, "float32"))  # the block now adds
     assert not np.allclose(residual.predict(x, verbose=0), compact.predict(x, verbose=0), atol=1e-4)
+    # growing into a trained block (average does it): the block's last batch norm is set to
+    # zero, scale and shift, so the answers are the compact network's again
+    residual.get_layer("r1c_bn").beta.assign(np.full(128, 0.3, "float32"))
+    grow_into(compact, residual)
+    np.testing.assert_allclose(residual.predict(x, verbose=0), compact.predict(x, verbose=0),
+                               atol=1e-6)
     with pytest.raises(ValueError, match="b1_conv"):
         grow_into(build_model("compact", 10, width=1.0), build_model("residual", 10, width=0.5))

@@ -774,6 +774,65 @@ def test_a_compact_run_grows_into_a_layout_network_that_exports_and_fine_tunes_a
     assert rc == 2 and "another architecture" in capsys.readouterr().err
 
 
+def test_average_grows_a_compact_member_into_its_residual_fine_tune(trained, data, tmp_path,
+                                                                    capsys):
+    """WiSE-FT: a compact run averages with the residual run grown from it. The compact member
+    grows into the residual network first (the fine-tune's block, its last batch norm at zero),
+    whichever order they come in: every shared weight is the mean of the two, the block's
+    convolutions are the fine-tune's and its last batch norm's scale and shift half of them.
+    The compact run's bundle does the same; a compact member of another width is refused."""
+    import keras
+
+    from trainer.from_bundle import keras_from_bundle
+    from trainer.model import core_of
+
+    run, _ = trained  # compact, width 0.25
+    _, compact, _, learnt, _ = _grow_train_export(run, data, tmp_path, "residual",
+                                                  "grows a residual block")
+    tuned = core_of(keras.models.load_model(learnt / "best.keras"))
+    last = tuned.get_layer("r1c_bn").get_weights()
+    assert np.abs(last[0]).max() > 1e-3  # the block learnt something to halve
+
+    def check_mean(avg, base, shared=("b1_conv", "b3b_conv", "b4a_conv", "probs"), tol=1e-5):
+        mean = core_of(keras.models.load_model(avg / "best.keras"))
+        for name in shared:
+            for m, a, b in zip(*(x.get_layer(name).get_weights() for x in (mean, base, tuned))):
+                np.testing.assert_allclose(m, (a + b) / 2, rtol=tol, atol=tol / 100)
+        for name in ("r1a_conv", "r1b_conv", "r1c_conv"):
+            for m, b in zip(mean.get_layer(name).get_weights(), tuned.get_layer(name).get_weights()):
+                np.testing.assert_allclose(m, b, rtol=1e-6)
+        for m, b in zip(mean.get_layer("r1c_bn").get_weights()[:2], last[:2]):
+            np.testing.assert_allclose(m, b / 2, rtol=1e-5, atol=1e-7)
+
+    for order in ((run, learnt), (learnt, run)):
+        avg = tmp_path / f"avg-{order[0].name}"
+        rc, out = run_cli("average", "--from", *order, "--out", avg)
+        assert rc == 0, out
+        assert f"{run / 'best.keras'} (a compact network, grown into the residual one" in out
+        assert json.loads((avg / "config.json").read_text())["arch"] == "residual"
+        check_mean(avg, compact)
+    bundle = tmp_path / "compact-bundle"  # the shipped model is a compact bundle
+    rc, out = run_cli("export", "--run-dir", run, "--out", bundle, "--data", f"gnt:{data['val']}")
+    assert rc == 0, out
+    rc, out = run_cli("average", "--from", learnt, bundle, "--out", tmp_path / "avg-bundle")
+    assert rc == 0, out
+    assert f"{bundle} (a bundle, rebuilt from its .tflite: top-1 agreement" in out
+    # the kernels are the mean of the fine-tune's and the bundle's as rebuilt from its .tflite
+    # (batch norms folded back out; their statistics depend on the calibration images)
+    check_mean(tmp_path / "avg-bundle", keras_from_bundle(bundle)[0],
+               shared=("b1_conv", "b4a_conv", "probs"), tol=1e-3)
+    wide = tmp_path / "wide"  # a compact network of another width does not grow into it
+    wide.mkdir()
+    config = json.loads((run / "config.json").read_text())
+    (wide / "config.json").write_text(json.dumps({**config, "width": 0.5}))
+    (wide / "best.keras").write_bytes((run / "best.keras").read_bytes())
+    capsys.readouterr()
+    rc, _ = run_cli("average", "--from", learnt, wide, "--out", tmp_path / "w")
+    err = capsys.readouterr().err
+    assert rc == 2 and "another network" in err and "width 0.25 vs 0.5" in err
+    assert not (tmp_path / "w").exists()
+
+
 def test_a_compact_run_grows_a_residual_block_that_exports_and_fine_tunes_again(
         trained, data, tmp_path, capsys):
     """--arch residual --init-from a compact run of its width adds the 8x8 bottleneck block
