@@ -632,6 +632,16 @@ def test_average_takes_a_bundle_member(trained, data, tmp_path, capsys):
     assert not any(p.exists() for p in (tmp_path / "none", tmp_path / "nocal", tmp_path / "mixed"))
 
 
+def _relabelled_run(run, out, **config):
+    """A copy of the run dir ``run``'s best checkpoint at ``out`` whose config.json says
+    ``config`` instead (what average reads first, before any weights)."""
+    out.mkdir()
+    stored = json.loads((run / "config.json").read_text())
+    (out / "config.json").write_text(json.dumps({**stored, **config}))
+    (out / "best.keras").write_bytes((run / "best.keras").read_bytes())
+    return out
+
+
 def test_average_refuses_what_it_cannot_average(trained, tmp_path, capsys):
     run, _ = trained
     taken = tmp_path / "taken"
@@ -651,18 +661,12 @@ def test_average_refuses_what_it_cannot_average(trained, tmp_path, capsys):
     rc, _ = run_cli("average", "--from", run, bad, "--out", tmp_path / "b")
     err = capsys.readouterr().err
     assert rc == 2 and str(bad / "best.keras") in err and "truncated or corrupt" in err
-    wide = tmp_path / "wide"
-    wide.mkdir()
-    config = json.loads((run / "config.json").read_text())
-    (wide / "config.json").write_text(json.dumps({**config, "width": 0.5}))
-    (wide / "best.keras").write_bytes((run / "best.keras").read_bytes())
+    wide = _relabelled_run(run, tmp_path / "wide", width=0.5)
     rc, _ = run_cli("average", "--from", run, wide, "--out", tmp_path / "c")
     err = capsys.readouterr().err
     assert rc == 2 and "another network" in err and "width 0.25 vs 0.5" in err
-    calm = tmp_path / "calm"  # a stage trained without dropout (no weights): it averages
-    calm.mkdir()
-    (calm / "config.json").write_text(json.dumps({**config, "dropout": 0.0}))
-    (calm / "best.keras").write_bytes((run / "best.keras").read_bytes())
+    # a stage trained without dropout (no weights): it averages
+    calm = _relabelled_run(run, tmp_path / "calm", dropout=0.0)
     rc, out = run_cli("average", "--from", run, calm, "--out", tmp_path / "d")
     assert rc == 0, out
     assert (tmp_path / "d" / "best.keras").is_file()
@@ -821,11 +825,8 @@ def test_average_grows_a_compact_member_into_its_residual_fine_tune(trained, dat
     # (batch norms folded back out; their statistics depend on the calibration images)
     check_mean(tmp_path / "avg-bundle", keras_from_bundle(bundle)[0],
                shared=("b1_conv", "b4a_conv", "probs"), tol=1e-3)
-    wide = tmp_path / "wide"  # a compact network of another width does not grow into it
-    wide.mkdir()
-    config = json.loads((run / "config.json").read_text())
-    (wide / "config.json").write_text(json.dumps({**config, "width": 0.5}))
-    (wide / "best.keras").write_bytes((run / "best.keras").read_bytes())
+    # a compact network of another width does not grow into it
+    wide = _relabelled_run(run, tmp_path / "wide", width=0.5)
     capsys.readouterr()
     rc, _ = run_cli("average", "--from", learnt, wide, "--out", tmp_path / "w")
     err = capsys.readouterr().err
