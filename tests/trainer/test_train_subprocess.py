@@ -144,7 +144,7 @@ def test_make_default_model_fine_tunes_at_the_base_s_width_and_grows_on_request(
     device-train path) on tiny prepared data: the fine-tune takes FINETUNE_FROM's width,
     ARCH=layout grows the compact base a grid head, the bundle says so, and a later fine-tune
     from that run keeps its network without being told; AVERAGE_WITH averages the grown run with
-    its base and exports the average."""
+    the runs it lists (its fine-tune, its compact base) and exports the average."""
     import shutil
 
     base = tmp_path / "base"
@@ -184,15 +184,16 @@ def test_make_default_model_fine_tunes_at_the_base_s_width_and_grows_on_request(
     assert rc == 0, out
     assert "grows" not in out
     assert json.loads((again / "config.json").read_text())["arch"] == "layout"
-    # AVERAGE_WITH: the grown run averaged with its compact base (grown into it), recalibrated
-    # on the training data, is what export takes
+    # AVERAGE_WITH: the grown run averaged with its later fine-tune and its compact base (grown
+    # into it), recalibrated on the training data, is what export takes
     wise = tmp_path / "wise"
-    rc, out = make(STAGES="average export", AVERAGE_WITH=str(base), RUN=str(grown), OUT=str(wise))
+    rc, out = make(STAGES="average export", AVERAGE_WITH=f"{again} {base}", RUN=str(grown),
+                   OUT=str(wise))
     assert rc == 0, out
     assert "(a compact network, grown into the layout one" in out
     assert (tmp_path / "grown-average" / "best.keras").is_file()
     meta = json.loads((wise / "model.json").read_text())
     assert meta["arch"] == "layout" and meta["command"][1] == "average"
-    assert len(meta["averaged_from"]) == 2 and meta["recalibrated"]["images"] > 0
+    assert len(meta["averaged_from"]) == 3 and meta["recalibrated"]["images"] > 0
     rc, out = make(STAGES="average", AVERAGE_WITH=str(base), RUN=str(grown))
     assert rc == 0 and "averaged already" in out, out
