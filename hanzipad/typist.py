@@ -17,6 +17,12 @@ XTest typing runs in a thread of its own with its own X connection: the GUI neve
 the X server, and picks arrive in the order they were made. Qt is used only by the default
 clipboard (:func:`_qt_clipboard`), imported when the clipboard is first written.
 
+Edits (cursor keys, Backspace: :class:`hanzipad.output.Batch` with ``edits``) are sent only
+while the run of text they edit is unbroken, checked in the typing thread just before they go
+out: the same window has the focus as when the run began, and no key or click that the pad did
+not make reached another program since (XInput 2 raw events, :class:`InputWatcher`; a click on
+the pad itself does not count). Where that cannot be known, edits are never sent.
+
 ``HANZIPAD_TYPIST=clipboard`` forces the clipboard; ``HANZIPAD_TYPIST=xtest`` tries XTest even
 in a Wayland session (it reaches only X11 programs there).
 """
@@ -63,9 +69,37 @@ class Typist:
 
     kind = ""
     reason = ""
+    #: Whether edits can be sent at all (the typist can tell when a run is broken).
+    can_edit = False
+    #: Called (from any thread) with ``(run, dropped)`` when run ``run`` ends: the focus moved
+    #: or something else reached the program; ``dropped``: an edit batch was not sent.
+    on_run_broken: Callable[[int, bool], None] | None = None
 
     def type_text(self, text: str) -> None:
         raise NotImplementedError
+
+    def send(self, batch) -> None:
+        """Send a :class:`hanzipad.output.Batch`: all its keys, or (an edit that cannot be
+        checked) none, reported through :attr:`on_run_broken`."""
+        if batch.edits and not self.can_edit:
+            self._broken(batch.run, True)
+            return
+        for kind, value in batch.ops:
+            if kind == "text":
+                self.type_text(value)
+            else:
+                self.key(value)
+
+    def set_own_window(self, wid: int) -> None:
+        """The pad's own X window: clicks on it do not break a run."""
+
+    def _broken(self, run: int, dropped: bool) -> None:
+        callback = self.on_run_broken
+        if callback is not None:
+            try:
+                callback(run, dropped)
+            except Exception:  # noqa: BLE001 - a window gone meanwhile
+                log.exception("run-broken callback failed")
 
     def key(self, name: str) -> None:
         raise NotImplementedError
@@ -136,6 +170,14 @@ class XTestTypist(Typist):
             self._display.close()
             raise
         self._queue: queue.Queue = queue.Queue()
+        self._anchors: dict[int, tuple | None] = {}  # run -> (focus, foreign inputs); None: over
+        try:
+            self._watcher: InputWatcher | None = InputWatcher(display_name)
+        except Exception as exc:  # noqa: BLE001 - no XInput 2: type, never edit
+            log.info("cannot watch for other input (%s): the pad will not edit what it typed",
+                     exc)
+            self._watcher = None
+        self.can_edit = self._watcher is not None
         self._bound: dict[int, int] = {}  # spare keycode -> keysym bound there now
         self._used: dict[int, float] = {}  # bound keycode -> time of its last press
         self._borrowed: tuple[int, tuple] | None = None  # (keycode, its own keysyms)
@@ -154,6 +196,13 @@ class XTestTypist(Typist):
             raise ValueError(f"unknown key {name!r} (known: {', '.join(KEYS)})")
         self._put(("key", name))
 
+    def send(self, batch) -> None:
+        self._put(("batch", batch))
+
+    def set_own_window(self, wid: int) -> None:
+        if self._watcher is not None:
+            self._watcher.own_windows = {int(wid)} if wid else set()
+
     def flush(self, timeout: float | None = 5.0) -> bool:
         if self._closed or not self._thread.is_alive():
             return True
@@ -171,6 +220,8 @@ class XTestTypist(Typist):
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._queue.put(("stop", None))
             self._thread.join(self.hold + 5.0)
+        if self._watcher is not None:
+            self._watcher.close()
 
     def _put(self, item) -> None:
         if self._closed:
@@ -196,7 +247,9 @@ class XTestTypist(Typist):
                     arg.set()
                     continue
                 try:
-                    if what == "text":
+                    if what == "batch":
+                        self._send_batch(arg)
+                    elif what == "text":
                         for char in arg:
                             self._tap_keysym(char_keysym(char))
                     else:
@@ -212,6 +265,37 @@ class XTestTypist(Typist):
                 self._display.close()
             except Exception:  # the connection may already be gone
                 pass
+
+    def _where(self) -> tuple:
+        """(the focused window, foreign inputs seen so far): a run is unbroken while this
+        stays what it was when the run began."""
+        focus = self._display.get_input_focus().focus
+        watcher = self._watcher
+        return getattr(focus, "id", focus), (watcher.foreign if watcher else None)
+
+    def _send_batch(self, batch) -> None:
+        """Type a batch in the typing thread: an edit only while its run is unbroken."""
+        if self._watcher is not None:
+            self._watcher.sync(self._display)  # keys, clicks and focus changes so far counted
+        where = self._where()
+        anchor = self._anchors.get(batch.run, ())
+        unbroken = anchor == where and where[1] is not None
+        if batch.edits and not unbroken:
+            self._anchors[batch.run] = None
+            self._broken(batch.run, True)
+            return
+        if anchor == ():  # the run's first text: it begins here
+            self._anchors = {r: a for r, a in self._anchors.items() if r > batch.run - 8}
+            self._anchors[batch.run] = where
+        elif not unbroken and anchor is not None:  # typed at the cursor, the run is over
+            self._anchors[batch.run] = None
+            self._broken(batch.run, False)
+        for kind, value in batch.ops:
+            if kind == "text":
+                for char in value:
+                    self._tap_keysym(char_keysym(char))
+            else:
+                self._tap_keysym(_KEYSYMS[value])
 
     def _hold_left(self) -> float:
         """Seconds until every bound keycode has been unused for :attr:`hold`."""
@@ -229,6 +313,8 @@ class XTestTypist(Typist):
         d = self._display
         X, xtest = self._X, self._xtest
         keycode, shift_code = self._keycode_for(keysym)
+        if self._watcher is not None:
+            self._watcher.expect(keycode, shift_code)
         if shift_code:
             xtest.fake_input(d, X.KeyPress, shift_code)
         xtest.fake_input(d, X.KeyPress, keycode)
@@ -291,6 +377,174 @@ class XTestTypist(Typist):
         finally:
             self._bound.clear()
             self._used.clear()
+
+
+class InputWatcher:
+    """Counts, in a thread of its own X connection, the keys and clicks that the pad did not
+    make (:attr:`foreign`): any key press not announced by :meth:`expect`, any button press
+    (not the wheel) with the pointer outside the pad's own windows (:attr:`own_windows`), and
+    every change of the active window (``_NET_ACTIVE_WINDOW``).
+    Uses XInput 2 raw events, which the server sends for every device whoever has the focus.
+    Raises when the display has no XInput 2."""
+
+    #: Seconds an announced key waits for its raw event before it is forgotten.
+    expect_s = 2.0
+    _XTEST = ("Virtual core XTEST keyboard", "Virtual core XTEST pointer")
+
+    def __init__(self, display_name: str | None = None):
+        from Xlib import display
+        from Xlib.ext import xinput
+
+        self._xinput = xinput
+        self._display = display.Display(display_name)
+        try:
+            if not self._display.has_extension("XInputExtension"):
+                raise RuntimeError("the X server has no XInput extension")
+            version = self._display.xinput_query_version()
+            if (version.major_version, version.minor_version) < (2, 0):
+                raise RuntimeError("the X server has no XInput 2")
+            self._opcode = self._display.query_extension(xinput.extname).major_opcode
+            devices = self._display.xinput_query_device(xinput.AllDevices).devices
+            self._xtest_ids = {d.deviceid for d in devices if d.name in self._XTEST}
+            root = self._display.screen().root
+            root.xinput_select_events(
+                [(xinput.AllDevices, xinput.RawKeyPressMask | xinput.RawButtonPressMask)])
+            # a window manager's _NET_ACTIVE_WINDOW changes with every focus change, even one
+            # that comes back to the same window before the next check
+            from Xlib import X
+
+            self._active_atom = self._display.intern_atom("_NET_ACTIVE_WINDOW")
+            self._sync_atom = self._display.intern_atom("_HANZIPAD_TYPIST_SYNC")
+            self._property_notify = X.PropertyNotify
+            root.change_attributes(event_mask=X.PropertyChangeMask)
+            self._display.sync()
+        except BaseException:
+            self._display.close()
+            raise
+        self.foreign = 0
+        self._marks = self._marks_seen = 0
+        self.own_windows: set[int] = set()
+        self._expected: list[tuple[int, float]] = []
+        self._lock = threading.Lock()
+        self._seen = threading.Condition(self._lock)
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="hanzipad-input-watch",
+                                        daemon=True)
+        self._thread.start()
+
+    def expect(self, *keycodes: int) -> None:
+        """The pad is about to press these keys (0s are ignored): not foreign."""
+        now = time.monotonic()
+        with self._lock:
+            self._expected += [(k, now) for k in keycodes if k]
+
+    def sync(self, display, timeout: float = 0.5) -> None:
+        """Wait until every event before now has been counted: ``display`` (another
+        connection) changes a property of the root window, whose notice comes after them."""
+        from Xlib import Xatom
+
+        with self._lock:
+            self._marks += 1
+            want = self._marks
+        root = display.screen().root
+        root.change_property(self._sync_atom, Xatom.INTEGER, 32, [want])
+        display.sync()
+        end = time.monotonic() + timeout
+        with self._seen:
+            while (self._marks_seen < want or self._expected) and not self._closed:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                self._seen.wait(left)
+
+    def close(self) -> None:
+        self._closed = True
+        self._thread.join(2.0)
+
+    def _run(self) -> None:
+        import select
+        import struct
+
+        d = self._display
+        try:
+            while not self._closed:
+                if not d.pending_events():
+                    select.select([d.fileno()], [], [], 0.2)
+                    if not d.pending_events():
+                        continue
+                event = d.next_event()
+                if event.type == self._property_notify:
+                    if event.atom == self._active_atom:
+                        self._count()
+                    elif event.atom == self._sync_atom:
+                        with self._seen:
+                            self._marks_seen += 1
+                            self._seen.notify_all()
+                    continue
+                if getattr(event, "extension", None) != self._opcode:
+                    continue
+                data = bytes(event.data)[:12]
+                if len(data) < 12:
+                    continue
+                device, _time, detail, source = struct.unpack("=HIIH", data)
+                if device != source:  # the same event through a master device
+                    continue
+                if event.evtype == self._xinput.RawKeyPress:
+                    self._key(detail, source in self._xtest_ids)
+                elif event.evtype == self._xinput.RawButtonPress and detail not in (4, 5, 6, 7):
+                    if not self._on_own_window():
+                        self._count()
+        except Exception:  # noqa: BLE001 - the connection went away
+            log.info("input watcher stopped", exc_info=True)
+        finally:
+            with self._seen:
+                self._closed = True
+                self._seen.notify_all()
+            try:
+                d.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _key(self, keycode: int, xtest: bool) -> None:
+        now = time.monotonic()
+        with self._seen:
+            self._expected = [(k, t) for k, t in self._expected if now - t < self.expect_s]
+            match = next((i for i, (k, _t) in enumerate(self._expected) if k == keycode), None)
+            if xtest and match is not None:
+                del self._expected[match]
+                self._seen.notify_all()
+                return
+        self._count()
+
+    def _count(self) -> None:
+        with self._lock:
+            self.foreign += 1
+
+    def _on_own_window(self) -> bool:
+        """Whether the pointer is over one of the pad's windows (the top-level window under
+        it is, or holds, one of them)."""
+        own = set(self.own_windows)
+        if not own:
+            return False
+        d = self._display
+        under = d.screen().root.query_pointer().child
+        under = getattr(under, "id", under)
+        if not under:
+            return False
+        for wid in own:
+            win = d.create_resource_object("window", wid)
+            try:
+                while True:
+                    if win.id == under:
+                        return True
+                    tree = win.query_tree()
+                    parent = getattr(tree.parent, "id", tree.parent)
+                    if not parent or parent == getattr(tree.root, "id", tree.root):
+                        break
+                    win = d.create_resource_object("window", parent)
+            except Exception:  # noqa: BLE001 - the window is gone
+                continue
+        return False
 
 
 def _wayland_session(env) -> bool:

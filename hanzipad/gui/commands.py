@@ -69,9 +69,9 @@ class EraseStrokesCommand(QUndoCommand):
 # --------------------------------------------------------------------- text
 # These act on a *composer*: the main window, which holds ``composition``
 # (:class:`hanzipad.compose.Composition`), the writing ``boxes`` (canvases) and
-# ``set_active_box(i)``, ``text_changed()``, ``output_inserted(entry, index)`` and
-# ``output_removed(entry, index, forward)`` (the always-on-top mode types into the
-# focused program).
+# ``set_active_box(i)``, ``text_changed()``, ``output_inserted(entry, index)``,
+# ``output_removed(entry, index, forward)`` and ``output_replaced(entry)`` (the
+# always-on-top mode types into the focused program).
 
 
 class CommitCommand(QUndoCommand):
@@ -113,25 +113,29 @@ class CommitCommand(QUndoCommand):
 
 
 class ReplaceEntryCommand(QUndoCommand):
-    """An entry of the text gets another candidate (a committed character re-picked)."""
+    """An entry of the text gets another candidate (a committed character re-picked). The
+    cursor then goes to ``cursor`` (where it was before the character was selected), or,
+    without one, stays after the entry with the entry selected."""
 
-    def __init__(self, composer, entry, new_text: str):
+    def __init__(self, composer, entry, new_text: str, cursor: int | None = None):
         super().__init__(tr("Replace {} with {}").format(entry.text, new_text))
         self._composer = composer
         self.entry = entry
         self._old, self._new = entry.text, new_text
+        self._cursor = cursor
 
     def _set(self, text: str) -> None:
         c = self._composer
         index = c.composition.index_of(self.entry)
         if index is None:
             return
-        # the output side sees it as the old text deleted and the new one typed
-        c.output_removed(self.entry, index, False)
         c.composition.replace_text(index, text)
-        c.composition.select(index)
+        if self._cursor is None:
+            c.composition.select(index)
+        else:
+            c.composition.set_cursor(self._cursor)
         c.text_changed()
-        c.output_inserted(self.entry, index)
+        c.output_replaced(self.entry)
 
     def redo(self):
         self._set(self._new)

@@ -49,8 +49,15 @@ from hanzipad.gui.commands import (
 from hanzipad.gui.i18n import explain, os_error, tr
 from hanzipad.gui.textview import ComposedText
 from hanzipad.gui.worker import Recognition
-from hanzipad.gui.writing import CONTEXT_DELAY_MS, ContextLoader, WritingMixin, apply_on_top
+from hanzipad.gui.writing import (
+    CONTEXT_DELAY_MS,
+    ContextLoader,
+    RunRelay,
+    WritingMixin,
+    apply_on_top,
+)
 from hanzipad.normalize import ImageError, load_image
+from hanzipad.output import OutputPlanner
 
 #: Longest side an opened image is decoded at for display (the recognizer uses its own copy).
 DISPLAY_SIDE = 1024
@@ -125,7 +132,11 @@ class MainWindow(WritingMixin, QMainWindow):
         self.always_on_top = False
         self._said_typist = False
         self._output: list[tuple] = []  # for the focused program, in order (always on top)
-        self._erased_from: int | None = None  # a re-pick took back the text from here
+        self._planner = OutputPlanner()  # what the focused program holds of the pad's typing
+        self._run_relay = RunRelay(self)
+        self._run_relay.broken.connect(self._on_run_broken)
+        self._cursor_before_select: int | None = None  # where a re-pick puts the cursor back
+        self._replacing: Entry | None = None  # the selected entry that writing replaces
         self._pad_generation: int | None = None
         self._box_candidates: list = []  # re-ranked candidates of the active box's ink
         self._box_generation: int | None = None  # the request they answer

@@ -37,9 +37,6 @@ from hanzipad.recognizer import Candidate
 #: Longest wait before the lexicon and readings are loaded when no model load ends first.
 CONTEXT_DELAY_MS = 1500
 
-#: Keys a typed space or line break is sent to the focused program as.
-KEY_NAMES = {" ": "space", "\n": "Return"}
-
 
 def _flags_on_top(window: QMainWindow, on: bool) -> None:
     """Always-on-top with Qt's window flags (when hanzipad.gui.ontop is not there)."""
@@ -168,8 +165,11 @@ class WritingMixin:
 
     def _on_stroke_starting(self, index: int) -> None:
         """A stroke starts in box ``index``: in the other box, commit its character first."""
-        if self.composition.selected is not None:
-            self.composition.select(None)
+        comp = self.composition
+        if comp.selected is not None:  # writing over a selected character replaces it
+            self._replacing = comp.entry(comp.selected)
+            self._cursor_before_select = None
+            comp.select(None)
             self._show_text()
         if index == self._active:
             return
@@ -195,8 +195,18 @@ class WritingMixin:
             key = f"commit-{id(entry)}"
             payload = content.image.array if content.image is not None else box.ink()
             self._pending[self.recognition.request(payload, key)] = (entry, key)
-        self.undo_stack.push(CommitCommand(self, entry, self.composition.cursor, box_index,
+        comp, replaced, self._replacing = self.composition, self._replacing, None
+        if replaced is not None and comp.index_of(replaced) != comp.cursor - 1:
+            replaced = None  # the cursor moved away from it meanwhile
+        if replaced is not None:
+            self.undo_stack.beginMacro(tr("Replace {} with {}").format(
+                replaced.text, entry.text or "…"))
+            self.undo_stack.push(DeleteEntryCommand(self, replaced))
+        self.undo_stack.push(CommitCommand(self, entry, comp.cursor, box_index,
                                            box_index if activate is None else activate))
+        if replaced is not None:
+            self.undo_stack.endMacro()
+        self._show_text()
         return entry
 
     def _resolve_pending(self, generation: int, candidates) -> None:
@@ -228,7 +238,9 @@ class WritingMixin:
     def clear(self) -> None:
         """Esc: clear the box; with nothing in it, end the selection of a character."""
         if not self.canvas.is_empty():
+            self._replacing = None
             self.undo_stack.push(ReplaceContentCommand(self.canvas, Content()))
+            self._show_text()
         elif self.composition.selected is not None:
             self.composition.select(None)
             self._show_text()
@@ -240,6 +252,7 @@ class WritingMixin:
         target = {"left": comp.cursor - 1, "right": comp.cursor + 1, "home": 0,
                   "end": len(comp)}[where]
         comp.set_cursor(target)
+        self._replacing = self._cursor_before_select = None
         self._show_text()
         if self.canvas.is_empty():
             self._show_idle_candidates()
@@ -252,8 +265,14 @@ class WritingMixin:
         comp = self.composition
         if mode == "entry" and comp.selected is not None:
             entry = comp.entry(comp.selected)
-            if entry.text != char:
-                self.undo_stack.push(ReplaceEntryCommand(self, entry, char))
+            back = self._cursor_before_select
+            self._cursor_before_select = None
+            if entry.text != char:  # then the cursor goes back where it was
+                self.undo_stack.push(ReplaceEntryCommand(self, entry, char, back))
+            elif back is not None:  # the same: the selection ends all the same
+                comp.set_cursor(back)
+                self._show_text()
+                self._show_idle_candidates()
         elif mode == "next":
             entry = Entry(char, tuple((c.char, 0.0) for c in self.candidate_bar.candidates()),
                           kind=WORD)
@@ -343,9 +362,12 @@ class WritingMixin:
     def _show_text(self) -> None:
         comp = self.composition
         selected = None
-        if comp.selected is not None:
-            start = comp.offset_of(comp.selected)
-            selected = (start, start + len(comp.entry(comp.selected).text))
+        marked = comp.selected
+        if marked is None and self._replacing is not None:
+            marked = comp.index_of(self._replacing)  # what the ink being written replaces
+        if marked is not None:
+            start = comp.offset_of(marked)
+            selected = (start, start + len(comp.entry(marked).text))
         self.text.show_text(comp.text(), comp.cursor_offset(), selected)
 
     def text_changed(self) -> None:
@@ -361,12 +383,16 @@ class WritingMixin:
         beside the text moves the cursor there."""
         comp = self.composition
         index = comp.entry_at(offset) if offset >= 0 else None
+        self._replacing = None
         if index is not None:
+            if comp.selected is None:
+                self._cursor_before_select = comp.cursor
             comp.select(index)
         else:
             at = next((i for i in range(len(comp) + 1) if comp.offset_of(i) >= boundary),
                       len(comp))
             comp.set_cursor(at)
+            self._cursor_before_select = None
         self._show_text()
         if index is not None or self.canvas.is_empty():
             self._show_idle_candidates()
@@ -385,15 +411,14 @@ class WritingMixin:
         if self.on_top_action.isChecked() != on:
             self.on_top_action.setChecked(on)
         apply_on_top(self, on)
-        if not on:
-            self._output.clear()
+        self._output.clear()
+        self._planner.reset()  # what was typed before is left alone
         if on and self.typist is None:
-            try:
-                from hanzipad.typist import make_typist
-            except ImportError:
-                make_typist = None
-            if make_typist is not None:
-                self.typist = make_typist()
+            from hanzipad.typist import make_typist
+
+            self.typist = make_typist()
+        if on and self.typist is not None:
+            self.typist.on_run_broken = self._run_relay.broken.emit
         if on and self.typist is not None and not self._said_typist:
             self._said_typist = True
             if self.typist.kind == "clipboard":
@@ -405,86 +430,84 @@ class WritingMixin:
                                             " programs here"), 10000)
 
     def _send_key(self, name: str) -> None:
+        """A key of the pad's own (⌫ or ⌦ with nothing of the pad's there) to the focused
+        program, as a keyboard's key; the run ends (its cursor may move)."""
         if self.always_on_top and self.typist is not None:
             self._output.append(("key", name))
             self._flush_output()
 
     def output_inserted(self, entry: Entry, index: int) -> None:
         """Commands call this after putting ``entry`` at ``index``: in always-on-top mode it
-        is typed into the focused program (only at the end of the text, where that
-        program's cursor is). A character whose candidates are not in yet is typed when
-        they come, and what was committed after it waits for it (the order is kept)."""
-        if not self.always_on_top or self.typist is None:
-            return
-        if index != len(self.composition) - 1:
-            # in the middle (a re-picked or restored character): the focused program's cursor
-            # is at the end of what was typed, so what follows is taken back and typed again
-            tail = self._typed_tail(index + 1)
-            erased, self._erased_from = self._erased_from, None
-            if tail is None:
-                return  # something after it is not typed yet: only the pad's copy changes
-            if erased != index:
-                self._output.extend([("key", "BackSpace")] * _typed_length(tail))
-            self._output.extend(("insert", e) for e in [entry, *tail])
+        is typed into the focused program (:mod:`hanzipad.output` says where). A character
+        whose candidates are not in yet is typed when they come, and what was committed after
+        it waits for it (the order is kept)."""
+        if self.always_on_top and self.typist is not None:
+            self._output.append(("insert", entry))
             self._flush_output()
-            return
-        self._output.append(("insert", entry))
-        self._flush_output()
 
     def output_removed(self, entry: Entry, index: int, forward: bool) -> None:
-        """Commands call this when ``entry`` (at ``index``) leaves the text (or, still in
-        it, is about to be replaced): in always-on-top mode the focused program loses it."""
+        """Commands call this when ``entry`` (at ``index``) left the text: in always-on-top
+        mode the focused program loses it too, if the pad typed it there in this run."""
         if not self.always_on_top or self.typist is None:
             return
         waiting = [item for item in self._output if item[0] == "insert" and item[1] is entry]
         if waiting:  # never typed (its candidates had not come): forget it
             self._output = [item for item in self._output if item not in waiting]
-            self._flush_output()
-            return
-        if not entry.text:
-            return
-        in_text = self.composition.index_of(entry) is not None
-        start = index + 1 if in_text else index
-        if start == len(self.composition):  # at the end, where the program's cursor is
-            self._output.extend([("key", "BackSpace")] * len(entry.text))
         else:
-            # in the middle: the program's cursor is at the end of what was typed, so the
-            # characters after it are taken back with it and (unless a replacement follows,
-            # which types them) typed again
-            tail = self._typed_tail(start)
-            if tail is None:
-                return  # something after it is not typed yet: only the pad's copy changes
-            self._output.extend([("key", "BackSpace")] * (len(entry.text) + _typed_length(tail)))
-            if in_text:
-                self._erased_from = index
-            else:
-                self._output.extend(("insert", e) for e in tail)
+            self._output.append(("remove", entry, entry.text))
         self._flush_output()
 
-    def _typed_tail(self, start: int) -> list[Entry] | None:
-        """The entries from ``start`` to the end as the focused program has them; None while
-        one of them still waits for its candidates (not typed yet)."""
-        tail = [self.composition.entry(i) for i in range(start, len(self.composition))]
-        queued = {id(item[1]) for item in self._output if item[0] == "insert"}
-        if any(e.pending or id(e) in queued for e in tail):
-            return None
-        return tail
+    def output_replaced(self, entry: Entry) -> None:
+        """Commands call this when ``entry`` got another text (a re-pick)."""
+        if not self.always_on_top or self.typist is None:
+            return
+        if not any(item[0] == "insert" and item[1] is entry for item in self._output):
+            self._output.append(("replace", entry, entry.text))  # else typed as it is now
+        self._flush_output()
 
     def _flush_output(self) -> None:
         """Send what is queued for the focused program, up to a character still unknown."""
+        typist = self.typist
+        handle = self.windowHandle()
+        if handle is not None and hasattr(typist, "set_own_window"):
+            typist.set_own_window(int(handle.winId()))
+        planner = self._planner
         while self._output:
             item = self._output[0]
             if item[0] == "insert" and item[1].pending:
                 return
             self._output.pop(0)
             if item[0] == "key":
-                self.typist.key(item[1])
-            elif item[1].kind == KEY and item[1].text in KEY_NAMES:
-                self.typist.key(KEY_NAMES[item[1].text])
-            elif item[1].text:
-                self.typist.type_text(item[1].text)
+                planner.reset()
+                typist.key(item[1])
+                continue
+            if item[0] == "insert":
+                plan = planner.inserted(item[1], self.composition)
+            elif item[0] == "remove":
+                plan = planner.removed(item[1], item[2])
+            else:
+                plan = planner.replaced(item[1], item[2])
+            for batch in plan.batches:
+                typist.send(batch)
+            if plan.pad_only:
+                #: Translators: the other program did not get that text from the pad
+                self.statusBar().showMessage(tr(
+                    "Changed in the pad only (the other program did not get it from the pad)"),
+                    10000)
+
+    @Slot(int, bool)
+    def _on_run_broken(self, run: int, dropped: bool) -> None:
+        """The typist found the focus moved or another key or click reached the program:
+        what the pad typed there is left alone from now on."""
+        if run == self._planner.run.id:
+            self._planner.reset()
+        if dropped:
+            self.statusBar().showMessage(tr(
+                "Changed in the pad only (the other program was used since the pad typed)"),
+                10000)
 
 
-def _typed_length(entries) -> int:
-    """Characters (keys) the focused program holds for these entries."""
-    return sum(len(e.text) for e in entries)
+class RunRelay(QObject):
+    """Brings the typist's ``on_run_broken`` (its thread) to the window (the UI thread)."""
+
+    broken = Signal(int, bool)

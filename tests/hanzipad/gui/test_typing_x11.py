@@ -197,10 +197,10 @@ def test_always_on_top_pad_types_picks_and_never_takes_the_focus(xsession, holde
 class AppProbe:
     """The real app (hanzipad.cli.main) in another process, seen through app_probe.py."""
 
-    def __init__(self, session: XSession, out: Path, *args: str):
+    def __init__(self, session: XSession, out: Path, *args: str, **env: str):
         self.out = out
         self.proc = session.python("hanzipad", HERE / "app_probe.py", str(out), *args,
-                                   PYTHONPATH=str(ROOT))
+                                   PYTHONPATH=str(ROOT), **env)
         self.session = session
 
     def state(self) -> dict | None:
@@ -302,7 +302,11 @@ def test_hanzipad_always_on_top_types_a_drawn_character_into_the_focused_program
         app.wait(lambda s: s["text"] == fixed, 5, what="the pad's text re-picked")
         assert xsession.focus_window() == holder.wid
 
-        state = app.state()
+        # the re-pick ended the selection (the cursor is back at the end): select it again
+        state = app.wait(lambda s: len(s["chars"]) == 2, 5, what="the pad's text")
+        xsession.click(*state["chars"][0])
+        app.wait(lambda s: len([c for c in s["candidates"] if c["enabled"]]) >= 2, 5,
+                 what="the first character selected")
         xsession.click(*_centre(state["backspace"]))  # ⌫: the selected (first) character
         holder.wait_text(fixed[1:])
         xsession.click(*_centre(state["delete"]))  # ⌦: the one after the cursor
@@ -315,3 +319,140 @@ def test_hanzipad_always_on_top_types_a_drawn_character_into_the_focused_program
         assert [c for c in state["focus_changes"] if c[0] >= since and c[1]] == []
     finally:
         app.close()
+
+
+def _restored_text(path: Path, chars: str) -> None:
+    """The settings of an earlier run that left ``chars`` in the pad (each with a second
+    candidate to re-pick)."""
+    import json
+
+    from PySide6.QtCore import QSettings
+
+    entries = [{"text": c, "kind": "char", "candidates": [[c, 0.9], ["天", 0.05], ["下", 0.01]]}
+               for c in chars]
+    s = QSettings(str(path), QSettings.Format.IniFormat)
+    s.setValue("text/composed", json.dumps({"entries": entries, "cursor": len(entries)},
+                                           ensure_ascii=False))
+    s.sync()
+
+
+def _pick_second(app: AppProbe, xsession: XSession, char_index: int) -> str:
+    """Click character ``char_index`` of the pad's text, then its second candidate."""
+    state = app.state()
+    xsession.click(*state["chars"][char_index])
+    state = app.wait(lambda s: len([c for c in s["candidates"] if c["enabled"]]) >= 2, 5,
+                     what="the character's candidates")
+    choice = state["candidates"][1]
+    xsession.click(*_centre(choice["rect"]))
+    return choice["char"]
+
+
+def test_always_on_top_never_deletes_text_it_did_not_type_here(xsession, tmp_path):
+    """Issue 34's data loss, end to end in a Tk text widget: the pad restores an earlier
+    run's text; the person types "Dear Li, " in the Tk window, then writes with the pad.
+    Only the new character arrives; re-picking a restored character, or (after a click in
+    the Tk window, or a focus change) the new one, changes the pad's copy only. Re-picked
+    before any of that, the new character is fixed there with cursor keys."""
+    _restored_text(tmp_path / "config" / "HanziPad" / "HanziPad.ini", "洪中国")
+    out = tmp_path / "tk.txt"
+    tk = xsession.python("tk-holder", HERE / "tk_holder.py", str(out), "tk-holder")
+    app = None
+    try:
+        wid = xsession.wait_window("tk-holder")
+        wait_for(out.exists, what="the Tk window's first write")
+        xsession.activate(wid)
+        xsession.xdotool("type", "--delay", "20", "Dear Li, ")
+        text = lambda: out.read_text(encoding="utf-8")  # noqa: E731
+        wait_for(lambda: text() == "Dear Li, ", what="the typed greeting")
+        xsession.xdotool("windowmove", str(wid), "820", "120")
+        app = AppProbe(xsession, tmp_path / "probe.json", "--always-on-top",
+                       XDG_CONFIG_HOME=str(tmp_path / "config"))
+        state = app.wait(lambda s: s["ready"] and s["on_top"] and s["winid"],
+                         what="hanzipad --always-on-top")
+        assert state["text"] == "洪中国", state["text"]  # restored
+        if xsession.focus_window() != wid:
+            xsession.activate(wid)
+
+        box = state["boxes"][state["active_box"]]
+        suggested = [c["char"] for c in state["candidates"]]  # next words after the text
+        xsession.drag(_stroke(box, 0.22, 0.5, 0.78, 0.5))
+        xsession.drag(_stroke(box, 0.5, 0.18, 0.5, 0.85))
+        time.sleep(0.5)  # the second stroke's candidates, not the first's
+        state = app.wait(lambda s: s["candidates"] and s["candidates"][0]["enabled"]
+                         and [c["char"] for c in s["candidates"]] != suggested, 8,
+                         what="the drawing's candidates")
+        xsession.click(*_centre(state["candidates"][0]["rect"]))
+        first = app.wait(lambda s: len(s["text"]) == 4, 5, what="the commit")["text"][3]
+        try:
+            wait_for(lambda: text() == "Dear Li, " + first, what="the one new character")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: the Tk window holds {text()!r}") from None
+        app.wait(lambda s: s["text"] == "洪中国" + first, 5, what="the pad's copy")
+
+        # a restored character re-picked: the pad's copy only
+        repicked = _pick_second(app, xsession, 1)
+        app.wait(lambda s: s["text"] == "洪" + repicked + "国" + first, 5, what="the re-pick")
+        time.sleep(0.5)
+        assert text() == "Dear Li, " + first
+        keep_screenshot(xsession, tmp_path, "hanzipad-restored-text-left-alone.png")
+
+        # its own character re-picked: fixed there (the cursor was where the pad left it)
+        own = _pick_second(app, xsession, 3)
+        wait_for(lambda: text() == "Dear Li, " + own, what="the pad's character re-picked")
+
+        # a click in the Tk window (its cursor may move): the pad leaves it alone from now on
+        x, y, w, h = xsession.geometry(wid)
+        xsession.click(x + 8, y + 8)  # the start of the text
+        again = _pick_second(app, xsession, 3)
+        app.wait(lambda s: s["text"].endswith(again), 5, what="the pad's copy re-picked")
+        time.sleep(0.5)
+        assert text() == "Dear Li, " + own
+        assert xsession.focus_window() == wid
+    finally:
+        if app is not None:
+            app.close()
+        tk.terminate()
+        tk.wait(10)
+
+
+def test_xtest_edits_only_an_unbroken_run(xsession, holder, tmp_path, monkeypatch):
+    """The typist's own check, just before it sends an edit: the same window in focus and no
+    key or click by anyone else since the run began; else the edit is dropped whole and the
+    run is reported broken. New text is always typed."""
+    from hanzipad.output import Batch
+    from hanzipad.typist import make_typist
+
+    for name in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "HANZIPAD_TYPIST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISPLAY", xsession.display_name)
+    typist = make_typist(lambda text: pytest.fail("clipboard used"))
+    broken = []
+    typist.on_run_broken = lambda run, dropped: broken.append((run, dropped))
+    second = Holder(xsession, tmp_path / "second.txt", "second-holder")
+    try:
+        assert typist.can_edit
+        xsession.activate(holder.wid)
+        typist.send(Batch(1, False, [("text", "中文字")]))
+        holder.wait_text("中文字")
+        typist.send(Batch(1, True, [("key", "Left"), ("key", "BackSpace"), ("text", "天")]))
+        holder.wait_text("中天字")
+        assert broken == []
+        # the focus goes elsewhere and comes back: run 1 is over
+        xsession.activate(second.wid)
+        xsession.activate(holder.wid)
+        typist.send(Batch(1, True, [("key", "BackSpace")]))
+        typist.send(Batch(1, False, [("text", "人")]))  # new text still arrives
+        holder.wait_text("中天人字")
+        assert broken[0] == (1, True)
+        # a key typed by the person in the program: run 2 is over
+        typist.send(Batch(2, False, [("text", "口")]))
+        holder.wait_text("中天人口字")
+        xsession.xdotool("type", "a")
+        holder.wait_text("中天人口a字")
+        typist.send(Batch(2, True, [("key", "BackSpace"), ("key", "BackSpace")]))
+        typist.flush()
+        time.sleep(0.3)
+        assert holder.text == "中天人口a字" and (2, True) in broken
+    finally:
+        typist.close()
+        second.close()

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from hanzipad.ink import Ink
+from hanzipad.typist import Typist
 from tests.hanzipad.gui.conftest import line
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -360,12 +361,32 @@ def test_text_is_kept_across_restarts(make_window, tiny_bundle, qtbot):
     assert [c.char for c in second.candidate_bar.candidates()] == [c.char for c in cands]
 
 
-class FakeTypist:
+class FakeTypist(Typist):
+    """Records what would be typed; it can tell a broken run (as XTest with XInput 2 can)
+    unless ``can_edit`` is set False; :meth:`break_run` acts as a click in the program."""
+
     kind = "clipboard"
     reason = "no X display (DISPLAY is not set)"
+    can_edit = True
 
     def __init__(self):
         self.sent = []
+        self.batches = []
+        self._anchors = {}
+        self._foreign = 0
+
+    def send(self, batch):
+        self.batches.append(batch)
+        anchor = self._anchors.setdefault(batch.run, self._foreign)
+        if anchor != self._foreign or not self.can_edit:
+            self._anchors[batch.run] = None
+            if batch.edits:
+                self._broken(batch.run, True)
+                return
+        super().send(batch)
+
+    def break_run(self):
+        self._foreign += 1
 
     def type_text(self, text):
         self.sent.append(("text", text))
@@ -411,24 +432,43 @@ def test_always_on_top_types_into_the_focused_program(window, qtbot, monkeypatch
     assert typist.sent[-1] == ("closed",)
 
 
-def _program_text(sent) -> str:
-    """What a program whose cursor stays at the end holds after these keys and texts."""
-    text = ""
-    for kind, *value in sent:
-        if kind == "text":
-            text += value[0]
-        elif kind == "key":
-            text = text[:-1] if value[0] == "BackSpace" else text + {"space": " ",
-                                                                     "Return": "\n"}[value[0]]
-    return text
+class Program:
+    """A text editor as the focused program: ``text`` with a cursor, keys as editors do them.
+    ``before`` is text it held before the pad typed (the person's own)."""
+
+    def __init__(self, before: str = ""):
+        self.text, self.cursor = before, len(before)
+
+    def play(self, sent) -> str:
+        for kind, *value in sent:
+            if kind == "text":
+                self.type(value[0])
+            elif kind == "key":
+                name = value[0]
+                if name == "BackSpace" and self.cursor:
+                    self.text = self.text[:self.cursor - 1] + self.text[self.cursor:]
+                    self.cursor -= 1
+                elif name == "Delete":
+                    self.text = self.text[:self.cursor] + self.text[self.cursor + 1:]
+                elif name == "Left":
+                    self.cursor = max(0, self.cursor - 1)
+                elif name == "Right":
+                    self.cursor = min(len(self.text), self.cursor + 1)
+                elif name in ("space", "Return"):
+                    self.type({"space": " ", "Return": "\n"}[name])
+        return self.text
+
+    def type(self, text: str) -> None:
+        self.text = self.text[:self.cursor] + text + self.text[self.cursor:]
+        self.cursor += len(text)
 
 
-def test_always_on_top_fixes_an_earlier_character_there_too(window, qtbot, monkeypatch):
-    """Re-picking, restoring or deleting a character before the last one: the focused
-    program (its cursor at the end of what was typed) ends up with the pad's text."""
-    _stub_on_top(monkeypatch)
-    typist = window.typist = FakeTypist()
-    window.set_always_on_top(True)
+def _program_text(sent, before: str = "") -> str:
+    return Program(before).play(sent)
+
+
+def _write_four(window, qtbot):
+    """十 一 (Space) 十 (Enter) and a space: four entries, all typed."""
     a, b = window.boxes
     shown(window, qtbot, lambda: shi(a))
     yi(b)  # commits a's character
@@ -438,16 +478,38 @@ def test_always_on_top_fixes_an_earlier_character_there_too(window, qtbot, monke
     window.enter_button.click()  # commits a's again
     window.space_button.click()  # and a space
     settle(window, qtbot)
-    text = window.text.text()
+    return window.text.text()
+
+
+def test_always_on_top_fixes_an_earlier_character_there_too(window, qtbot, monkeypatch):
+    """Re-picking or deleting a character before the last one: the focused program ends up
+    with the pad's text, with the fewest keys (cursor keys, not erasing and retyping), and
+    the cursor goes back where it was (new writing lands at the end, there and here)."""
+    _stub_on_top(monkeypatch)
+    typist = window.typist = FakeTypist()
+    window.set_always_on_top(True)
+    text = _write_four(window, qtbot)
     assert len(text) == 4 and text[-1] == " " and _program_text(typist.sent) == text
     _click_char(window, qtbot, 0)
     cands = [c.char for c in window.candidate_bar.candidates()]
     before = len(typist.sent)
     window.candidate_bar.pick(1)  # the first character re-picked
     assert window.text.text() == cands[1] + text[1:]
-    assert typist.sent[before:before + 4] == [("key", "BackSpace")] * 4  # taken back once
+    assert typist.sent[before:] == [("key", "Left")] * 3 + [("key", "BackSpace"),
+                                                             ("text", cands[1])]
     assert _program_text(typist.sent) == window.text.text()
-    window.undo_stack.undo()  # the old character comes back, there too
+    comp = window.composition
+    assert comp.selected is None and comp.cursor == 4  # back at the end, where it was
+    a = window.canvas
+    shown(window, qtbot, lambda: yi(a))
+    window.space_button.click()  # the next character goes after the last, not after the first
+    settle(window, qtbot)
+    fixed = window.text.text()
+    assert fixed.startswith(cands[1] + text[1:]) and len(fixed) == 5
+    assert _program_text(typist.sent) == fixed
+    window.undo_stack.undo()  # the commit (its ink back in the box)
+    window.undo_stack.undo()  # its stroke
+    window.undo_stack.undo()  # the old first character comes back, there too
     assert _program_text(typist.sent) == window.text.text() == text
     _click_char(window, qtbot, 1)
     window.delete_button.click()  # the second character deleted
@@ -459,6 +521,94 @@ def test_always_on_top_fixes_an_earlier_character_there_too(window, qtbot, monke
     QTest.keyClick(window.canvas, Qt.Key.Key_Home)  # the cursor before the first character
     window.backspace_button.click()  # nothing before it: nothing taken, here or there
     assert _program_text(typist.sent) == window.text.text() == text
+
+
+def test_always_on_top_never_touches_text_it_did_not_type_in_this_run(
+        make_window, tiny_bundle, qtbot, monkeypatch):
+    """Issue 34's data loss: the pad restores the last run's text; the person typed
+    "Dear Li, " in another program and writes one character there with the pad. Only that
+    character arrives; re-picking or deleting a restored character changes the pad's copy
+    only, and says so."""
+    _stub_on_top(monkeypatch)
+    first = make_window(tiny_bundle)
+    _write_four(first, qtbot)
+    restored = first.text.text()
+    first.close()
+    window = make_window(tiny_bundle)
+    assert window.text.text() == restored
+    typist = window.typist = FakeTypist()
+    window.set_always_on_top(True)
+    program = Program("Dear Li, ")
+    a = window.canvas
+    new = shown(window, qtbot, lambda: shi(a))[0].char
+    window.space_button.click()
+    settle(window, qtbot)
+    assert typist.sent == [("text", new)]
+    assert program.play(typist.sent) == "Dear Li, " + new
+    for offset in (0, 2):  # a restored character re-picked, then one deleted
+        _click_char(window, qtbot, offset)
+        window.candidate_bar.pick(1)
+        assert window.text.text() != restored + new
+        assert "pad only" in window.statusBar().currentMessage()
+    _click_char(window, qtbot, 1)
+    window.backspace_button.click()
+    assert len(window.text.text()) == len(restored)
+    QTest.keyClick(window.canvas, Qt.Key.Key_End)
+    window.backspace_button.click()  # its own character: taken back there too
+    assert [b.edits for b in typist.batches] == [False, True]
+    assert Program("Dear Li, ").play(typist.sent) == "Dear Li, "
+
+
+def test_always_on_top_leaves_the_text_alone_once_the_program_was_used(window, qtbot,
+                                                                      monkeypatch):
+    """A click or key in the other program (or another program in focus) ends the run: a
+    re-pick then changes the pad's copy only; new characters are still typed, at the
+    program's cursor."""
+    _stub_on_top(monkeypatch)
+    typist = window.typist = FakeTypist()
+    window.set_always_on_top(True)
+    text = _write_four(window, qtbot)
+    sent = len(typist.sent)
+    typist.break_run()  # the person clicked into the program
+    _click_char(window, qtbot, 0)
+    window.candidate_bar.pick(1)
+    assert len(typist.sent) == sent  # no key went out
+    assert window.text.text() != text and "pad only" in window.statusBar().currentMessage()
+    a = window.canvas
+    new = shown(window, qtbot, lambda: yi(a))[0].char
+    window.space_button.click()
+    settle(window, qtbot)
+    assert typist.sent[sent:] == [("text", new)]  # typed where the program's cursor is
+    window.backspace_button.click()  # a new run: its own character can be taken back
+    assert typist.sent[-1] == ("key", "BackSpace")
+    # without a way to tell (no XInput 2, the clipboard), it never edits
+    typist.can_edit = False
+    window.set_always_on_top(False)
+    window.set_always_on_top(True)
+    shown(window, qtbot, lambda: yi(a))
+    window.space_button.click()
+    settle(window, qtbot)
+    sent = len(typist.sent)
+    window.backspace_button.click()
+    assert len(typist.sent) == sent
+
+
+def test_writing_over_a_selected_character_replaces_it(window, qtbot, monkeypatch):
+    _stub_on_top(monkeypatch)
+    typist = window.typist = FakeTypist()
+    window.set_always_on_top(True)
+    text = _write_four(window, qtbot)
+    _click_char(window, qtbot, 0)
+    a = window.canvas
+    top = shown(window, qtbot, lambda: yi(a))[0].char
+    assert window.text.extraSelections()  # what the ink replaces stays marked
+    window.space_button.click()
+    settle(window, qtbot)
+    assert window.text.text() == top + text[1:]
+    assert window.composition.cursor == 1
+    assert _program_text(typist.sent) == window.text.text()
+    window.undo_stack.undo()  # one step brings the old character back
+    assert window.text.text() == text and _program_text(typist.sent) == text
 
 
 def test_cli_always_on_top_flag(monkeypatch):
