@@ -47,6 +47,7 @@ from hanzipad.gui.commands import (
     ReplaceContentCommand,
 )
 from hanzipad.gui.i18n import explain, os_error, tr
+from hanzipad.gui.symbols import SymbolBar, keyboard_symbol
 from hanzipad.gui.textview import ComposedText
 from hanzipad.gui.worker import Recognition
 from hanzipad.gui.writing import (
@@ -146,7 +147,7 @@ class MainWindow(WritingMixin, QMainWindow):
         self.text = ComposedText()
         self.text.setObjectName("text")
         self.text.setPlaceholderText(tr("Picked characters appear here"))
-        self.text.setFixedHeight(92)
+        self.text.setFixedHeight(80)
         self.text.clicked.connect(self._on_text_clicked)
         self.copy_button = QPushButton(tr("Copy all"))
         self.copy_button.setMinimumHeight(52)
@@ -223,7 +224,7 @@ class MainWindow(WritingMixin, QMainWindow):
         button.setToolTip(tip)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-        button.setFixedSize(44, 48)
+        button.setFixedSize(44, 40)
         button.clicked.connect(slot)
         return button
 
@@ -259,6 +260,9 @@ class MainWindow(WritingMixin, QMainWindow):
         pad.addLayout(keys)
         layout.addLayout(pad, 1)
         layout.addWidget(self.candidate_bar)
+        self.symbol_bar = SymbolBar()
+        self.symbol_bar.typed.connect(self.type_symbol)
+        layout.addWidget(self.symbol_bar)
         # The window may be made smaller than its content (a short screen, 2x scaling): then
         # the content scrolls instead of falling off the bottom of the screen.
         self.scroll_area = QScrollArea()
@@ -277,6 +281,19 @@ class MainWindow(WritingMixin, QMainWindow):
             self._restyle_pending = True
             QTimer.singleShot(0, self, self._restyle)  # dropped if the window is deleted
         return super().event(event)
+
+    def keyPressEvent(self, event):  # noqa: N802 - Qt's name
+        # a keyboard character with the box empty types into the pad's text (a Chinese input
+        # method's punctuation); shortcuts (digits, Space, Esc…) never get here
+        mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier
+                                     | Qt.KeyboardModifier.KeypadModifier)
+        if mods == Qt.KeyboardModifier.NoModifier and not self._has_ink():
+            symbol = keyboard_symbol(event.text(), self.composition.text_before_cursor())
+            if symbol is not None:
+                self.type_symbol(symbol)
+                event.accept()
+                return
+        super().keyPressEvent(event)
 
     def _restyle(self) -> None:
         self._restyle_pending = False
@@ -334,7 +351,7 @@ class MainWindow(WritingMixin, QMainWindow):
                                          " picks are typed into the program you write in"))
         self.pick_actions = []
         for i in range(MORE):
-            a = self._action(f"pick {i + 1}", lambda _=False, i=i: self.candidate_bar.pick(i),
+            a = self._action(f"pick {i + 1}", lambda _=False, i=i: self.number_key(i),
                              [str((i + 1) % 10)])
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.pick_actions.append(a)

@@ -32,6 +32,7 @@ from hanzipad.gui.commands import (
     ReplaceEntryCommand,
 )
 from hanzipad.gui.i18n import explain, tr
+from hanzipad.gui.symbols import PAIRS
 from hanzipad.recognizer import Candidate
 
 #: Longest wait before the lexicon and readings are loaded when no model load ends first.
@@ -340,6 +341,42 @@ class WritingMixin:
             return
         self.undo_stack.push(CommitCommand(self, Entry(text, kind=KEY), self.composition.cursor,
                                            text=tr("Type {}").format(repr(text))))
+
+    def number_key(self, index: int) -> None:
+        """1…9, 0: pick candidate ``index`` while one waits (ink in the box, a selected
+        character), else type the digit (next-word suggestions are clicked, not typed)."""
+        if self._has_ink() or self.composition.selected is not None:
+            self.candidate_bar.pick(index)
+        else:
+            self.type_symbol(str((index + 1) % 10))
+
+    @Slot(str)
+    def type_symbol(self, text: str) -> None:
+        """A symbol (the symbol bar, the keyboard) goes into the text at the cursor, one undo
+        step: the box's character is committed first, a selected character is replaced, and a
+        pair of marks goes in as a pair with the cursor between them."""
+        if not text:
+            return
+        if self._has_ink():
+            if not self.recognition.ready:
+                return
+            self.commit_box()
+        comp = self.composition
+        pair = len(text) == 2 and PAIRS.get(text[0]) == text[1]
+        parts = [text[0], text[1]] if pair else [text]
+        self.undo_stack.beginMacro(tr("Type {}").format(text))
+        if comp.selected is not None:
+            self.undo_stack.push(DeleteEntryCommand(self, comp.entry(comp.selected)))
+        at = comp.cursor
+        for i, part in enumerate(parts):
+            self.undo_stack.push(CommitCommand(self, Entry(part, kind=KEY), at + i,
+                                               text=tr("Type {}").format(part)))
+        self.undo_stack.endMacro()
+        self._replacing = self._cursor_before_select = None
+        if pair:
+            comp.set_cursor(at + 1)
+            self._show_text()
+            self._show_idle_candidates()
 
     @Slot()
     def clear_text(self) -> None:

@@ -276,8 +276,11 @@ def test_context_reranks_suggests_and_shows_pinyin(window, qtbot):
     bar = window.candidate_bar
     assert [c.char for c in bar.candidates()] == ["们", "的人"]
     assert not bar.buttons[0].show_prob and bar.buttons[1].pinyin == "pīn pīn"
-    QTest.keyClick(window.canvas, Qt.Key.Key_2)  # picking one appends it
+    bar.buttons[1].click()  # picking one appends it
     assert window.text.text() == top + "的人"
+    QTest.keyClick(window.canvas, Qt.Key.Key_2)  # a digit is typed, never picks a suggestion
+    assert window.text.text() == top + "的人2"
+    window.undo_stack.undo()
     cands = shown(window, qtbot, lambda: yi(a))
     assert lexicon.rerank_calls[-1] == top + "的人"
     QTest.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
