@@ -29,6 +29,9 @@ from hanzipad import CONVENTION_VERSION, IMAGE_SIZE
 MODEL_FILE = "model.tflite"
 LABELS_FILE = "labels.txt"
 META_FILE = "model.json"
+#: Optional: what writer adaptation needs (class prototypes and the last dense layer), written
+#: by ``hanzipad-train prototypes`` with model.json's ``"adaptation"`` (see hanzipad.adapt).
+ADAPT_FILE = "prototypes.npz"
 BUNDLE_FORMAT = "hanzipad-bundle"
 BUNDLE_FORMAT_VERSION = 1
 
@@ -49,6 +52,14 @@ class Bundle:
     @property
     def model_path(self) -> Path:
         return self.path / MODEL_FILE
+
+    @property
+    def adapt_path(self) -> Path | None:
+        """The bundle's prototypes file when model.json announces one (None: no adaptation)."""
+        info = self.meta.get("adaptation")
+        if not isinstance(info, dict) or info.get("file") != ADAPT_FILE:
+            return None
+        return self.path / ADAPT_FILE
 
     @property
     def input_size(self) -> int:

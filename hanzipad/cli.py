@@ -203,6 +203,8 @@ def classify_main(argv: list[str]) -> int:
     parser.add_argument("--top", "-k", type=int, default=5, metavar="K", help="candidates per input (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON Lines, one object per input")
     parser.add_argument("--model", metavar="DIR", help="model bundle folder (default: the bundled model)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="classify with this writer's profile (made by hanzipad learn)")
     args = parser.parse_args(argv)
     if args.top < 1:
         parser.error("--top must be at least 1")
@@ -211,6 +213,16 @@ def classify_main(argv: list[str]) -> int:
     except BundleError as exc:
         _err(f"cannot load the model: {exc}")
         return EXIT_NO_MODEL
+    classify = recognizer.classify
+    if args.profile:  # writer adaptation (hanzipad.learn)
+        from hanzipad.adapt import ProfileError
+        from hanzipad.learn import profile_classifier
+
+        try:
+            classify = profile_classifier(recognizer, args.profile, _err)
+        except ProfileError as exc:
+            _err(str(exc))
+            return EXIT_NO_MODEL
     status = 0
     for file in args.files:
         for item in iter_inputs(file):
@@ -221,7 +233,7 @@ def classify_main(argv: list[str]) -> int:
                 _err(str(exc))
                 status = EXIT_BAD_INPUT
                 continue
-            candidates = recognizer.classify(image, args.top)
+            candidates = classify(image, args.top)
             ms = (time.perf_counter() - start) * 1000.0
             if not all(math.isfinite(c.prob) for c in candidates):
                 _err(f"{item.where}: the model's scores are not finite (NaN or infinity); "
@@ -315,6 +327,10 @@ def _self_test_resources(problems: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "learn":  # writer adaptation: hanzipad learn --profile FILE INK…
+        from hanzipad.learn import learn_main
+
+        return learn_main(argv[1:])
     if argv and argv[0] == "classify":
         try:
             return classify_main(argv[1:])
@@ -324,7 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hanzipad",
         description="Handwriting pad for Chinese: draw a character, get ranked candidates.",
-        epilog="Headless classification: hanzipad classify [--top K] [--json] [--model DIR] FILE…",
+        epilog="Headless classification: hanzipad classify [--top K] [--json] [--model DIR] "
+               "[--profile FILE] FILE…; learning a writer's hand: hanzipad learn --profile "
+               "FILE INK…",
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="image or ink file to open and classify")
     parser.add_argument("--model", metavar="DIR", help="model bundle folder (default: the bundled model)")

@@ -87,8 +87,9 @@ class Recognizer:
             self._interp = cls(model_path=str(self.bundle.model_path), num_threads=num_threads)
         inp = self._interp.get_input_details()
         out = self._interp.get_output_details()
-        if len(inp) != 1 or len(out) != 1:
-            raise BundleError(f"{self.bundle.model_path}: expected one input and one output")
+        if len(inp) != 1 or len(out) not in (1, 2):
+            raise BundleError(f"{self.bundle.model_path}: expected one input and one output "
+                              "(and the feature vector as a second output)")
         shape = tuple(int(d) for d in inp[0]["shape"])
         if len(shape) != 4 or shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
             raise BundleError(
@@ -103,6 +104,8 @@ class Recognizer:
         self._in = inp[0]["index"]
         self._in_dtype = inp[0]["dtype"]
         self._out = out[0]["index"]
+        # a second output: the feature vector before the last dense layer (writer adaptation)
+        self._features = out[1]["index"] if len(out) == 2 else None
         self._batch = shape[0]
         with _quiet_native_stderr():
             self._interp.allocate_tensors()
@@ -121,8 +124,25 @@ class Recognizer:
     def labels(self) -> list[str]:
         return self.bundle.labels
 
+    @property
+    def has_features(self) -> bool:
+        """Whether the model gives its feature vector too (see :meth:`features`)."""
+        return self._features is not None
+
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """``[n, 64, 64]`` (or ``[n, 64, 64, 1]``) uint8 images -> ``[n, classes]`` probabilities."""
+        return self._run(images, False)[0]
+
+    def features(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(probabilities [n, classes], features [n, D])``: the feature vector is the last
+        dense layer's input (a bundle prepared by ``hanzipad-train prototypes``); BundleError
+        for a model without it."""
+        if self._features is None:
+            raise BundleError(f"{self.bundle.model_path}: the model has no feature output "
+                              "(run hanzipad-train prototypes on the bundle)")
+        return self._run(images, True)
+
+    def _run(self, images: np.ndarray, features: bool) -> tuple[np.ndarray, np.ndarray | None]:
         x = np.asarray(images)
         if x.ndim == 2:
             x = x[None]
@@ -139,7 +159,9 @@ class Recognizer:
             self._interp.set_tensor(self._in, x)
             self._interp.invoke()
             probs = np.array(self._interp.get_tensor(self._out), dtype=np.float32)
-        return probs
+            feats = (np.array(self._interp.get_tensor(self._features), dtype=np.float32)
+                     if features else None)
+        return probs, feats
 
     def classify(self, image: np.ndarray, k: int = 10) -> list[Candidate]:
         """Top-``k`` candidates for one 64x64 image, most probable first."""

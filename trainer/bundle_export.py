@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from hanzipad.bundle import (
+    ADAPT_FILE,
     LABELS_FILE,
     META_FILE,
     MODEL_FILE,
@@ -36,9 +37,10 @@ def tflite_bytes(model, quantize: str | None = None) -> bytes:
     return converter.convert()
 
 
-#: What a bundle folder may hold: its three files. Anything else marks a folder that is not
-#: (only) a bundle, which export must not replace.
-BUNDLE_FILES = frozenset({MODEL_FILE, LABELS_FILE, META_FILE})
+#: What a bundle folder may hold: its three files (and the prototypes that
+#: ``hanzipad-train prototypes`` adds). Anything else marks a folder that is not (only) a
+#: bundle, which export must not replace.
+BUNDLE_FILES = frozenset({MODEL_FILE, LABELS_FILE, META_FILE, ADAPT_FILE})
 
 
 class BundleTargetError(ValueError):

@@ -1,4 +1,4 @@
-"""``hanzipad-train``: train, evaluate, export, predict, prepare, pack, average.
+"""``hanzipad-train``: train, evaluate, export, predict, prepare, pack, average, prototypes.
 
 Exit codes: 0 ok, 1 failure (e.g. export disagreement), 2 bad usage/config/data,
 128+N stopped by signal N (checkpoint saved; run again to resume).
@@ -169,6 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default 2048)")
     av.add_argument("--out", required=True, metavar="RUN_DIR",
                     help="the run dir to write (new, or an empty folder)")
+    pt = sub.add_parser("prototypes", help="make a bundle able to adapt to its writer",
+                        description="Add the feature output and the class prototypes (mean "
+                        "feature of each class over --data) that writer adaptation needs to a "
+                        "model bundle; its predictions stay the same.")
+    pt.add_argument("--model", required=True, metavar="DIR", help="the model bundle")
+    pt.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
+                    help="writer-independent data, e.g. the training writers")
+    pt.add_argument("--out", metavar="DIR", help="write the bundle here (default: in place)")
+    pt.add_argument("--every", type=int, default=1, metavar="N",
+                    help="use every N-th sample of the data (default 1: all)")
+    pt.add_argument("--limit", type=int, metavar="N", help="stop after N images")
     return parser
 
 
@@ -257,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
             from trainer.average import average_main
 
             return average_main(args, argv)
+        if args.command == "prototypes":
+            from trainer.prototypes import prototypes_main
+
+            return prototypes_main(args, argv)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130

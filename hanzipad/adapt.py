@@ -1,0 +1,440 @@
+"""Writer adaptation: the pad learns its writer's hand (numpy only, no Qt).
+
+Style transfer mapping (STM; Zhang & Liu, "Writer adaptation with style transfer mapping",
+IEEE TPAMI 2013) maps a writer's feature vectors ``s`` (the classifier's input to its last
+dense layer) with an affine transform ``A s + b`` onto the writer-independent class
+prototypes ``t`` (the mean feature of each class over the training writers), fitted in closed
+form from the characters the writer confirmed::
+
+    minimise  sum_i f_i ||A s_i + b - t_i||^2 + beta ||A - I||_F^2 + gamma ||b||^2
+
+(``t_i`` the prototype of sample *i*'s label, ``f_i`` its weight: 1 for a character the writer
+picked, less for one only accepted). The adapted features then go through the bundle's own
+last dense layer (``W (A s + b) + c``, folded into one ``[classes, D]`` matrix), so the map
+generalises to characters the writer never wrote to the pad. ``beta`` and ``gamma`` are given
+relative to the data (:data:`BETA`, :data:`GAMMA`: see :func:`fit_stm`) and were tuned with
+``tests/benchmarks/adapt_check.py``.
+
+A bundle supports adaptation when ``hanzipad-train prototypes`` gave it a feature output and
+``prototypes.npz`` (:class:`Adaptation`); older bundles work as before, without it.
+
+The profile (:class:`Profile`, a JSON file) keeps the labelled ink (so that another model can
+be fitted again from it), the features of that ink and the fitted transform, both for one
+bundle (named by the SHA-256 of its model.tflite and of its prototypes), a format version;
+at most :data:`MAX_SAMPLES` samples (the oldest are dropped). It is written atomically
+(:mod:`hanzipad.fileio`). A damaged, truncated or future-version profile raises
+:class:`ProfileError` with one line naming the file; one made for another bundle is fitted
+again from its ink (:meth:`Profile.fit`), never applied as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hanzipad.bundle import Bundle, BundleError, file_sha256
+from hanzipad.ink import Ink, InkError, ink_from_dict
+
+PROFILE_FORMAT = "hanzipad-profile"
+PROFILE_VERSION = 1
+#: Most samples a profile keeps; the oldest are dropped beyond it.
+MAX_SAMPLES = 3000
+#: Largest profile file read (a full profile is a few MB).
+MAX_PROFILE_BYTES = 64 * 1024 * 1024
+#: Regularisation towards the identity, relative to the mean squared feature per dimension
+#: times the total sample weight (see :func:`fit_stm`).
+BETA = 0.5
+#: Regularisation of the shift, relative to the total sample weight.
+GAMMA = 0.0
+#: Weight of a character the writer clicked, typed by number or picked again.
+STRONG = 1.0
+#: Weight of a top candidate accepted by writing on (it may be wrong and unnoticed).
+WEAK = 0.3
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used: one line naming the file and why."""
+
+
+class AdaptationError(BundleError):
+    """A bundle's adaptation data that are missing or inconsistent."""
+
+
+# -- the bundle's part --------------------------------------------------------------------------
+
+@dataclass
+class Adaptation:
+    """A bundle's prototypes ``[classes, D]``, their sample ``counts``, and its last dense layer
+    (``weights [classes, D]``, ``bias [classes]``), read from ``prototypes.npz``."""
+
+    prototypes: np.ndarray
+    counts: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+    model_sha256: str
+    sha256: str
+
+    @property
+    def dim(self) -> int:
+        return int(self.prototypes.shape[1])
+
+    @classmethod
+    def load(cls, bundle: Bundle) -> Adaptation | None:
+        """The bundle's adaptation data, None when it has none (an older bundle);
+        :class:`AdaptationError` when they are damaged."""
+        path = bundle.adapt_path
+        if path is None:
+            return None
+        info = bundle.meta["adaptation"]
+        try:
+            digest = file_sha256(path)
+        except BundleError as exc:
+            raise AdaptationError(str(exc)) from None
+        if isinstance(info.get("sha256"), str) and digest != info["sha256"].lower():
+            raise AdaptationError(f"{path}: its SHA-256 is not the one model.json records: "
+                                  "the file is damaged or was replaced")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: np.asarray(z[k], np.float32) for k in
+                          ("prototypes", "counts", "weights", "bias")}
+        except (OSError, ValueError, KeyError) as exc:
+            raise AdaptationError(f"{path}: not readable adaptation data ({exc})") from None
+        c = bundle.classes
+        p, w = arrays["prototypes"], arrays["weights"]
+        if (p.ndim != 2 or p.shape[0] != c or w.shape != p.shape
+                or arrays["bias"].shape != (c,) or arrays["counts"].shape != (c,)):
+            raise AdaptationError(f"{path}: shapes {p.shape}, {w.shape} do not fit the bundle's "
+                                  f"{c} classes")
+        if not all(np.isfinite(a).all() for a in arrays.values()):
+            raise AdaptationError(f"{path}: holds values that are not finite")
+        model_sha = bundle.meta.get("sha256") or file_sha256(bundle.model_path)
+        return cls(p, arrays["counts"], w, arrays["bias"], str(model_sha).lower(), digest)
+
+
+# -- the transform ------------------------------------------------------------------------------
+
+def fit_stm(sources: np.ndarray, targets: np.ndarray, weights: np.ndarray | None = None,
+            beta: float = BETA, gamma: float = GAMMA) -> tuple[np.ndarray, np.ndarray]:
+    """``(A, b)`` minimising ``sum_i f_i ||A s_i + b - t_i||^2 + beta' ||A - I||^2 +
+    gamma' ||b||^2`` in closed form, with ``beta' = beta * sum_i f_i ||s_i||^2 / D`` and
+    ``gamma' = gamma * sum_i f_i`` (so that ``beta`` and ``gamma`` do not depend on the
+    features' scale or the number of samples)::
+
+        f^ = sum f + gamma',  s^ = sum f s,  t^ = sum f t
+        Q = sum f s s' - s^ s^' / f^ + beta' I,  P = sum f t s' - t^ s^' / f^ + beta' I
+        A = P Q^-1,  b = (t^ - A s^) / f^
+    """
+    s = np.asarray(sources, np.float64)
+    t = np.asarray(targets, np.float64)
+    n, d = s.shape
+    f = np.ones(n) if weights is None else np.asarray(weights, np.float64)
+    total = float(f.sum())
+    if n == 0 or total <= 0:
+        return np.eye(d, dtype=np.float32), np.zeros(d, np.float32)
+    fs = s * f[:, None]
+    beta_ = beta * float((fs * s).sum()) / d
+    gamma_ = gamma * total
+    f_hat = total + gamma_
+    s_hat, t_hat = fs.sum(0), (t * f[:, None]).sum(0)
+    eye = np.eye(d)
+    q = fs.T @ s - np.outer(s_hat, s_hat) / f_hat + beta_ * eye
+    p = (t * f[:, None]).T @ s - np.outer(t_hat, s_hat) / f_hat + beta_ * eye
+    a = np.linalg.solve(q.T, p.T).T  # P Q^-1 (Q is symmetric)
+    b = (t_hat - a @ s_hat) / f_hat
+    return a.astype(np.float32), b.astype(np.float32)
+
+
+@dataclass
+class Transform:
+    """A fitted map ``A s + b`` and the bundle it belongs to."""
+
+    a: np.ndarray
+    b: np.ndarray
+    model_sha256: str
+    prototypes_sha256: str
+    samples: int = 0
+
+    def fits(self, adaptation: Adaptation) -> bool:
+        return (self.model_sha256 == adaptation.model_sha256
+                and self.prototypes_sha256 == adaptation.sha256
+                and self.a.shape == (adaptation.dim, adaptation.dim))
+
+
+class AdaptedClassifier:
+    """The last dense layer with a writer's transform folded in: features -> probabilities."""
+
+    def __init__(self, adaptation: Adaptation, transform: Transform | None):
+        w, c = adaptation.weights, adaptation.bias
+        if transform is None:
+            self.weights, self.bias = w, c
+        else:
+            self.weights = np.ascontiguousarray(w @ transform.a, np.float32)
+            self.bias = (w @ transform.b + c).astype(np.float32)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        z = np.asarray(features, np.float32) @ self.weights.T + self.bias
+        z -= z.max(axis=-1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=-1, keepdims=True)
+        return z
+
+
+def fit_samples(adaptation: Adaptation, features: np.ndarray, labels: np.ndarray,
+                weights: np.ndarray, beta: float = BETA, gamma: float = GAMMA
+                ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Fit STM on samples whose label indexes a class with a prototype (others, label -1 or
+    a class the prototype data lacked, are left out); returns ``(A, b, samples used)``."""
+    labels = np.asarray(labels, np.int64)
+    ok = labels >= 0
+    ok[ok] = adaptation.counts[labels[ok]] > 0
+    a, b = fit_stm(features[ok], adaptation.prototypes[labels[ok]], weights[ok], beta, gamma)
+    return a, b, int(ok.sum())
+
+
+# -- the profile --------------------------------------------------------------------------------
+
+@dataclass
+class Sample:
+    label: str
+    ink: dict  #: the ink as its JSON object (strokes, width, height)
+    weight: float = STRONG
+    added: float = 0.0  #: when (seconds since the epoch)
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "weight": self.weight, "added": round(self.added, 3),
+                "ink": self.ink}
+
+
+def _b64(array: np.ndarray, dtype) -> dict:
+    a = np.ascontiguousarray(array, dtype)
+    return {"dtype": np.dtype(dtype).name, "shape": list(a.shape),
+            "data": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def _unb64(obj, where: str) -> np.ndarray:
+    if not isinstance(obj, dict) or obj.get("dtype") not in ("float16", "float32"):
+        raise ValueError(f"{where}: not an array")
+    shape = obj.get("shape")
+    if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise ValueError(f"{where}: bad shape")
+    raw = base64.b64decode(obj.get("data", ""), validate=True)
+    a = np.frombuffer(raw, obj["dtype"])
+    if a.size != int(np.prod(shape)):
+        raise ValueError(f"{where}: {a.size} values for shape {shape}")
+    a = a.reshape(shape).astype(np.float32)
+    if not np.isfinite(a).all():
+        raise ValueError(f"{where}: values that are not finite")
+    return a
+
+
+@dataclass
+class Profile:
+    """A writer's profile: labelled ink, its features and the fitted transform for one bundle."""
+
+    path: Path | None = None
+    samples: list[Sample] = field(default_factory=list)
+    #: features of ``samples`` (float16 ``[n, D]``) under the bundle ``features_for``
+    features: np.ndarray | None = None
+    features_for: tuple[str, str] | None = None
+    transform: Transform | None = None
+    created: float = field(default_factory=time.time)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    # ---- changes
+
+    def add(self, ink: Ink, label: str, weight: float = STRONG, when: float | None = None) -> None:
+        """Keep one labelled ink (the oldest samples go beyond :data:`MAX_SAMPLES`). Its
+        features are computed by the next :meth:`fit`."""
+        if not isinstance(label, str) or not label or len(label) > 16 or label != label.strip():
+            raise ValueError(f"not a character label: {label!r}")
+        if not 0 < weight <= 1:
+            raise ValueError(f"a sample's weight is in (0, 1], not {weight!r}")
+        data = ink.to_dict()
+        data.pop("label", None)
+        self.samples.append(Sample(label, data, float(weight),
+                                   time.time() if when is None else when))
+        self._trim()
+
+    def forget(self) -> None:
+        """Drop every sample and the transform."""
+        self.samples.clear()
+        self.features = None
+        self.features_for = None
+        self.transform = None
+
+    def _trim(self) -> None:
+        extra = len(self.samples) - MAX_SAMPLES
+        if extra > 0:
+            del self.samples[:extra]
+            if self.features is not None and len(self.features) >= extra:
+                self.features = self.features[extra:]
+            else:
+                self.features = self.features_for = None
+
+    # ---- fitting
+
+    def usable(self, adaptation: Adaptation | None) -> bool:
+        """Whether the stored transform was fitted for this bundle (else :meth:`fit` it)."""
+        return (adaptation is not None and self.transform is not None
+                and self.transform.fits(adaptation))
+
+    def fit(self, recognizer, adaptation: Adaptation, beta: float = BETA,
+            gamma: float = GAMMA) -> Transform:
+        """Fit the transform for ``adaptation``'s bundle: features of the samples that have
+        none for this bundle are computed with ``recognizer`` (all of them after a change of
+        bundle), then STM is fitted on them."""
+        from hanzipad.raster import rasterize
+
+        key = (adaptation.model_sha256, adaptation.sha256)
+        n = len(self.samples)
+        have = self.features if self.features_for == key and self.features is not None else None
+        have = have[:n] if have is not None else np.zeros((0, adaptation.dim), np.float16)
+        if have.shape[1:] != (adaptation.dim,):
+            have = np.zeros((0, adaptation.dim), np.float16)
+        todo = self.samples[len(have):]
+        if todo:
+            images = np.stack([rasterize(ink_from_dict(s.ink, "profile")) for s in todo])
+            new = [recognizer.features(images[i:i + 64])[1] for i in range(0, len(images), 64)]
+            have = np.concatenate([have, np.concatenate(new).astype(np.float16)])
+        self.features, self.features_for = have, key
+        index = {ch: i for i, ch in enumerate(recognizer.labels)}
+        labels = np.array([index.get(s.label, -1) for s in self.samples], np.int64)
+        weights = np.array([s.weight for s in self.samples], np.float64)
+        a, b, used = fit_samples(adaptation, have.astype(np.float32), labels, weights,
+                                 beta, gamma)
+        self.transform = Transform(a, b, adaptation.model_sha256, adaptation.sha256, used)
+        return self.transform
+
+    # ---- file
+
+    def to_json(self) -> str:
+        obj = {"format": PROFILE_FORMAT, "version": PROFILE_VERSION,
+               "created": round(self.created, 3), "saved": round(time.time(), 3),
+               "samples": [s.to_dict() for s in self.samples]}
+        if self.features is not None and self.features_for is not None:
+            obj["features"] = {"model_sha256": self.features_for[0],
+                               "prototypes_sha256": self.features_for[1],
+                               "array": _b64(self.features, np.float16)}
+        if self.transform is not None:
+            t = self.transform
+            obj["transform"] = {"model_sha256": t.model_sha256,
+                                "prototypes_sha256": t.prototypes_sha256, "samples": t.samples,
+                                "a": _b64(t.a, np.float32), "b": _b64(t.b, np.float32)}
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+    def save(self, path: str | os.PathLike | None = None) -> Path:
+        """Write the profile atomically (:func:`hanzipad.fileio.write_text`)."""
+        from hanzipad.fileio import write_text
+
+        path = Path(path) if path is not None else self.path
+        if path is None:
+            raise ValueError("the profile has no file name")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, self.to_json() + "\n")
+        self.path = path
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Profile:
+        """Read a profile; :class:`ProfileError` (one line naming the file) when it cannot be
+        read, is damaged or truncated, or was written by a newer HanziPad."""
+        path = Path(path)
+        shown = str(path)
+        try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):
+                raise ProfileError(f"{shown}: not a regular file")
+            if st.st_size > MAX_PROFILE_BYTES:
+                raise ProfileError(f"{shown}: larger than {MAX_PROFILE_BYTES >> 20} MiB, not a "
+                                   "HanziPad profile")
+            with open(path, "rb") as f:
+                data = f.read(MAX_PROFILE_BYTES + 1)
+        except OSError as exc:
+            raise ProfileError(f"{shown}: cannot read the profile ({exc.strerror or exc})"
+                               ) from None
+        try:
+            obj = json.loads(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ProfileError(f"{shown}: not a HanziPad profile (not UTF-8 text)") from None
+        except json.JSONDecodeError as exc:
+            raise ProfileError(f"{shown}: damaged or truncated profile (not valid JSON: "
+                               f"{exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        except RecursionError:
+            raise ProfileError(f"{shown}: damaged profile (nested too deeply)") from None
+        if not isinstance(obj, dict) or obj.get("format") != PROFILE_FORMAT:
+            raise ProfileError(f"{shown}: not a HanziPad profile (no \"format\": "
+                               f"\"{PROFILE_FORMAT}\")")
+        version = obj.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ProfileError(f"{shown}: damaged profile (version {version!r})")
+        if version > PROFILE_VERSION:
+            raise ProfileError(f"{shown}: made by a newer HanziPad (profile version {version}, "
+                               f"this one reads up to {PROFILE_VERSION})")
+        try:
+            return cls._from_obj(obj, path)
+        except (ValueError, TypeError, KeyError, InkError) as exc:
+            raise ProfileError(f"{shown}: damaged profile ({exc})") from None
+
+    @classmethod
+    def _from_obj(cls, obj: dict, path: Path) -> Profile:
+        raw = obj.get("samples")
+        if not isinstance(raw, list):
+            raise ValueError("no list of samples")
+        samples = []
+        for i, s in enumerate(raw):
+            where = f"sample {i + 1}"
+            if not isinstance(s, dict) or not isinstance(s.get("label"), str) or not s["label"]:
+                raise ValueError(f"{where}: no label")
+            weight = s.get("weight", STRONG)
+            if (isinstance(weight, bool) or not isinstance(weight, (int, float))
+                    or not 0 < weight <= 1):
+                raise ValueError(f"{where}: weight {weight!r}")
+            ink_from_dict(s.get("ink"), where)  # checks the ink
+            added = s.get("added", 0.0)
+            samples.append(Sample(s["label"], s["ink"], float(weight),
+                                  float(added) if isinstance(added, (int, float)) else 0.0))
+        profile = cls(path=path, samples=samples)
+        created = obj.get("created")
+        if isinstance(created, (int, float)) and not isinstance(created, bool):
+            profile.created = float(created)
+        feats = obj.get("features")
+        if feats is not None:
+            array = _unb64(feats.get("array"), "features")
+            if array.ndim != 2 or len(array) > len(samples):
+                raise ValueError("features do not fit the samples")
+            profile.features = array.astype(np.float16)
+            profile.features_for = (str(feats["model_sha256"]), str(feats["prototypes_sha256"]))
+        t = obj.get("transform")
+        if t is not None:
+            a, b = _unb64(t.get("a"), "transform"), _unb64(t.get("b"), "transform")
+            if a.ndim != 2 or a.shape[0] != a.shape[1] or b.shape != (a.shape[0],):
+                raise ValueError(f"transform of shapes {a.shape} and {b.shape}")
+            samples_used = t.get("samples", 0)
+            profile.transform = Transform(a, b, str(t["model_sha256"]),
+                                          str(t["prototypes_sha256"]),
+                                          samples_used if isinstance(samples_used, int) else 0)
+        profile._trim()
+        return profile
+
+
+def set_aside(path: str | os.PathLike) -> Path:
+    """Rename an unusable profile out of the way (``NAME.damaged-YYYYMMDD-HHMMSS``), so the pad
+    starts without it and nothing is lost; returns the new name."""
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    os.replace(path, target)
+    return target
