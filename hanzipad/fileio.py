@@ -19,7 +19,10 @@ No Qt here: the GUI and the command line can both use it.
 from __future__ import annotations
 
 import errno
+import json
+import math
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -128,3 +131,136 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# --- Reading: bounded JSON and one file-type check -------------------------------------------
+
+#: Largest JSON file :func:`read_json` reads unless told otherwise.
+DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024
+
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
+
+
+def _label(what: str) -> str:
+    return f"{what}: " if what else ""
+
+
+def _too_deep(text: str, max_depth: int) -> bool:
+    """Whether the brackets outside strings nest deeper than ``max_depth`` (or do not pair up)."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    for _ in range(max_depth):
+        if not brackets:
+            return False
+        shorter = _INNERMOST.sub("", brackets)
+        if shorter == brackets:
+            return True  # brackets that do not pair up: json.loads reports where
+        brackets = shorter
+    return bool(brackets)
+
+
+def loads_bounded(text: str, *, max_depth: int = 64, max_number_digits: int = 40,
+                  what: str = "") -> object:
+    """``json.loads`` that refuses what would hang or crash a reader: nesting deeper than
+    ``max_depth``, numbers longer than ``max_number_digits`` digits, floats that overflow
+    to infinity, and NaN/Infinity.  Every refusal is a :class:`ValueError` with a one-line
+    message that starts with ``what`` (a file name, say) when given."""
+    label = _label(what)
+
+    def parse_int(s: str) -> int:
+        if len(s.lstrip("-")) > max_number_digits:
+            raise ValueError(f"{label}a number with more than {max_number_digits} digits")
+        return int(s)
+
+    def parse_float(s: str) -> float:
+        if sum(c.isdigit() for c in s) > max_number_digits:
+            raise ValueError(f"{label}a number with more than {max_number_digits} digits")
+        value = float(s)
+        if math.isinf(value):
+            raise ValueError(f"{label}a number too large for a float ({s[:20]}…)")
+        return value
+
+    def parse_constant(s: str) -> float:
+        raise ValueError(f"{label}{s} is not a number JSON allows")
+
+    if not isinstance(text, str):
+        raise TypeError("loads_bounded takes text (str)")
+    if _too_deep(text, max_depth):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{label}not valid JSON ({e})") from None
+        except RecursionError:
+            pass
+        except ValueError:
+            pass
+        raise ValueError(f"{label}nested deeper than {max_depth} levels")
+    try:
+        return json.loads(text, parse_int=parse_int, parse_float=parse_float,
+                          parse_constant=parse_constant)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{label}not valid JSON ({e})") from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise ValueError(f"{label}nested deeper than {max_depth} levels") from None
+
+
+def check_regular_file(path: str | os.PathLike, what: str = "") -> os.stat_result:
+    """The file's stat when ``path`` is a regular file (symbolic links followed); otherwise a
+    :class:`NotAFileError` (or :class:`IsADirectoryError`, :class:`FileNotFoundError`) whose
+    message is one line naming the path.  Call it before opening anything a user named: a FIFO
+    would block the open forever, a device could be read forever."""
+    shown = what or str(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, "no such file", shown) from None
+    _refuse_kind(st, shown)
+    return st
+
+
+def _refuse_kind(st: os.stat_result, shown: str) -> None:
+    if stat.S_ISREG(st.st_mode):
+        return
+    kind = next((name for test, name in _FILE_KINDS if test(st.st_mode)), "a special file")
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, f"is {kind}, not a file", shown)
+    raise NotAFileError(errno.EINVAL, f"is {kind}, not a regular file", shown)
+
+
+def read_bytes_bounded(path: str | os.PathLike, max_bytes: int, what: str = "") -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` bytes.  Opened without blocking and
+    checked on the open file too (a FIFO swapped in after :func:`check_regular_file` cannot hang
+    it); a file larger than ``max_bytes`` is a :class:`ValueError` naming the path."""
+    shown = what or str(path)
+    check_regular_file(path, shown)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        _refuse_kind(st, shown)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(f.fileno(), True)
+        if st.st_size > max_bytes:
+            raise ValueError(f"{shown}: {st.st_size:,} bytes, more than the {max_bytes:,} allowed")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"{shown}: more than the {max_bytes:,} bytes allowed")
+    return data
+
+
+def read_json(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_JSON_BYTES,
+              max_depth: int = 64, max_number_digits: int = 40, what: str = "") -> object:
+    """A JSON file read with every bound: a regular file (never a FIFO or device), at most
+    ``max_bytes`` bytes of UTF-8, parsed by :func:`loads_bounded`.  Errors are one line naming
+    the file: :class:`OSError` for the file itself, :class:`ValueError` for its content."""
+    shown = what or str(path)
+    data = read_bytes_bounded(path, max_bytes, shown)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{shown}: not UTF-8 text (byte {e.start})") from None
+    return loads_bounded(text, max_depth=max_depth, max_number_digits=max_number_digits,
+                         what=shown)
