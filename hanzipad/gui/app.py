@@ -22,9 +22,14 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("io.github.hanzipad.HanziPad")
     app.setWindowIcon(app_icon())
-    register_fonts()
+    families = register_fonts()
     i18n.set_language(i18n.system_language())
     i18n.install_qt_translations(app)
+    if i18n.language() == "zh" and families:
+        # the Chinese UI in the bundled font (a system's Kaiti is rough at menu sizes)
+        font = app.font()
+        font.setFamilies(families + font.families())
+        app.setFont(font)
     return app
 
 

@@ -8,7 +8,7 @@ Next-word suggestions are shown the same way, without a probability.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -133,6 +134,7 @@ class CandidateButton(QAbstractButton):
         pinyin_h = 0
         if self.pinyin:
             pinyin_h = 16 if self.large else 13
+            p.setFont(cjk_font(12 if self.large else 10))  # tone marks drawn evenly
             p.setPen(pal.color(R.PlaceholderText))
             p.drawText(r.adjusted(4, 0, -4, -4),
                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
@@ -200,9 +202,9 @@ class CandidateBar(QWidget):
         self.more_button.setMinimumWidth(56)
         self.more_button.toggled.connect(self.set_expanded)
         top.addWidget(self.more_button)
-        self.more_panel = QWidget()
-        grid = QGridLayout(self.more_panel)
-        grid.setContentsMargins(0, 0, 0, 0)
+        inner = QWidget()
+        grid = QGridLayout(inner)
+        grid.setContentsMargins(8, 8, 8, 8)
         grid.setSpacing(8)
         for i in range(TOP, MORE):
             b = CandidateButton(i, large=False)
@@ -216,7 +218,15 @@ class CandidateBar(QWidget):
         self.gloss_label.setFont(cjk_font(13))
         self.gloss_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         grid.addWidget(self.gloss_label, 1, 0, 1, MORE - TOP)
+        grid.setRowStretch(2, 1)
+        # the expanded candidates and every gloss; scrolls where the space above is short
+        self.more_panel = QScrollArea()
+        self.more_panel.setObjectName("more-panel")
+        self.more_panel.setWidgetResizable(True)
+        self.more_panel.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.more_panel.setWidget(inner)
         self.more_panel.setVisible(False)
+        self._host: QWidget | None = None
         for b in self.buttons:
             b.clicked.connect(lambda _=False, b=b: self.pick(b.index))
         outer = QVBoxLayout(self)
@@ -234,6 +244,44 @@ class CandidateBar(QWidget):
             return
         self.more_panel.setVisible(on)
         self.more_button.setText(tr("More") + (" ▴" if on else " ▾"))
+        self._place_more()
+
+    def set_overlay_host(self, host: QWidget) -> None:
+        """Open More over ``host`` (an ancestor), just above the bar, instead of in the bar's
+        own layout: what is above keeps its size."""
+        self.layout().removeWidget(self.more_panel)
+        self.more_panel.setParent(host)
+        self.more_panel.setVisible(self.expanded())
+        self._host = host
+        host.installEventFilter(self)
+        self._place_more()
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if obj is self._host and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self._place_more()
+        return False
+
+    def resizeEvent(self, event):  # noqa: N802
+        super().resizeEvent(event)
+        self._place_more()
+
+    def moveEvent(self, event):  # noqa: N802
+        super().moveEvent(event)
+        self._place_more()
+
+    def _place_more(self) -> None:
+        host, panel = self._host, self.more_panel
+        if host is None or not panel.isVisible():
+            return
+        top_left = self.mapTo(host, QPoint(0, 0))
+        inner = panel.widget()
+        width = self.width()
+        wanted = inner.heightForWidth(width - 4)
+        if wanted <= 0:
+            wanted = inner.sizeHint().height()
+        height = max(60, min(wanted + 4, top_left.y() - 6))
+        panel.setGeometry(top_left.x(), top_left.y() - height - 4, width, height)
+        panel.raise_()
 
     def set_readings(self, readings) -> None:
         """Pinyin and gloss data (``.pinyin(char)``, ``.gloss(char)``), or None."""

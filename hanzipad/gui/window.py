@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -74,6 +75,8 @@ STYLE_SHEET = (
     "QToolButton#key { padding: 2px; font-size: 18px; }"
     "QPushButton:hover, QToolButton#more:hover, QToolButton#key:hover { border-color: #c84030; }"
     "QToolButton#more:checked { background: palette(alternate-base); border-color: #c84030; }"
+    "QScrollArea#more-panel { border: 1px solid #c84030; border-radius: 8px;"
+    " background: palette(window); }"
 )
 
 
@@ -147,7 +150,9 @@ class MainWindow(WritingMixin, QMainWindow):
         self.text = ComposedText()
         self.text.setObjectName("text")
         self.text.setPlaceholderText(tr("Picked characters appear here"))
-        self.text.setFixedHeight(80)
+        self.text.setMinimumHeight(44)  # three lines, or one where the screen is short
+        self.text.setMaximumHeight(92)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.text.clicked.connect(self._on_text_clicked)
         self.copy_button = QPushButton(tr("Copy all"))
         self.copy_button.setMinimumHeight(52)
@@ -224,14 +229,14 @@ class MainWindow(WritingMixin, QMainWindow):
         button.setToolTip(tip)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-        button.setFixedSize(44, 40)
+        button.setFixedSize(44, 44)
         button.clicked.connect(slot)
         return button
 
     def _build_layout(self) -> None:
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(12, 10, 12, 8)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(12, 10, 12, 0)
         layout.setSpacing(10)
         row = QHBoxLayout()
         row.setSpacing(8)
@@ -242,7 +247,7 @@ class MainWindow(WritingMixin, QMainWindow):
         pad.setSpacing(6)
         for box in self.boxes:
             pad.addWidget(box, 1)
-        keys = QVBoxLayout()
+        keys = QGridLayout()  # one column, or two where the window is short
         keys.setSpacing(6)
         self.backspace_button = self._key_button(
             "⌫", tr("Backspace: the last stroke, or the character before the cursor"),
@@ -253,25 +258,54 @@ class MainWindow(WritingMixin, QMainWindow):
             "␣", tr("Space: commit the top candidate, or type a space"), self.space)
         self.enter_button = self._key_button(
             "↵", tr("Enter: commit the top candidate, or start a new line"), self.enter)
-        for b in (self.backspace_button, self.delete_button, self.space_button,
-                  self.enter_button):
-            keys.addWidget(b)
-        keys.addStretch(1)
+        self._keys = keys
+        self._key_columns = 0
+        self._arrange_keys(1)
         pad.addLayout(keys)
         layout.addLayout(pad, 1)
-        layout.addWidget(self.candidate_bar)
-        self.symbol_bar = SymbolBar()
-        self.symbol_bar.typed.connect(self.type_symbol)
-        layout.addWidget(self.symbol_bar)
         # The window may be made smaller than its content (a short screen, 2x scaling): then
-        # the content scrolls instead of falling off the bottom of the screen.
+        # the text and the boxes scroll; the candidates and symbols below them never do.
         self.scroll_area = QScrollArea()
         self.scroll_area.setObjectName("content")
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setWidget(central)
-        self.setCentralWidget(self.scroll_area)
+        self.scroll_area.setWidget(content)
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 8)
+        outer.setSpacing(8)
+        outer.addWidget(self.scroll_area, 1)
+        below = QVBoxLayout()
+        below.setContentsMargins(12, 0, 12, 0)
+        below.setSpacing(6)
+        below.addWidget(self.candidate_bar)
+        self.symbol_bar = SymbolBar()
+        self.symbol_bar.typed.connect(self.type_symbol)
+        below.addWidget(self.symbol_bar)
+        outer.addLayout(below)
+        # More opens over the boxes, never shrinking them
+        self.candidate_bar.set_overlay_host(central)
+        self.setCentralWidget(central)
         self.setStyleSheet(STYLE_SHEET)
+
+    def _arrange_keys(self, columns: int) -> None:
+        """The four keys in one column, or two by two (the boxes can then be shorter)."""
+        if columns == self._key_columns:
+            return
+        self._key_columns = columns
+        keys = (self.backspace_button, self.delete_button, self.space_button, self.enter_button)
+        for b in keys:
+            self._keys.removeWidget(b)
+        for r in range(5):
+            self._keys.setRowStretch(r, 0)
+        for i, b in enumerate(keys):
+            self._keys.addWidget(b, i // columns, i % columns)
+        self._keys.setRowStretch(len(keys) // columns, 1)
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt's name
+        # short and wide enough (2x scale, a netbook): two columns of keys, taller boxes
+        self._arrange_keys(2 if self.height() < 600 and self.width() >= 420 else 1)
+        super().resizeEvent(event)
 
     def event(self, event):
         # palette(...) in a style sheet is resolved when it is applied: apply it again when

@@ -71,11 +71,16 @@ def test_main_in_chinese_with_missing_model(qtbot, tmp_path, monkeypatch):
         return None
 
     seen_box = []
+    app_font = QApplication.font()
     try:
         code, seen = _run_main(qtbot, [], str(missing), checks)
+        ui_families = QApplication.font().families()
     finally:
         i18n.set_language("en")
         i18n.install_qt_translations(QApplication.instance())  # removes the Chinese one
+        QApplication.setFont(app_font)
+    # issue 34: menus and labels in the bundled font, not a system's Kaiti
+    assert ui_families[0] == "HanziPad Sans SC"
     seen["box_buttons"] = seen_box
     assert code == 0
     assert seen["status_at_start"] == "正在加载模型…"
@@ -98,6 +103,7 @@ def test_bundled_font_covers_level1_and_is_used(qtbot):
     cmap = TTFont(str(path), lazy=True).getBestCmap()
     assert all(ord(c) in cmap for c in gb2312_level1())
     assert all(ord(c) in cmap for c in "ABCxyz019，。、《》：")
+    assert all(ord(c) in cmap for c in "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü“”‘’…—")  # pinyin, quotes
     families = register_fonts()
     assert families == ["HanziPad Sans SC"]
     assert "HanziPad Sans SC" in QFontDatabase.families()

@@ -494,10 +494,9 @@ def test_window_shrinks_and_candidates_stay_reachable(window, qtbot):
     qtbot.waitUntil(lambda: window.scroll_area.verticalScrollBar().isVisible(), timeout=2000)
     assert not window.scroll_area.horizontalScrollBar().isVisible()  # only up and down
     bar = window.candidate_bar
-    window.scroll_area.ensureWidgetVisible(bar.buttons[0])
-    qtbot.wait(10)
     button = bar.buttons[0]
-    assert not button.visibleRegion().isEmpty()  # scrolled into view
+    # issue 34: the candidates never scroll out of view; the text and boxes scroll
+    assert button.visibleRegion().boundingRect().height() == button.height()
     char = button.char
     assert char
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -704,3 +703,31 @@ def test_ink_without_a_writing_box_is_framed_not_a_dot(window, qtbot, tmp_path):
     assert (max(xs) - min(xs)) / side > 0.7  # fills most of the pad
     assert abs((min(xs) + max(xs)) / 2 - side / 2) < 1e-6
     assert abs((min(ys) + max(ys)) / 2 - side / 2) < 1e-6
+
+
+def test_more_opens_over_the_boxes_without_shrinking_them(window, qtbot):
+    """Issue 34: More shrank the writing boxes mid-use and showed 6 of 10 meanings."""
+
+    class Readings:
+        def pinyin(self, char):
+            return ["yī"]
+
+        def gloss(self, char):
+            return f"meaning of {char}"
+
+    window.resize(760, 620)
+    window.candidate_bar.set_readings(Readings())
+    draw_shi(window, qtbot)
+    qtbot.wait(50)
+    before = window.canvas.size()
+    window.more_action.trigger()
+    qtbot.wait(50)
+    bar = window.candidate_bar
+    assert bar.more_panel.isVisible() and window.canvas.size() == before
+    shown = [c.char for c in bar.candidates()]
+    assert len(shown) == 10
+    assert bar.gloss_label.text().count("meaning of") == 10
+    panel = bar.more_panel.geometry()
+    assert panel.bottom() < bar.mapTo(window.centralWidget(), bar.rect().topLeft()).y()
+    window.more_action.trigger()
+    assert not bar.more_panel.isVisible() and window.canvas.size() == before
