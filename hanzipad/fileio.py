@@ -264,3 +264,26 @@ def read_json(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_JSON_BYTE
         raise ValueError(f"{shown}: not UTF-8 text (byte {e.start})") from None
     return loads_bounded(text, max_depth=max_depth, max_number_digits=max_number_digits,
                          what=shown)
+
+
+# --- Errors that name the file being written ---------------------------------------------------
+
+class WriteError(OSError):
+    """Writing a file failed (a full disk, say): one line naming the file,
+    ``writing /x/y: No space left on device``."""
+
+    def __str__(self) -> str:
+        return f"writing {self.filename}: {self.strerror}"
+
+
+def write_error(exc: OSError, path: str | os.PathLike) -> WriteError:
+    """``exc`` (raised while writing ``path``) as a :class:`WriteError` naming ``path``; numpy's
+    short writes ("204800 requested and 98176 written") carry no errno and become ENOSPC-like
+    "short write" messages with the path."""
+    if isinstance(exc, WriteError):
+        return exc
+    code = exc.errno if isinstance(exc.errno, int) else errno.EIO
+    reason = exc.strerror or (os.strerror(exc.errno) if isinstance(exc.errno, int) else None)
+    if not reason:
+        reason = f"short write ({exc}; is the disk full?)"
+    return WriteError(code, reason, str(path))

@@ -55,12 +55,15 @@ fields cannot be trusted).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import lzma
 import multiprocessing
 import os
 import struct
 import sys
+import tempfile
 import time
 import zlib
 from collections.abc import Iterator
@@ -70,6 +73,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hanzipad import fileio
 from hanzipad.ink import DEFAULT_PRESSURE, Ink, Point
 from hanzipad.raster import PEN_FRACTION
 from trainer.records import public_path, public_text
@@ -473,7 +477,6 @@ class PackWriter:
         if compress not in CODECS:
             raise SourceError(f"compress must be one of {', '.join(CODECS)}, not {compress!r}")
         self.path = Path(path)
-        self.tmp = self.path.with_name(self.path.name + ".tmp")
         self.compress = compress
         # plain packs stay version 1, readable by trainers that predate compression
         version = 1 if compress == "none" else VERSION
@@ -483,9 +486,13 @@ class PackWriter:
         header.update(extra or {})
         body = json.dumps(header, ensure_ascii=False).encode("utf-8")
         head = HEAD.pack(MAGIC, version, 0, len(body)) + body
-        self.f = open(self.tmp, "wb")
-        self.f.write(head + struct.pack("<I", zlib.crc32(head)))
-        self.pos = len(head) + 4
+        # a name of its own (never a user's "X.inkpack.tmp"): the only file abort() deletes
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
+                                   dir=self.path.parent)
+        self.tmp = Path(tmp)
+        self.f = os.fdopen(fd, "wb")
+        self.pos = 0
+        self._write(head + struct.pack("<I", zlib.crc32(head)))
         self.blocks: list[dict] = []
 
     def add_block(self, data: bytes, count: int, *, writer: int = 0, origin: str = "",
@@ -502,7 +509,14 @@ class PackWriter:
             entry.update(bytes=len(stored), codec=self.compress, raw_bytes=len(data))
             data = stored
         self.blocks.append(entry)
-        self.f.write(data)
+        self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.f.write(data)
+        except OSError as exc:  # a full disk: the pack's name, and the temp file goes at once
+            self.abort()
+            raise fileio.write_error(exc, self.path) from None
         self.pos += len(data)
 
     def close(self, stats: list[dict] = ()) -> dict:
@@ -510,15 +524,25 @@ class PackWriter:
                  "stats": list(stats)}
         raw = json.dumps(index, ensure_ascii=False).encode("utf-8")
         total = self.pos + len(raw) + FOOT.size
-        self.f.write(raw + FOOT.pack(len(raw), zlib.crc32(raw), total, END))
-        self.f.flush()
-        os.fsync(self.f.fileno())
-        self.f.close()
-        os.replace(self.tmp, self.path)
+        self._write(raw + FOOT.pack(len(raw), zlib.crc32(raw), total, END))
+        try:
+            self.f.flush()
+            os.fsync(self.f.fileno())
+            self.f.close()
+            if os.path.lexists(self.path):
+                raise FileExistsError(errno.EEXIST, "appeared while pack ran; not replaced",
+                                      str(self.path))
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.abort()
+            if isinstance(exc, FileExistsError):
+                raise
+            raise fileio.write_error(exc, self.path) from None
         return index
 
     def abort(self) -> None:
-        self.f.close()
+        with contextlib.suppress(OSError):
+            self.f.close()
         self.tmp.unlink(missing_ok=True)
 
 

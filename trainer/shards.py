@@ -25,10 +25,14 @@ API: :func:`write_shards` (any iterable of ``(image, label)``), :class:`ShardSou
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import re
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -36,9 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hanzipad import CONVENTION_VERSION, IMAGE_SIZE
+from hanzipad import CONVENTION_VERSION, IMAGE_SIZE, fileio
 from trainer.sources import open_source, parse_spec
 from trainer.sources.base import SkipStats, Source, SourceError, default_label_map
+from trainer.written import Manifest
 
 FORMAT = "hanzipad-shards"
 FORMAT_VERSION = 1
@@ -47,19 +52,31 @@ INDEX = "index.json"
 DEFAULT_SHARD_SIZE = 4096
 IMAGES_SUFFIX = ".images.npy"
 LABELS_SUFFIX = ".labels.npy"
+#: The names ``prepare`` gives its shard files (``s00-00003-0000.images.npy``).
+PREPARED_NAME = re.compile(r"s\d\d-\d{5}-\d{4}\.(images|labels)\.npy")
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.save(f, arr, allow_pickle=False)
-    os.replace(tmp, path)
+    """``arr`` as ``path``, through a temporary file that never outlives a failure (a full
+    disk: :class:`~hanzipad.fileio.WriteError` naming ``path``)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, arr, allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise fileio.write_error(exc, path) from None
+        raise
 
 
 def _write_json(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        fileio.write_text(path, json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+    except OSError as exc:
+        raise fileio.write_error(exc, path) from None
 
 
 class ShardWriter:
@@ -342,8 +359,32 @@ def prepare(
             prefix = f"s{si:02d}-{ti:05d}"
             tasks.append((si, spec, shard, seed, classes_key, labels, str(out), prefix, shard_size))
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob("s[0-9][0-9]-*.npy*"):
-        stale.unlink()  # leftovers of an interrupted prepare (no index.json was written)
+    # leftovers of an interrupted prepare: exactly the names it recorded, nothing else
+    written = Manifest(out, "prepare")
+    written.remove_written()
+    clash = sorted(p.name for p in out.iterdir() if PREPARED_NAME.fullmatch(p.name))
+    if clash:
+        more = f" and {len(clash) - 1} more" if len(clash) > 1 else ""
+        raise SourceError(f"{out}: holds {clash[0]}{more}, which this prepare did not write; "
+                          "refusing to overwrite (choose a new folder, or move them away)")
+    scratch = Path(tempfile.mkdtemp(prefix=".prepare-", dir=out))
+    written.record([scratch.name])
+    try:
+        index = _prepare_into(out, scratch, written, specs, sources, tasks, labels, workers,
+                              log)
+    except BaseException:
+        written.remove_written()  # at once: nothing half-written stays (a full disk, Ctrl+C)
+        raise
+    shutil.rmtree(scratch, ignore_errors=True)
+    written.discard()
+    return index
+
+
+def _prepare_into(out: Path, scratch: Path, written: Manifest, specs, sources, tasks, labels,
+                  workers, log) -> dict:
+    """:func:`prepare`'s work: render ``tasks`` into ``scratch`` (a folder of its own), then move
+    the shard files into ``out`` (each recorded in ``written`` first) and write the index."""
+    tasks = [t[:6] + (str(scratch),) + t[7:] for t in tasks]
     workers = max(1, min(int(workers or 1), len(tasks)))
     log(f"prepare: {len(specs)} source(s), {len(tasks)} source shards, {workers} worker(s) -> {out}")
 
@@ -377,6 +418,12 @@ def prepare(
         described.append(d)
         log(f"prepare: {src.spec}: {st.summary()}")
     index = make_index(entries, labels, class_counts, described)
+    names = [e[k] for e in index["shards"] for k in ("images", "labels")]
+    written.record(names + [INDEX])
+    for name in names:
+        if os.path.lexists(out / name):
+            raise SourceError(f"{out / name}: appeared while prepare ran; refusing to overwrite it")
+        os.replace(scratch / name, out / name)
     _write_json(out / INDEX, index)
     elapsed = time.monotonic() - start
     log(f"prepare: wrote {index['count']} samples in {len(entries)} shard files to {out} "

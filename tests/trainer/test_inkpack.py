@@ -380,3 +380,32 @@ def test_newer_pack_version_or_unknown_codec_is_refused_by_name(packed, tmp_path
     r.blocks[0]["codec"] = "zstd"
     with pytest.raises(PackError, match="block 0 uses codec 'zstd', which this trainer cannot"):
         r.read_block(0)
+
+
+def test_pack_never_touches_a_users_tmp_file_and_a_full_disk_names_the_pack(packed, tmp_path,
+                                                                            monkeypatch):
+    pots, _, _ = packed
+    out = tmp_path / "u.inkpack"
+    mine = tmp_path / "u.inkpack.tmp"
+    mine.write_bytes(b"the user's own")
+    pack([f"pot:{pots}?writers=1003"], out, log=log_none)
+    assert mine.read_bytes() == b"the user's own" and PackReader(out).count == 12
+    import trainer.inkpack as inkpack
+
+    real = inkpack.PackWriter.add_block
+    calls = []
+
+    def full(self, *a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            self.f.write = lambda data: (_ for _ in ()).throw(OSError(28, "No space left on device"))
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(inkpack.PackWriter, "add_block", full)
+    full_out = tmp_path / "full.inkpack"
+    with pytest.raises(OSError) as e:
+        pack([f"pot:{pots}"], full_out, log=log_none)
+    assert str(e.value) == f"writing {full_out}: No space left on device"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["u.inkpack", "u.inkpack.tmp"]
+    monkeypatch.undo()
+    assert main(["pack", "--data", f"pot:{pots}", "--out", str(full_out)]) == 0

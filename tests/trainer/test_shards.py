@@ -97,3 +97,85 @@ def test_prepare_two_workers(tmp_path, capsys):
     # prepare_main is the command: exit status 0, single process
     assert prepare_main([f"gnt:{data / '2.gnt'}"], tmp_path / "p2", 1, 8, 0) == 0
     assert read_index(tmp_path / "p2")["count"] == 2
+
+
+def _one_gnt(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    (data / "1.gnt").write_bytes(b"".join(_gnt(c, i) for i, c in enumerate("啊阿人口")))
+    return data
+
+
+def test_prepare_keeps_the_users_files_in_an_existing_folder(tmp_path):
+    data, out = _one_gnt(tmp_path), tmp_path / "mine"
+    out.mkdir()
+    mine = {"s01-my-experiment.npy": b"keep 1", "s99-backup.npy.bak": b"keep 2",
+            "s00-00000-0000.images.npy.tmp": b"keep 3", "notes.txt": b"keep 4"}
+    for name, body in mine.items():
+        (out / name).write_bytes(body)
+    index = prepare([f"gnt:{data}"], out, workers=1, shard_size=3, log=lambda m: None)
+    assert index["count"] == 4
+    for name, body in mine.items():
+        assert (out / name).read_bytes() == body
+    names = {p.name for p in out.iterdir()}
+    assert names == set(mine) | {"index.json"} | {e[k] for e in index["shards"]
+                                                  for k in ("images", "labels")}
+
+
+def test_prepare_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):
+    data, out = _one_gnt(tmp_path), tmp_path / "clash"
+    out.mkdir()
+    (out / "s00-00000-0000.images.npy").write_bytes(b"precious")
+    with pytest.raises(SourceError, match="did not write"):
+        prepare([f"gnt:{data}"], out, workers=1, shard_size=3, log=lambda m: None)
+    assert (out / "s00-00000-0000.images.npy").read_bytes() == b"precious"
+    assert {p.name for p in out.iterdir()} == {"s00-00000-0000.images.npy"}
+
+
+def test_interrupted_prepare_leaves_nothing_and_the_rerun_removes_only_its_own(tmp_path,
+                                                                               monkeypatch):
+    import trainer.shards as shards
+
+    data, out = _one_gnt(tmp_path), tmp_path / "p"
+    out.mkdir()
+    (out / "s01-my-experiment.npy").write_bytes(b"mine")
+    real = shards.ShardWriter.flush
+    calls = []
+
+    def flaky(self):  # the second shard file pair fails: a full disk
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(self)
+
+    monkeypatch.setattr(shards.ShardWriter, "flush", flaky)
+    with pytest.raises(OSError, match="No space left"):
+        prepare([f"gnt:{data}"], out, workers=1, shard_size=2, log=lambda m: None)
+    assert {p.name for p in out.iterdir()} == {"s01-my-experiment.npy"}  # removed at once
+    # a killed prepare (no cleanup ran) leaves its manifest; the next run removes what it lists
+    monkeypatch.setattr(shards.ShardWriter, "flush", real)
+    monkeypatch.setattr(shards.Manifest, "remove_written", lambda self: [])
+    with pytest.raises(KeyboardInterrupt):
+        prepare([f"gnt:{data}"], out, workers=1, shard_size=2,
+                log=lambda m: (_ for _ in ()).throw(KeyboardInterrupt) if "1/" in m else None)
+    assert ".hanzipad-train-written.json" in {p.name for p in out.iterdir()}
+    monkeypatch.undo()
+    index = prepare([f"gnt:{data}"], out, workers=1, shard_size=2, log=lambda m: None)
+    assert index["count"] == 4
+    assert (out / "s01-my-experiment.npy").read_bytes() == b"mine"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_save_npy_on_a_full_disk_names_the_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    import trainer.shards as shards
+
+    def full(f, arr, allow_pickle=False):
+        f.write(b"x" * 10)
+        raise OSError("204800 requested and 98176 written")
+
+    monkeypatch.setattr(shards.np, "save", full)
+    target = tmp_path / "a.images.npy"
+    with pytest.raises(OSError) as e:
+        shards._save_npy(target, np.zeros(3))
+    assert str(e.value).startswith(f"writing {target}: ") and "disk full" in str(e.value)
+    assert list(tmp_path.iterdir()) == []
