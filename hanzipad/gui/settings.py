@@ -64,3 +64,49 @@ def set_composed_text(data: dict) -> None:
     import json
 
     settings().setValue("text/composed", json.dumps(data, ensure_ascii=False))
+
+
+def _flag(key: str) -> bool:
+    value = settings().value(key, False)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value is True
+
+
+def compact() -> bool:
+    """View > Compact was on when the pad last closed."""
+    return _flag("view/compact")
+
+
+def set_compact(on: bool) -> None:
+    settings().setValue("view/compact", bool(on))
+
+
+def compact_position() -> tuple[int, int] | None:
+    """Where the compact pad was dragged to (screen coordinates), or None."""
+    value = settings().value("view/compact_position", "")
+    try:
+        x, y = (int(v) for v in str(value).split(",", 1))
+    except (TypeError, ValueError):
+        return None
+    if not (-100_000 < x < 100_000 and -100_000 < y < 100_000):
+        return None
+    return x, y
+
+
+def set_compact_position(x: int, y: int) -> None:
+    settings().setValue("view/compact_position", f"{int(x)},{int(y)}")
+
+
+#: Longest saved box ink kept (characters of JSON): a box holds one character.
+MAX_BOX_INK = 256 * 1024
+
+
+def box_ink() -> str:
+    """The writing boxes' ink kept from the last session (JSON text), or ""."""
+    value = settings().value("text/boxes", "")
+    return value if isinstance(value, str) and len(value) <= MAX_BOX_INK else ""
+
+
+def set_box_ink(text: str) -> None:
+    settings().setValue("text/boxes", text if len(text) <= MAX_BOX_INK else "")

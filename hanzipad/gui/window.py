@@ -129,6 +129,7 @@ class MainWindow(WritingMixin, QMainWindow):
         for i, box in enumerate(self.boxes):
             box.setObjectName(f"box{i + 1}")
         self._active = 0
+        self._restore_boxes()
         self.composition = self._restored_text()
         self.lexicon = None
         self.readings = None
@@ -183,7 +184,8 @@ class MainWindow(WritingMixin, QMainWindow):
             box.strokeFinished.connect(lambda stroke, box=box: self._on_stroke(stroke, box))
             box.strokesErased.connect(lambda indices, box=box: self._on_erased(indices, box))
             box.contentChanged.connect(lambda i=i: self._on_box_changed(i))
-        self.set_active_box(0)
+        active, self._active = self._active, -1  # (restored ink: recognized once loaded)
+        self.set_active_box(active)
         self.candidate_bar.picked.connect(self.pick)
         self._show_text()
 

@@ -392,9 +392,58 @@ class WritingMixin:
 
     @Slot()
     def save_text(self) -> None:
-        """Keep the composed text for the next start (settings)."""
+        """Keep the composed text and the boxes' ink for the next start (settings)."""
         self._save_timer.stop()
         settings.set_composed_text(self.composition.to_dict())
+        settings.set_box_ink(self._boxes_json())
+
+    def _boxes_json(self) -> str:
+        """The boxes' strokes as JSON (an opened image is not kept); "" when both are empty."""
+        import json
+
+        from hanzipad import ink as inkfile
+
+        boxes = []
+        for box in self.boxes:
+            content = box.content()
+            if not content.strokes or content.image is not None:
+                boxes.append(None)
+                continue
+            w, h = content.ink_size or (float(box.width()), float(box.height()))
+            ink = inkfile.Ink(list(content.strokes), w, h)
+            boxes.append(ink.to_dict())
+        if not any(boxes):
+            return ""
+        return json.dumps({"active": self._active, "boxes": boxes}, ensure_ascii=False)
+
+    def _restore_boxes(self) -> None:
+        """Put the last session's ink back into the boxes; unreadable ink is dropped."""
+        import json
+
+        from hanzipad import ink as inkfile
+
+        text = settings.box_ink()
+        if not text:
+            return
+        try:  # at most settings.MAX_BOX_INK characters; each box's ink validated below
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return
+        saved = data.get("boxes") if isinstance(data, dict) else None
+        if not isinstance(saved, list):
+            return
+        for box, item in zip(self.boxes, saved[:len(self.boxes)]):
+            if item is None:
+                continue
+            try:
+                ink = inkfile.ink_from_dict(item, "saved box")
+            except (inkfile.InkError, ValueError, RecursionError):
+                continue
+            if ink.strokes and ink.width > 0 and ink.height > 0:
+                box.set_content(Content(tuple(ink.strokes), (ink.width, ink.height)))
+        active = data.get("active") if isinstance(data, dict) else None
+        if isinstance(active, int) and not isinstance(active, bool) and 0 <= active < 2:
+            self._active = active
 
     def _show_text(self) -> None:
         comp = self.composition

@@ -700,3 +700,32 @@ def test_always_on_top_types_in_the_order_written(window, qtbot, monkeypatch):
     first = window.composition.entries[0].text
     assert window.text.text() == first + " "
     assert typist.sent == [("text", first), ("key", "space")]
+
+
+def test_ink_in_a_box_survives_a_restart(make_window, tiny_bundle, qtbot):
+    first = make_window(tiny_bundle)
+    a, b = first.boxes
+    shown(first, qtbot, lambda: shi(a))
+    yi(b)  # a's character committed, b holds 一
+    settle(first, qtbot)
+    ink = b.content().strokes
+    text = first.text.text()
+    first.close()
+    second = make_window(tiny_bundle)
+    assert second.text.text() == text
+    assert second.boxes[1].content().strokes == ink and second.canvas is second.boxes[1]
+    assert second.boxes[0].content().is_empty()
+    second.candidate_bar.pick(0)  # its candidates are there: it can be committed
+    assert len(second.text.text()) == len(text) + 1
+
+
+def test_unreadable_box_ink_is_dropped(make_window, tiny_bundle):
+    from hanzipad.gui import settings
+
+    for bad in ("[" * 100_000, '{"boxes": [{"strokes": [[[1e999, 2]]]}]}',
+                '{"boxes": [{"strokes": [[[' + "9" * 5000 + ', 2]]]}]}', '{"boxes": 3}',
+                '{"active": true, "boxes": [null, {"strokes": "x"}]}'):
+        settings.set_box_ink(bad)
+        window = make_window(tiny_bundle)
+        assert all(box.content().is_empty() for box in window.boxes)
+        window.close()
