@@ -7,8 +7,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from hanzipad import fileio
 from hanzipad.bundle import (
     ADAPT_FILE,
+    BUNDLE_FORMAT,
     LABELS_FILE,
     META_FILE,
     MODEL_FILE,
@@ -75,7 +77,21 @@ def bundle_target(out: str | Path) -> Path:
         raise BundleTargetError(f"{out}: holds files that are not part of a model bundle "
                                 f"({shown}); refusing to replace it (give a new or bundle folder "
                                 "as --out)")
+    if entries and not _written_bundle(out / META_FILE):
+        # only bundle file names, yet no bundle's model.json: nothing proves an export wrote them
+        raise BundleTargetError(f"{out}: holds {', '.join(entries)} but no model bundle's "
+                                f"{META_FILE}; refusing to replace it (give a new or bundle "
+                                "folder as --out)")
     return out
+
+
+def _written_bundle(meta_file: Path) -> bool:
+    """Whether ``meta_file`` is the model.json of a bundle (what export and prototypes write)."""
+    try:
+        meta = fileio.read_json(meta_file, what=str(meta_file))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("format") == BUNDLE_FORMAT
 
 
 def write_bundle(out: str | Path, model_bytes: bytes, labels: list[str], **meta) -> Path:
@@ -88,9 +104,14 @@ def write_bundle(out: str | Path, model_bytes: bytes, labels: list[str], **meta)
     tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is installed and shared
     old = None
     try:
-        (tmp / MODEL_FILE).write_bytes(model_bytes)
-        write_labels(tmp / LABELS_FILE, labels)
-        write_metadata(tmp / META_FILE, base_metadata(len(labels), **meta))
+        for name, write in (
+                (MODEL_FILE, lambda f: f.write_bytes(model_bytes)),
+                (LABELS_FILE, lambda f: write_labels(f, labels)),
+                (META_FILE, lambda f: write_metadata(f, base_metadata(len(labels), **meta)))):
+            try:
+                write(tmp / name)
+            except OSError as exc:  # a full disk: name the bundle's file, not the temp folder
+                raise fileio.write_error(exc, out / name) from None
         if out.exists():
             out = bundle_target(out)  # checked again right before it is replaced
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
