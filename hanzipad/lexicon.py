@@ -55,6 +55,26 @@ MAX_CONTEXT = 3
 _END = "\U0010ffff"
 
 
+#: Words never suggested (insults, vulgar words): one a line, ``#`` comments; optional.
+BLOCKED_FILE = "blocked-suggestions.txt"
+
+
+def read_blocked(file: Path, limit: int = 64 * 1024) -> frozenset[str]:
+    """The words of a blocked-suggestions file; empty when it is missing or not a regular
+    file (a FIFO or device is never opened), at most ``limit`` bytes read."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(file.stat().st_mode):
+            return frozenset()
+        with open(file, "rb") as f:
+            text = f.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return frozenset()
+    return frozenset(w for line in text.splitlines()
+                     if (w := line.strip()) and not w.startswith("#"))
+
+
 class LexiconError(RuntimeError):
     """A lexicon file that is missing, unreadable or damaged; the message names the file."""
 
@@ -120,6 +140,8 @@ class Lexicon:
         self._cum = [0, *accumulate(counts)]
         self._total = self._cum[-1] or 1
         self._cache: dict[str, int] = {}
+        #: Words never offered by :meth:`next_words` (:data:`BLOCKED_FILE`).
+        self.blocked: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, folder: str | Path | None = None) -> Lexicon:
@@ -139,7 +161,9 @@ class Lexicon:
             if words[i - 1] >= words[i]:
                 raise LexiconError(f"{file}: line {i + 2}: words are not sorted (or repeated): "
                                    f"{words[i - 1]!r} then {words[i]!r}")
-        return cls(words, counts, str(file))
+        lexicon = cls(words, counts, str(file))
+        lexicon.blocked = read_blocked(folder / BLOCKED_FILE)
+        return lexicon
 
     def __len__(self) -> int:
         return len(self.words)
@@ -204,7 +228,7 @@ class Lexicon:
                 continue
             for i in range(lo, hi):
                 rest = self.words[i][k:]
-                if rest:
+                if rest and self.words[i] not in self.blocked:
                     s = k * self.counts[i] / total
                     if s > scores.get(rest, 0.0):
                         scores[rest] = s

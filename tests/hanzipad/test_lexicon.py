@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -224,3 +225,23 @@ def test_packages_ship_the_lexicon():
         assert any(fnmatch(name, p) for p in patterns), name
     spec = (ROOT / "resources" / "packaging" / "hanzipad.spec").read_text("utf-8")
     assert '(RES / "lexicon").iterdir()' in spec and '"resources/lexicon")' in spec
+
+
+def test_insults_are_never_suggested():
+    """Issue 34: after 龟 the shipped lexicon suggested 儿子 (龟儿子, an insult)."""
+    lexicon = Lexicon.load()
+    assert "龟儿子" in lexicon.blocked and lexicon.count("龟儿子") > 0  # still known
+    assert "儿子" not in lexicon.next_words("龟", 50)
+    assert "八蛋" not in lexicon.next_words("王", 200)
+    assert lexicon.next_words("中", 3)  # the rest is unchanged
+
+
+def test_blocked_words_file_is_optional_and_bounded(tmp_path):
+    from hanzipad.lexicon import read_blocked
+
+    assert read_blocked(tmp_path / "missing.txt") == frozenset()
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)
+    assert read_blocked(fifo) == frozenset()  # never opened: no hang
+    (tmp_path / "b.txt").write_text("# a comment\n坏词\n\n", encoding="utf-8")
+    assert read_blocked(tmp_path / "b.txt") == frozenset({"坏词"})
