@@ -55,6 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from trainer.evaluate import is_bundle
+from trainer.runlock import RunDirLocked
 from trainer.sources.base import SourceError
 from trainer.train import (
     BEST,
@@ -141,11 +142,22 @@ def average(sources, out, argv: list[str], calibrate=None, recalibrate=None,
     their shards) set the mean's batch-norm statistics (see the module doc). Returns ``{"out",
     "members", "params", "rebuilt", "recalibrated"}``."""
     from trainer import augment  # noqa: F401  (registers the custom layers)
+    from trainer.runlock import LOCK_FILE, command_text, run_dir_lock
 
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise SourceError(f"{out}: already exists and is not an empty folder; average writes a "
-                          "new run dir and replaces nothing")
+
+    def refuse_used_out():
+        if out.exists() and (not out.is_dir() or any(p.name != LOCK_FILE for p in out.iterdir())):
+            raise SourceError(f"{out}: already exists and is not an empty folder; average writes "
+                              "a new run dir and replaces nothing")
+
+    refuse_used_out()
+    with run_dir_lock(out, command_text(argv)):
+        refuse_used_out()  # again, now that no other command can write there
+        return _average(sources, out, argv, calibrate, recalibrate, recalibrate_images)
+
+
+def _average(sources, out: Path, argv, calibrate, recalibrate, recalibrate_images) -> dict:
     ckpts = [member_checkpoint(s) for s in sources]
     if len(ckpts) < 2 and not (recalibrate and ckpts and not ckpts[0].is_dir()):
         raise SourceError("average needs at least two checkpoints (or one run dir with "
@@ -301,6 +313,9 @@ def average_main(args, argv: list[str]) -> int:
     except (SourceError, RunDirError) as exc:
         print(f"hanzipad-train: error: {exc}", file=sys.stderr, flush=True)
         return 2
+    except RunDirLocked as exc:
+        print(f"hanzipad-train: error: {exc}", file=sys.stderr, flush=True)
+        return 1
     what = (f"the mean of {len(r['members'])} checkpoints ({r['params']:,} parameters each)"
             if len(r["members"]) > 1 else f"{r['params']:,} parameters")
     print(f"wrote {r['out']}/{BEST}: {what}")

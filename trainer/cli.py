@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _train(args, argv) -> int:
     from trainer.config import ConfigError, resolve
+    from trainer.runlock import RunDirLocked
     from trainer.sources import SourceError
     from trainer.train import CONFIG, LATEST, CheckpointError, stored_config, train
 
@@ -208,6 +209,9 @@ def _train(args, argv) -> int:
         _err(str(exc))
         return EXIT_USAGE
     except CheckpointError as exc:  # e.g. a full disk: a failure, the last checkpoint is intact
+        _err(str(exc))
+        return 1
+    except RunDirLocked as exc:  # another training (or average) is writing there
         _err(str(exc))
         return 1
 

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from hanzipad.fileio import loads_bounded
 from hanzipad.provenance import expand
 from trainer.config import Config, class_list
 from trainer.sources.base import SourceError
@@ -448,6 +449,31 @@ def setup_precision(cfg: Config) -> tuple[bool, bool]:
 
 
 def train(cfg: Config, argv: list[str]) -> int:
+    """Train (or resume) ``cfg.run_dir``, holding its lock (:mod:`trainer.runlock`): a second
+    command on the same run dir refuses at once, naming this one."""
+    from trainer.runlock import command_text, run_dir_lock
+
+    if not _lock_holder(cfg):
+        return _train_locked(cfg, argv)
+    with run_dir_lock(cfg.run_dir, command_text(argv)):
+        return _train_locked(cfg, argv)
+
+
+def _lock_holder(cfg: Config) -> bool:
+    """Whether this process locks the run dir: every run but a multi-worker one's non-chief
+    workers (the chief writes the checkpoints, the others may share its folder)."""
+    if cfg.strategy != "multiworker":
+        return True
+    try:
+        tf_config = loads_bounded(os.environ.get("TF_CONFIG") or "{}", what="TF_CONFIG")
+        task, cluster = tf_config.get("task", {}), tf_config.get("cluster", {})
+        ttype, tindex = task.get("type", "worker"), int(task.get("index", 0))
+    except (ValueError, AttributeError, TypeError):
+        return True  # make_strategy refuses it later
+    return ttype == "chief" or ("chief" not in cluster and ttype == "worker" and tindex == 0)
+
+
+def _train_locked(cfg: Config, argv: list[str]) -> int:
     from trainer import pipeline as P  # no TensorFlow
 
     run = Run(cfg, argv)
