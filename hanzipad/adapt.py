@@ -50,9 +50,9 @@ MAX_SAMPLES = 3000
 MAX_PROFILE_BYTES = 64 * 1024 * 1024
 #: Regularisation towards the identity, relative to the mean squared feature per dimension
 #: times the total sample weight (see :func:`fit_stm`).
-BETA = 0.5
+BETA = 5.0
 #: Regularisation of the shift, relative to the total sample weight.
-GAMMA = 0.0
+GAMMA = 1.0
 #: Weight of a character the writer clicked, typed by number or picked again.
 STRONG = 1.0
 #: Weight of a top candidate accepted by writing on (it may be wrong and unnoticed).

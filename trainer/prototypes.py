@@ -229,7 +229,8 @@ def compute(model_dir, data: list[str], out=None, every: int = 1, limit: int | N
             "data": described,
         }
         sources = [s for s in meta.get("sources", []) if s.get("stage") != "prototypes"]
-        meta["sources"] = sources + [{**s, "stage": "prototypes"} for s in described]
+        meta["sources"] = sources + [{"kind": "prototypes", "count": int(seen),
+                                      "sources": described, "stage": "prototypes"}]
         target = Path(out) if out else model_dir
         _write(target, new_bytes, npz, meta, model_dir)
         seconds = time.time() - t0
