@@ -135,9 +135,10 @@ def timing(rec: Recognizer, ada, pot: Path, writer: int) -> None:
         clf.probabilities(f)
         adapted.append(time.perf_counter() - t)
     p, a = 1000 * np.median(plain), 1000 * np.median(adapted)
-    print(f"timing: classify without profile {p:.3f} ms, with {a:.3f} ms "
-          f"(+{a - p:.3f} ms); learn {len(inks)} characters from ink "
-          f"(render + features + fit) {learn_s:.2f} s")
+    pm, am = 1000 * np.mean(plain), 1000 * np.mean(adapted)
+    print(f"timing: classify one character without profile {p:.3f} ms, with {a:.3f} ms "
+          f"(+{a - p:.3f} ms; means {pm:.3f} / {am:.3f} ms); learn {len(inks)} characters "
+          f"from ink (render + features + fit) {learn_s:.2f} s")
 
 
 def main() -> int:
