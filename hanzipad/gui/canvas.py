@@ -555,6 +555,8 @@ class Canvas(QWidget):
             font = painter.font()
             font.setPixelSize(max(12, min(18, self.height() // 24)))
             painter.setFont(font)
-            painter.drawText(self._grid_rect().adjusted(0, 0, 0, -14),
-                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.hint)
+            rect = self._grid_rect().adjusted(0, 0, 0, -14)
+            hint = self.hint  # a small box (compact pad) shows what fits, wrapped
+            painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+                             | Qt.TextFlag.TextWordWrap, hint)
         painter.end()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QSizePolicy,
     QStackedWidget,
+    QToolBar,
     QToolButton,
     QWidget,
 )
@@ -76,16 +77,21 @@ class SymbolBar(QWidget):
             b.setToolTip(tr("Symbols: {}").format(label))
             self.group_buttons.addButton(b, i)
             row.addWidget(b)
-            page = QWidget()
-            prow = QHBoxLayout(page)
-            prow.setContentsMargins(6, 0, 0, 0)
-            prow.setSpacing(1)
+            # a tool bar: what does not fit behind its » button, never squeezed
+            page = QToolBar()
+            page.setFont(font)
+            page.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            page.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            page.setContentsMargins(0, 0, 0, 0)
+            page.setStyleSheet("QToolBar { border: 0px; padding: 0px; spacing: 1px; }")
             for symbol in symbols:
-                sb = self._button(symbol, font)
-                sb.clicked.connect(lambda _=False, s=symbol: self.typed.emit(s))
-                prow.addWidget(sb)
+                action = page.addAction(symbol.replace("&", "&&"))
+                action.setToolTip(symbol)
+                action.triggered.connect(lambda _=False, s=symbol: self.typed.emit(s))
+                sb = page.widgetForAction(action)
+                sb.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                sb.setMinimumWidth(22)
                 self.buttons[symbol] = sb
-            prow.addStretch(1)
             self.pages.addWidget(page)
         self.group_buttons.idToggled.connect(
             lambda i, on: on and self.pages.setCurrentIndex(i))

@@ -47,6 +47,7 @@ from hanzipad.gui.canvas import Canvas, Content, ShownImage
 from hanzipad.gui.commands import (
     ReplaceContentCommand,
 )
+from hanzipad.gui.compact import CompactMode
 from hanzipad.gui.i18n import explain, os_error, tr
 from hanzipad.gui.symbols import SymbolBar, keyboard_symbol
 from hanzipad.gui.textview import ComposedText
@@ -203,6 +204,9 @@ class MainWindow(WritingMixin, QMainWindow):
         if load_context:  # never on the start-up path: once the model is in (it needs the
             # CPU first), or after a while when no model is being loaded
             QTimer.singleShot(CONTEXT_DELAY_MS, self, self._load_context)
+        self.compact_mode = CompactMode(self)
+        if settings.compact():
+            QTimer.singleShot(0, self, lambda: self.set_compact(True))
         if self.start_on_top:
             apply_on_top(self, True)  # before the first show: it never takes the focus
             QTimer.singleShot(0, self, lambda: self.set_always_on_top(True))
@@ -283,7 +287,18 @@ class MainWindow(WritingMixin, QMainWindow):
         below.addWidget(self.candidate_bar)
         self.symbol_bar = SymbolBar()
         self.symbol_bar.typed.connect(self.type_symbol)
-        below.addWidget(self.symbol_bar)
+        symbols = QHBoxLayout()
+        symbols.setSpacing(4)
+        symbols.addWidget(self.symbol_bar, 1)
+        self.full_button = QToolButton()
+        self.full_button.setObjectName("full")
+        self.full_button.setText("⤢")
+        self.full_button.setToolTip(tr("Back to the full window"))
+        self.full_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.full_button.clicked.connect(lambda: self.set_compact(False))
+        self.full_button.setVisible(False)
+        symbols.addWidget(self.full_button)
+        below.addLayout(symbols)
         outer.addLayout(below)
         # More opens over the boxes, never shrinking them
         self.candidate_bar.set_overlay_host(central)
@@ -306,7 +321,7 @@ class MainWindow(WritingMixin, QMainWindow):
 
     def resizeEvent(self, event):  # noqa: N802 - Qt's name
         # short and wide enough (2x scale, a netbook): two columns of keys, taller boxes
-        self._arrange_keys(2 if self.height() < 600 and self.width() >= 420 else 1)
+        self._arrange_keys(2 if self.height() < 600 and self.width() >= 380 else 1)
         super().resizeEvent(event)
 
     def event(self, event):
@@ -383,6 +398,9 @@ class MainWindow(WritingMixin, QMainWindow):
         self.more_action = self._action(tr("More candidates"), self._toggle_more, ["Ctrl+M"])
         self.on_top_action = self._action(tr("Always on &top"), self.set_always_on_top)
         self.on_top_action.setCheckable(True)
+        self.compact_action = self._action(tr("&Compact"), self.set_compact, ["Ctrl+Shift+M"])
+        self.compact_action.setCheckable(True)
+        self.compact_action.setToolTip(tr("A small floating pad in a corner of the screen"))
         self.on_top_action.setToolTip(tr("Stay above other windows without taking the keyboard;"
                                          " picks are typed into the program you write in"))
         self.pick_actions = []
@@ -404,6 +422,7 @@ class MainWindow(WritingMixin, QMainWindow):
         menu = self.menuBar().addMenu(tr("&View"))
         menu.addAction(self.more_action)
         menu.addAction(self.on_top_action)
+        menu.addAction(self.compact_action)
         self.about_action = self._action(tr("&About HanziPad"), self.show_about, ["F1"])
         menu = self.menuBar().addMenu(tr("&Help"))
         menu.addAction(self.about_action)
@@ -431,6 +450,7 @@ class MainWindow(WritingMixin, QMainWindow):
         self.pen_spin.valueChanged.connect(self.set_pen_width)
         bar.addWidget(self.pen_spin)
         self.addToolBar(bar)
+        self.toolbar = bar
 
     # ------------------------------------------------------------------ model
     def model_metadata(self) -> dict | None:
@@ -680,8 +700,19 @@ class MainWindow(WritingMixin, QMainWindow):
             self.open_files(files)
 
     # ------------------------------------------------------------------ close
+    @Slot(bool)
+    def set_compact(self, on: bool) -> None:
+        """View > Compact (:mod:`hanzipad.gui.compact`), remembered for the next start."""
+        self.compact_mode.set(on)
+        if self.compact_action.isChecked() != bool(on):
+            self.compact_action.setChecked(bool(on))
+
     def closeEvent(self, event):
-        settings.set_window_state(self.saveGeometry(), self.saveState())
+        if self.compact_mode.on:  # the full window's place is what the next start restores
+            settings.set_compact_position(self.x(), self.y())
+            settings.set_window_state(self.compact_mode.full_geometry(), self.saveState())
+        else:
+            settings.set_window_state(self.saveGeometry(), self.saveState())
         self.save_text()
         if self.typist is not None:
             self.typist.close()

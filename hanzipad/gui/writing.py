@@ -511,6 +511,10 @@ class WritingMixin:
                 self.statusBar().showMessage(
                     tr("Picks are copied to the clipboard (paste them): {}").format(
                         self.typist.reason), 15000)
+            else:
+                self.statusBar().showMessage(tr(
+                    "Always on top: the keyboard stays with the program you write in (digits,"
+                    " Space and Esc too); click the pad's candidates and keys"), 15000)
         elif on and self.typist is None:
             self.statusBar().showMessage(tr("Picks stay in the pad: cannot type into other"
                                             " programs here"), 10000)
