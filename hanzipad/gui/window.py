@@ -81,6 +81,17 @@ STYLE_SHEET = (
 )
 
 
+def open_filters() -> str:
+    """The Open dialog's filters: every image type the normalizer reads and ink (JSON)."""
+    from hanzipad.normalize import IMAGE_SUFFIXES
+
+    images = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
+    ink = "*.json"
+    return ";;".join((tr("Images and ink ({})").format(f"{images} {ink}"),
+                      tr("Images ({})").format(images), tr("Ink ({})").format(ink),
+                      tr("All files (*)")))
+
+
 def app_icon() -> QIcon:
     icons = resources_dir() / "icons"
     for name in ("hanzipad.svg", "hanzipad.png"):
@@ -577,9 +588,7 @@ class MainWindow(WritingMixin, QMainWindow):
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, tr("Open image or ink"), settings.last_dir(),
-            tr("Images and ink (*.png *.jpg *.jpeg *.bmp *.json);;Images (*.png *.jpg *.jpeg *.bmp);;"
-               "Ink (*.json);;All files (*)"))
+            self, tr("Open image or ink"), settings.last_dir(), open_filters())
         if path:
             self.open_file(path)
 

@@ -731,3 +731,13 @@ def test_more_opens_over_the_boxes_without_shrinking_them(window, qtbot):
     assert panel.bottom() < bar.mapTo(window.centralWidget(), bar.rect().topLeft()).y()
     window.more_action.trigger()
     assert not bar.more_panel.isVisible() and window.canvas.size() == before
+
+
+def test_open_dialog_lists_every_type_the_app_reads():
+    """Issue 34: the filter listed png/jpg/jpeg/bmp/json; GIF, TIFF, WebP are read too."""
+    from hanzipad.gui.window import open_filters
+    from hanzipad.normalize import IMAGE_SUFFIXES
+
+    first = open_filters().split(";;")[0]
+    assert all(f"*{s}" in first.split("(")[1] for s in (*IMAGE_SUFFIXES, ".json"))
+    assert {".gif", ".tif", ".tiff", ".webp"} <= set(IMAGE_SUFFIXES)
