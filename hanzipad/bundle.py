@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hanzipad import CONVENTION_VERSION, IMAGE_SIZE
+from hanzipad.fileio import check_regular_file, read_bytes_bounded, read_json
 
 MODEL_FILE = "model.tflite"
 LABELS_FILE = "labels.txt"
@@ -108,9 +109,14 @@ def load_bundle(path: str | Path | None = None) -> Bundle:
         raise BundleError(f"model bundle not found: {path}")
     if not path.is_dir():
         raise BundleError(f"{path}: a model bundle is a folder (with {MODEL_FILE}, {LABELS_FILE}, {META_FILE})")
-    missing = [n for n in (MODEL_FILE, LABELS_FILE, META_FILE) if not (path / n).is_file()]
+    missing = [n for n in (MODEL_FILE, LABELS_FILE, META_FILE) if not (path / n).exists()]
     if missing:
         raise BundleError(f"{path}: incomplete model bundle, missing {', '.join(missing)}")
+    for name in (MODEL_FILE, LABELS_FILE, META_FILE):
+        try:  # a FIFO or a device would block or never end: refused before it is opened
+            check_regular_file(path / name)
+        except OSError as exc:
+            raise BundleError(f"{path / name}: {exc.strerror}") from None
     meta = read_metadata(path / META_FILE)
     labels = read_labels(path / LABELS_FILE)
     if meta["classes"] != len(labels):
@@ -147,13 +153,20 @@ def file_sha256(file: Path) -> str:
     return h.hexdigest()
 
 
+#: Bounds of a bundle's model.json (the shipped one: 100 KB, 27 levels deep).
+META_MAX_BYTES = 16 * 1024 * 1024
+META_MAX_DEPTH = 256
+#: The most classes a bundle may declare (the shipped model has 3,755).
+MAX_CLASSES = 1_000_000
+
+
 def read_metadata(file: Path) -> dict:
     try:
-        meta = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{file}: cannot read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise BundleError(f"{file}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        meta = read_json(file, max_bytes=META_MAX_BYTES, max_depth=META_MAX_DEPTH)
+    except OSError as exc:
+        raise BundleError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    except ValueError as exc:  # the message names the file (too deep, huge numbers, not JSON)
+        raise BundleError(str(exc)) from None
     if not isinstance(meta, dict):
         raise BundleError(f"{file}: expected a JSON object")
     missing = [k for k in REQUIRED_KEYS if k not in meta]
@@ -166,6 +179,9 @@ def read_metadata(file: Path) -> dict:
     for key in ("input_size", "convention_version", "classes"):
         if not isinstance(meta[key], int) or isinstance(meta[key], bool) or meta[key] <= 0:
             raise BundleError(f"{file}: {key} must be a positive integer, got {meta[key]!r}")
+    if meta["classes"] > MAX_CLASSES:
+        raise BundleError(f"{file}: classes is {meta['classes']:.3g}, more than the "
+                          f"{MAX_CLASSES:,} a bundle may have")
     if "sha256" in meta and not (isinstance(meta["sha256"], str)
                                  and re.fullmatch(r"[0-9a-fA-F]{64}", meta["sha256"])):
         raise BundleError(f"{file}: sha256 must be 64 hexadecimal digits, got {meta['sha256']!r}")
@@ -174,9 +190,11 @@ def read_metadata(file: Path) -> dict:
 
 def read_labels(file: Path) -> list[str]:
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_bytes_bounded(file, META_MAX_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BundleError(f"{file}: cannot read labels ({exc})") from None
+    except ValueError as exc:
+        raise BundleError(f"cannot read labels: {exc}") from None
     labels = text.split("\n")
     if labels and labels[-1] == "":
         labels.pop()

@@ -8,11 +8,11 @@ Qt-free; no TensorFlow.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from hanzipad.fileio import read_json
 from hanzipad.provenance import expand
 
 
@@ -124,13 +124,13 @@ def lexicon_credits(folder: str | Path | None = None) -> list[Credit]:
 
     file = (Path(folder) if folder is not None else default_folder()) / LEXICON_SOURCES
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = read_json(file, max_bytes=1024 * 1024, max_depth=8)
     except FileNotFoundError:
         raise LexiconError(f"{file}: lexicon file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LexiconError(f"{file}: cannot read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise LexiconError(f"{file}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except OSError as exc:
+        raise LexiconError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    except ValueError as exc:  # not JSON, nested too deep, huge numbers: names the file
+        raise LexiconError(str(exc)) from None
     if not isinstance(data, list):
         raise LexiconError(f"{file}: expected a JSON list of sources")
     out = []

@@ -261,7 +261,7 @@ def read_json(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_JSON_BYTE
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ValueError(f"{shown}: not UTF-8 text (byte {e.start})") from None
+        raise ValueError(f"{shown}: not valid JSON (not UTF-8 text at byte {e.start})") from None
     return loads_bounded(text, max_depth=max_depth, max_number_digits=max_number_digits,
                          what=shown)
 

@@ -32,6 +32,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+from hanzipad.fileio import loads_bounded
 from hanzipad.labels import gb2312_level1
 from trainer.strokedata import LoadReport, StrokeDataError, iter_char_objects
 
@@ -77,7 +78,13 @@ def slim_stroke_data(src, out, chars=None) -> dict:
     files = _package_files(src)
     if "package.json" not in files:
         raise StrokeDataError(f"{src}: no package.json (not the hanzi-writer-data package)")
-    meta = json.loads(files["package.json"].decode("utf-8"))
+    try:
+        meta = loads_bounded(files["package.json"].decode("utf-8"), max_depth=32,
+                             what=f"{src}: package.json")
+    except ValueError as exc:
+        raise StrokeDataError(str(exc)) from None
+    if not isinstance(meta, dict):
+        raise StrokeDataError(f"{src}: package.json is not a JSON object")
     meta["hanzipad_slim"] = (f"medians and radStrokes of {len(wanted)} characters only "
                              "(trainer/devicekit.py)")
     files["package.json"] = json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8")

@@ -21,7 +21,6 @@ a rebuild that disagrees.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +32,8 @@ CONV_LAYERS = ("b1", "b2a", "b2b", "b3a", "b3b", "b4a")
 RESIDUAL_LAYERS = ("r1a", "r1b", "r1c")  # the residual network's block only (r1c: no ReLU)
 DENSE_LAYERS = ("probs", "grid_fc")  # grid_fc: the layout network's grid head only
 ARCHS = ("compact", "layout", "residual")
+#: The widest network a bundle may describe (the shipped ones: 1 to 2).
+MAX_WIDTH = 16
 
 
 def conv_layers(core) -> list[str]:
@@ -90,15 +91,30 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
 
     bundle_dir = Path(bundle_dir)
     meta_path = bundle_dir / "model.json"
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SourceError(f"{meta_path}: cannot read the bundle's description ({exc})") from None
+    from hanzipad.bundle import MAX_CLASSES, META_MAX_BYTES, META_MAX_DEPTH
+    from hanzipad.fileio import read_json
+
+    try:  # bounded: its size, depth and numbers
+        meta = read_json(meta_path, max_bytes=META_MAX_BYTES, max_depth=META_MAX_DEPTH)
+    except OSError as exc:
+        raise SourceError(f"{meta_path}: cannot read the bundle's description "
+                          f"({exc.strerror or exc})") from None
+    except ValueError as exc:
+        why = str(exc).removeprefix(f"{meta_path}: ")
+        raise SourceError(f"{meta_path}: cannot read the bundle's description ({why})") from None
+    if not isinstance(meta, dict):
+        raise SourceError(f"{meta_path}: the bundle's description is not a JSON object")
     arch, width, classes = meta.get("arch"), meta.get("width"), meta.get("classes")
     if arch not in ARCHS or not isinstance(width, (int, float)) or not isinstance(classes, int):
         raise SourceError(f"{meta_path}: only compact, layout or residual bundles with arch, width and "
                           f"classes in model.json can be fine-tuned (found arch={arch!r}, "
                           f"width={width!r})")
+    if isinstance(classes, bool) or not 0 < classes <= MAX_CLASSES:
+        raise SourceError(f"{meta_path}: classes {classes:.3g} is not a number of classes (1 to "
+                          f"{MAX_CLASSES:,})")
+    if isinstance(width, bool) or not 0 < width <= MAX_WIDTH:
+        raise SourceError(f"{meta_path}: width {width!r} is not a network width (0 < width <= "
+                          f"{MAX_WIDTH})")
     weights = _tflite_weights(bundle_dir / MODEL_FILE)
     dense = DENSE_LAYERS if arch == "layout" else ("probs",)
     convs = CONV_LAYERS + (RESIDUAL_LAYERS if arch == "residual" else ())

@@ -346,8 +346,9 @@ class PackReader:
         except OSError as exc:
             raise PackError(f"{shown}: cannot read the ink pack ({exc.strerror or exc})") from None
         try:
-            self.header = json.loads(body[:n].decode("utf-8"))
-            self.index = json.loads(raw.decode("utf-8"))
+            self.header = fileio.loads_bounded(body[:n].decode("utf-8"), max_depth=32,
+                                               what="header")
+            self.index = fileio.loads_bounded(raw.decode("utf-8"), max_depth=16, what="index")
             self.labels = str(self.header["labels"])
             self.blocks = list(self.index["blocks"])
             self.data_end = size - FOOT.size - m

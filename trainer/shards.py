@@ -166,9 +166,11 @@ def read_index(folder) -> dict:
     if not file.exists():
         raise SourceError(f"{folder}: not a prepared shard folder (no {INDEX}; run hanzipad-train prepare)")
     try:
-        index = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SourceError(f"{file}: unreadable index ({exc})") from None
+        index = fileio.read_json(file, max_bytes=256 * 1024 * 1024, max_depth=128)
+    except OSError as exc:
+        raise SourceError(f"{file}: unreadable index ({exc.strerror or exc})") from None
+    except ValueError as exc:  # names the file
+        raise SourceError(f"unreadable index: {exc}") from None
     if not isinstance(index, dict) or index.get("format") != FORMAT:
         raise SourceError(f"{file}: not a {FORMAT} index")
     if index.get("version", 0) > FORMAT_VERSION:

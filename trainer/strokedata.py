@@ -14,12 +14,13 @@ corrupt tarball raises :class:`StrokeDataError` naming the file.
 
 from __future__ import annotations
 
-import json
 import math
 import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from hanzipad.fileio import loads_bounded
 
 #: Medians are converted with ``y_screen = Y_FLIP - y``.
 Y_FLIP = 900.0
@@ -126,8 +127,8 @@ def iter_char_json(path: str | Path, chars: Iterable[str] | None = None) -> Iter
 def parse_char_json(data: bytes, where: str) -> dict:
     """Parse and validate one character's JSON; raises :class:`StrokeDataError` naming ``where``."""
     try:
-        obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        obj = loads_bounded(data.decode("utf-8"), max_depth=16)
+    except ValueError as exc:  # not UTF-8 or not JSON, nested too deep, huge numbers
         raise StrokeDataError(f"{where}: not valid JSON ({exc})") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("medians"), list) or not obj["medians"]:
         raise StrokeDataError(f"{where}: no 'medians' list")
@@ -230,8 +231,8 @@ def package_info(path: str | Path) -> dict:
     if raw is None:
         raise StrokeDataError(f"{path}: no package.json")
     try:
-        meta = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        meta = loads_bounded(raw.decode("utf-8"), max_depth=32)
+    except ValueError as exc:
         raise StrokeDataError(f"{path}: package.json is not valid JSON ({exc})") from None
     if not isinstance(meta, dict):
         raise StrokeDataError(f"{path}: package.json is not a JSON object")

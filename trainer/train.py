@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from hanzipad.fileio import loads_bounded
+from hanzipad.fileio import read_json as read_json_bounded
 from hanzipad.provenance import expand
 from trainer.config import Config, class_list
 from trainer.sources.base import SourceError
@@ -92,6 +93,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
+#: Bounds of the JSON files of a run dir (state.json holds the provenance of what it was
+#: fine-tuned from, which grows with each stage).
+RUN_FILE_MAX_BYTES = 256 * 1024 * 1024
+RUN_FILE_MAX_DEPTH = 256
+
+
 class RunDirError(ValueError):
     """A damaged file in a run dir (or beside a model); the message names the file."""
 
@@ -101,16 +108,14 @@ def read_json(path: Path, default=None):
     ``default``) one holding another kind of value, raises :class:`RunDirError` naming it."""
     path = Path(path)
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = read_json_bounded(path, max_bytes=RUN_FILE_MAX_BYTES, max_depth=RUN_FILE_MAX_DEPTH)
     except FileNotFoundError:
         return default
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        why = f"{exc.msg} at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) \
-            else "not UTF-8 text"
-        raise RunDirError(f"{path}: not valid JSON ({why}); the file is damaged: repair or "
-                          "remove it") from None
     except OSError as exc:
         raise RunDirError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except ValueError as exc:  # not JSON, nested too deep, a 400-digit number: names the file
+        why = str(exc).removeprefix(f"{path}: ")
+        raise RunDirError(f"{path}: {why}; the file is damaged: repair or remove it") from None
     if default is not None and not isinstance(value, type(default)):
         kind = "object" if isinstance(default, dict) else "list"
         raise RunDirError(f"{path}: expected a JSON {kind}, found {type(value).__name__}; the "

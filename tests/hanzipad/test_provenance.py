@@ -59,3 +59,35 @@ def test_a_reference_that_points_nowhere_is_an_error(ref):
     with pytest.raises(ValueError, match="points nowhere|unsupported reference"):
         expand(broken)
     assert model_credits(broken) == model_credits(_meta())  # top-level sources: all
+
+
+def _bomb(levels=40, fan=10):
+    """5 KB of references, each level ten of the one before: 10**40 parts expanded."""
+    init = {"a0": ["lol" * 4] * fan}
+    for i in range(1, levels):
+        init[f"a{i}"] = [{"$ref": f"#/init_from/a{i - 1}"} for _ in range(fan)]
+    return {"format": "hanzipad-bundle", "sources": SOURCES, "init_from": init}
+
+
+def test_a_reference_bomb_is_refused_before_anything_is_built():
+    import time
+
+    from hanzipad.provenance import expanded_size
+
+    bomb = _bomb()
+    assert len(json.dumps(bomb)) < 20_000
+    t0 = time.monotonic()
+    with pytest.raises(ValueError, match="expand to more than"):
+        expand(bomb)
+    assert time.monotonic() - t0 < 1
+    assert model_credits(bomb) == model_credits({"sources": SOURCES})  # the About box opens
+    assert expanded_size(_meta()) < 10_000 and expand(compact(_meta())) == _meta()
+
+
+def test_a_reference_cycle_is_an_error_not_a_hang():
+    loop = {"sources": SOURCES, "init_from": {"x": {"$ref": "#/init_from"}}}
+    with pytest.raises(ValueError, match="cycle"):
+        expand(loop)
+    self_ref = {"init_from": {"$ref": "#/init_from"}}
+    with pytest.raises(ValueError, match="cycle"):
+        expand(self_ref)
