@@ -208,11 +208,17 @@ def install_qt_translations(app) -> bool:
         _installed.append(ours)
     qt = QTranslator(app)
     path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if qt.load(QLocale(LOCALES[_language]), "qtbase", "_", path):
+    found = qt.load(QLocale(LOCALES[_language]), "qtbase", "_", path)
+    if found:
         app.installTranslator(qt)
         _installed.append(qt)
-        return True
-    return False
+    # Qt's strings its catalogue lacks (the file dialog's "Look in:", "Folder"), installed
+    # after it: asked first
+    extra = QTranslator(app)
+    if extra.load(str(translations_dir() / f"qt_extra_{LOCALES[_language]}.qm")):
+        app.installTranslator(extra)
+        _installed.append(extra)
+    return found
 
 
 def _lookup(text: str) -> str | None:

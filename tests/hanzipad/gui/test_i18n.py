@@ -305,6 +305,36 @@ def test_chinese_menus_and_file_error_box(make_window, qtbot, tmp_path, qapp):
         i18n.install_qt_translations(qapp)
 
 
+def test_qt_file_dialog_is_all_chinese(qtbot, qapp, tmp_path):
+    """Issue 34: "Look in:", "Files of type:" and the "Folder" type stayed English (this Qt
+    asks for strings its zh_CN catalogue lacks); resources/i18n/qt_extra_zh_CN fills them."""
+    from PySide6.QtWidgets import QFileDialog, QLabel
+
+    i18n.set_language("zh")
+    i18n.install_qt_translations(qapp)
+    try:
+        (tmp_path / "folder").mkdir()
+        dialog = QFileDialog(None, "x", str(tmp_path))
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        labels = [w.text().replace("&", "") for w in dialog.findChildren(QLabel) if w.text()]
+        assert "查找范围(L)：" in labels and "文件类型(T)：" in labels, labels
+        assert not [t for t in labels if re.search(r"[A-Za-z]{3,}", t)], labels
+        from PySide6.QtCore import QCoreApplication
+
+        assert QCoreApplication.translate("QAbstractFileIconProvider", "Folder",
+                                          "All other platforms") == "文件夹"
+        qm = ROOT / "resources" / "i18n" / "qt_extra_zh_CN.qm"
+        script = _script()
+        if script.find_tool("lrelease") is not None:  # the committed .qm is its .ts compiled
+            script.release("zh_CN", tmp_path)
+            assert (tmp_path / qm.name).read_bytes() == qm.read_bytes()
+    finally:
+        i18n.set_language("en")
+        i18n.install_qt_translations(qapp)
+
+
 def test_packages_ship_the_compiled_translations():
     """The wheel (package data of hanzipad_resources.i18n) and the PyInstaller build
     (resources/i18n beside the model) carry the .qm; the app finds it there."""
