@@ -100,6 +100,10 @@ TOLERANCE = 1.0
 INK_KINDS = ("pot", "ink", "strokes", "inkpack")
 #: Largest header or index JSON read (bytes); a damaged size field cannot make us read more.
 MAX_JSON = 64 << 20
+#: The most bytes one compressed block may decompress to: at most MAX_BLOCK_RAW, and at most
+#: MAX_BLOCK_RATIO times its stored size (xz saves about 23 % on ink records, never 90 %+).
+MAX_BLOCK_RAW = 256 << 20
+MAX_BLOCK_RATIO = 20
 
 _PRESSURE, _WIDTH = 1, 2
 
@@ -382,6 +386,12 @@ class PackReader:
             raise PackError(f"{self.path}: block {k} uses codec {codec!r}, which this trainer "
                             f"cannot read ({', '.join(CODECS)})")
         raw = int(b.get("raw_bytes", -1))
+        if not 0 <= raw <= min(MAX_BLOCK_RAW, MAX_BLOCK_RATIO * len(data) + (1 << 20)):
+            # a forged index (its CRC recomputed) must not make a 458 KB pack inflate to GBs
+            raise PackError(f"{self.path} @ byte {b['offset']}: block {k} (writer "
+                            f"{b.get('writer', 0)}) says it decompresses to {raw:,} bytes, more "
+                            f"than a block may ({MAX_BLOCK_RAW:,}, or {MAX_BLOCK_RATIO} times "
+                            "its stored size)")
         try:
             dec = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
             out = dec.decompress(data, max_length=raw + 1)

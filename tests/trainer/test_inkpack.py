@@ -409,3 +409,26 @@ def test_pack_never_touches_a_users_tmp_file_and_a_full_disk_names_the_pack(pack
     assert sorted(p.name for p in tmp_path.iterdir()) == ["u.inkpack", "u.inkpack.tmp"]
     monkeypatch.undo()
     assert main(["pack", "--data", f"pot:{pots}", "--out", str(full_out)]) == 0
+
+
+@pytest.mark.parametrize("declared", [6_000_000_000, 8 << 20])
+def test_forged_block_sizes_cannot_inflate_a_pack(tmp_path, declared):
+    """A pack whose index (CRC recomputed) says a tiny xz block holds gigabytes, or a block that
+    really inflates 8 MB of zeros from a few KB: skipped as corrupt, nothing inflated (issue 35)."""
+    import lzma
+    import time
+
+    from trainer.inkpack import PackWriter
+
+    bomb = lzma.compress(b"\0" * (8 << 20), format=lzma.FORMAT_XZ)
+    assert len(bomb) < 8000
+    path = tmp_path / "bomb.inkpack"
+    w = PackWriter(path, CHARS, [], compress="xz")
+    w.add_block(b"x", 1, stored=bomb)
+    w.blocks[-1]["raw_bytes"] = declared
+    w.close()
+    t0 = time.monotonic()
+    src = open_source(f"inkpack:{path}")
+    assert list(src) == [] and src.stats.corrupt == 1
+    assert "more than a block may" in src.stats.messages[0]
+    assert time.monotonic() - t0 < 2

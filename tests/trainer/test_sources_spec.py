@@ -46,3 +46,24 @@ def test_label_map_and_classes_keep_indices(tmp_path):
     src = open_source(f"gnt:{tmp_path}", label_map={"人": 0, "口": 1})
     assert src.label_of("口", "w") == 1
     assert src.label_of("啊", "w") is None and src.stats.out_of_labels == 1
+
+
+def test_huge_writer_ranges_stay_ranges_and_huge_options_are_refused():
+    """``?writers=1-99999999999999`` is kept as a range (was expanded into a set: 24 GB);
+    options asking for billions of samples, pixels or shards are refused (issue 35)."""
+    import time
+
+    from trainer.sources import writer_set
+
+    t0 = time.monotonic()
+    assert str(parse_spec("pot:/d?writers=1-99999999999999")) == "pot:/d?writers=1-99999999999999"
+    wanted = writer_set("1-99999999999999,200000000000000")
+    assert 1001 in wanted and 200000000000000 in wanted and 10**15 not in wanted
+    assert None not in wanted and time.monotonic() - t0 < 0.1
+    for spec, needle in [("strokes:/d?per_char=99999999999", "at most 1,000,000"),
+                         ("font:/f.ttf?size=100000", "at most 4,096"),
+                         ("pot:/d?writers=" + "9" * 5000, "is not a writer list"),
+                         ("pot:/d?writers=" + ",".join(["1"] * 20_000), "is not a writer list")]:
+        with pytest.raises(SourceError, match=needle) as e:
+            parse_spec(spec)
+        assert len(str(e.value)) < 600

@@ -213,7 +213,15 @@ def find_files(path: Path, suffixes: Iterable[str], what: str, spec) -> list[str
     return found
 
 
+#: The most partitions (shards) a generated source is split into: a source asking for more
+#: (``strokes:…?per_char=10**12``) is refused instead of listing them all.
+MAX_PARTITIONS = 1_000_000
+
+
 def partition_ids(n: int) -> list[str]:
+    if n > MAX_PARTITIONS:
+        raise SourceError(f"{n:,} shards asked for; at most {MAX_PARTITIONS:,} (fewer samples "
+                          "per character, or a larger chunk)")
     return [f"part-{k:05d}-of-{n:05d}" for k in range(n)]
 
 
