@@ -49,6 +49,7 @@ from hanzipad.gui.commands import (
 )
 from hanzipad.gui.compact import CompactMode
 from hanzipad.gui.i18n import explain, os_error, tr
+from hanzipad.gui.learning import LearningMixin
 from hanzipad.gui.symbols import SymbolBar, keyboard_symbol
 from hanzipad.gui.textview import ComposedText
 from hanzipad.gui.worker import Recognition
@@ -111,7 +112,7 @@ def os_error_text(exc: OSError) -> str:
     return os_error(exc)
 
 
-class MainWindow(WritingMixin, QMainWindow):
+class MainWindow(LearningMixin, WritingMixin, QMainWindow):
     #: A file was opened and put on the canvas (path).
     fileOpened = Signal(str)
     #: A message about a problem was shown (text); also kept in :attr:`last_error`.
@@ -190,6 +191,7 @@ class MainWindow(WritingMixin, QMainWindow):
         self.recognition.candidates.connect(self._on_candidates)
         self.recognition.error.connect(self._on_recognition_error)
         self.recognition.requestFailed.connect(self._on_request_failed)
+        self._install_learning()  # writer adaptation (hanzipad.gui.learning)
 
         for i, box in enumerate(self.boxes):
             box.strokeStarting.connect(lambda i=i: self._on_stroke_starting(i))

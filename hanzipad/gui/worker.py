@@ -37,11 +37,15 @@ class RecognitionWorker(QObject):
         super().__init__()
         self._mailbox = mailbox
         self._recognizer = None
+        #: ``classify(image, k)`` with the writer's profile (hanzipad.gui.learning), or None
+        self.adapted = None
+        self._jobs: list = []  # jobs waiting for the model (run_job)
 
     @Slot(object)
     def load(self, model_path) -> None:
         from hanzipad.recognizer import Recognizer  # the runtime loads in this thread
 
+        self.adapted = None  # a profile is fitted for one model
         try:
             self._recognizer = Recognizer(model_path)
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the app goes on
@@ -52,6 +56,18 @@ class RecognitionWorker(QObject):
         name = bundle.meta.get("name") or bundle.path.name
         self.loaded.emit(tr("{} ({} characters)").format(name, bundle.classes))
         self.work()
+        jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            self.run_job(job)
+
+    @Slot(object)
+    def run_job(self, job) -> None:
+        """Run ``job(worker, recognizer)`` in this thread (writer adaptation's refits); a job
+        sent before the model is loaded waits for it."""
+        if self._recognizer is None:
+            self._jobs.append(job)
+            return
+        job(self, self._recognizer)
 
     @Slot()
     def work(self) -> None:
@@ -64,7 +80,8 @@ class RecognitionWorker(QObject):
         start = time.perf_counter()
         try:
             image = rasterize(payload) if isinstance(payload, Ink) else np.asarray(payload)
-            candidates = self._recognizer.classify(image, TOP_K) if image.any() else []
+            classify = self.adapted or self._recognizer.classify
+            candidates = classify(image, TOP_K) if image.any() else []
         except Exception as exc:  # noqa: BLE001
             self.failed.emit(generation, str(exc) or type(exc).__name__)
             return
@@ -119,6 +136,7 @@ class Recognition(QObject):
 
     _load = Signal(object)
     _wake = Signal()
+    _job = Signal(object)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -134,6 +152,7 @@ class Recognition(QObject):
         self._thread.finished.connect(self._worker.deleteLater)
         self._load.connect(self._worker.load)
         self._wake.connect(self._worker.work)
+        self._job.connect(self._worker.run_job)
         self._worker.loaded.connect(self._on_loaded)
         self._worker.loadFailed.connect(self._on_load_failed)
         self._worker.result.connect(self._on_result)
@@ -162,6 +181,12 @@ class Recognition(QObject):
             if self._mailbox.put((self.generation, payload), key):
                 self._wake.emit()
         return self.generation
+
+    def run_in_worker(self, job) -> None:
+        """Run ``job(worker, recognizer)`` in the worker thread, after the requests waiting
+        there (once the model is loaded)."""
+        if self._thread.isRunning():
+            self._job.emit(job)
 
     def forget(self, key) -> None:
         """Drop ``key``'s waiting request and results (a one-off key that is done with)."""

@@ -18,6 +18,7 @@ import threading
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QMainWindow
 
+from hanzipad.adapt import STRONG, WEAK
 from hanzipad.compose import KEY, WORD, Composition, Entry
 from hanzipad.gui import settings
 from hanzipad.gui.candidates import MORE
@@ -207,6 +208,8 @@ class WritingMixin:
                                            box_index if activate is None else activate))
         if replaced is not None:
             self.undo_stack.endMacro()
+        if entry.text:  # writer adaptation: a pick is sure, writing on only accepts the top
+            self._learn(entry, entry.text, STRONG if choice is not None else WEAK)
         self._show_text()
         return entry
 
@@ -270,6 +273,7 @@ class WritingMixin:
             self._cursor_before_select = None
             if entry.text != char:  # then the cursor goes back where it was
                 self.undo_stack.push(ReplaceEntryCommand(self, entry, char, back))
+                self._learn(entry, char, STRONG)  # a re-pick: that ink was this character
             elif back is not None:  # the same: the selection ends all the same
                 comp.set_cursor(back)
                 self._show_text()

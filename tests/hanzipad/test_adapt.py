@@ -125,6 +125,12 @@ def _real_inks():
 def adapt_bundle(tmp_path_factory):
     """A tiny bundle (37 classes of the real ink) with a feature output and prototypes."""
     pytest.importorskip("tensorflow")
+    return build_adapt_bundle(tmp_path_factory.mktemp("adapt"))
+
+
+def build_adapt_bundle(root):
+    """``root/adapted``: an untrained tiny CNN over the real ink's 37 characters, exported,
+    then given its feature output and prototypes by ``hanzipad-train prototypes``."""
     import keras
 
     from trainer.bundle_export import tflite_bytes, write_bundle
@@ -138,7 +144,6 @@ def adapt_bundle(tmp_path_factory):
     x = keras.layers.Conv2D(24, 3, strides=2, activation="relu")(x)
     x = keras.layers.GlobalAveragePooling2D()(x)
     out = keras.layers.Dense(len(labels), activation="softmax")(x)
-    root = tmp_path_factory.mktemp("adapt")
     plain = write_bundle(root / "plain", tflite_bytes(keras.Model(inp, out)), labels,
                          name="tiny-adapt", sources=[])
     result = compute(plain, [f"ink:{REAL_INK}"], out=root / "adapted")

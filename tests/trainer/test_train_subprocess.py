@@ -179,6 +179,8 @@ def test_make_default_model_fine_tunes_at_the_base_s_width_and_grows_on_request(
     assert config["batch_size"] == 16 and config["max_steps"] == 2
     meta = json.loads((bundle / "model.json").read_text())
     assert (meta["arch"], meta["width"]) == ("layout", 0.25)
+    # writer adaptation: the export stage adds the feature output and prototypes (issue 36)
+    assert (bundle / "prototypes.npz").is_file() and meta["adaptation"]["features"] > 0
     again = tmp_path / "again"
     rc, out = make(STAGES="train", FINETUNE_FROM=str(grown), STEPS="1", RUN=str(again))
     assert rc == 0, out

@@ -1,0 +1,241 @@
+"""The pad learns its writer's hand (issue 36): characters the person confirms go into a
+profile (:mod:`hanzipad.adapt`) that is fitted again in the recognition worker's thread, never
+on the UI thread; the worker then classifies with it.
+
+What counts as confirmed: a candidate clicked or typed by number (:data:`~hanzipad.adapt.
+STRONG`), a committed character picked again (strong; it replaces what was learned from that
+ink), and a top candidate committed by writing on (:data:`~hanzipad.adapt.WEAK`: it may be
+wrong and unnoticed). The profile lives in the user's data folder (QStandardPaths), and
+nothing leaves the machine. One that cannot be read is kept aside (renamed) and the pad starts
+a new one, saying so. Edit > "Learn from my handwriting" turns learning (and the use of the
+profile) off; "Forget my handwriting" drops it, and "Restore my handwriting" brings it back
+until the pad exits.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel
+
+from hanzipad import adapt
+from hanzipad.gui.i18n import tr
+from hanzipad.ink import Ink
+
+PROFILE_NAME = "handwriting-profile.json"
+ENABLED_KEY = "learning/enabled"
+
+
+def profile_path() -> Path:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(folder or Path.home() / ".local" / "share" / "hanzipad") / PROFILE_NAME
+
+
+def learning_enabled() -> bool:
+    value = QSettings().value(ENABLED_KEY, True)
+    return value not in (False, "false", "0", 0)
+
+
+def set_learning_enabled(on: bool) -> None:
+    QSettings().setValue(ENABLED_KEY, bool(on))
+
+
+class HandLearner(QObject):
+    """UI-side front; the profile itself is only touched in the worker thread (jobs)."""
+
+    #: (characters in the profile, characters the fitted map used; -1: no adaptation)
+    changed = Signal(int, int)
+    #: a one-line message about the profile (kept aside, cannot be written…)
+    problem = Signal(str)
+
+    def __init__(self, recognition, path: Path | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.recognition = recognition
+        self.path = Path(path) if path is not None else profile_path()
+        self.enabled = learning_enabled()
+        self.count = 0
+        self.fitted = -1
+        self._lock = threading.Lock()
+        self._pending: list[tuple] = []  # (key, ink, label, weight) for the worker
+        # worker-thread state
+        self._profile: adapt.Profile | None = None
+        self._adaptation = None
+        self._by_key: dict = {}  # id(key) -> (key: the entry's ink, its Sample), for re-picks
+        self._forgotten: list | None = None  # the samples "Forget" dropped (until exit)
+        self.changed.connect(self._on_changed)
+
+    # ---------------------------------------------------------------- UI thread
+    def start(self) -> None:
+        """Load (and, for another model, fit again) the profile once the model is in."""
+        self.recognition.run_in_worker(self._job_open)
+
+    def learn(self, key, ink: Ink, label: str, weight: float) -> None:
+        """Learn ``ink`` as ``label``; the same ``key`` again (a re-pick) replaces it."""
+        if not self.enabled or not label or ink is None or ink.is_empty():
+            return
+        with self._lock:
+            self._pending.append((key, ink, label, weight))
+        self.recognition.run_in_worker(self._job_fit)
+
+    def forget(self) -> None:
+        self.recognition.run_in_worker(self._job_forget)
+
+    def restore(self) -> None:
+        self.recognition.run_in_worker(self._job_restore)
+
+    def set_enabled(self, on: bool) -> None:
+        self.enabled = bool(on)
+        set_learning_enabled(on)
+        self.recognition.run_in_worker(self._job_open if on else self._job_off)
+
+    @Slot(int, int)
+    def _on_changed(self, count: int, fitted: int) -> None:
+        self.count, self.fitted = count, fitted
+
+    # ------------------------------------------------------------ worker thread
+    def _job_open(self, worker, recognizer) -> None:
+        worker.adapted = None
+        self._by_key.clear()
+        try:
+            self._adaptation = adapt.Adaptation.load(recognizer.bundle)
+        except adapt.AdaptationError as exc:
+            self._adaptation = None
+            self.problem.emit(tr("Cannot adapt to your hand: {}").format(exc))
+        if not self.enabled:
+            self.changed.emit(0, -1)
+            return
+        profile = None
+        if self.path.exists():
+            try:
+                profile = adapt.Profile.load(self.path)
+            except adapt.ProfileError as exc:
+                try:
+                    aside = adapt.set_aside(self.path)
+                    self.problem.emit(tr("{}; kept aside as {}, starting a new profile").format(
+                        exc, aside.name))
+                except OSError:
+                    self.problem.emit(str(exc))
+        self._profile = profile or adapt.Profile(self.path)
+        self._apply(worker, recognizer, refit=not self._profile.usable(self._adaptation))
+
+    def _job_fit(self, worker, recognizer) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending or self._profile is None or not self.enabled:
+            return
+        for key, ink, label, weight in pending:
+            content, sample = self._by_key.get(id(key), (None, None))
+            if content is key and any(s is sample for s in self._profile.samples):
+                sample.label = label  # a re-pick: that ink was this character
+                sample.weight = max(sample.weight, weight)
+                continue
+            self._profile.add(ink, label, weight)
+            self._by_key[id(key)] = (key, self._profile.samples[-1])
+        self._apply(worker, recognizer, refit=True, save=True)
+
+    def _job_forget(self, worker, recognizer) -> None:
+        if self._profile is None:
+            return
+        self._forgotten = list(self._profile.samples)
+        self._profile.forget()
+        self._by_key.clear()
+        self._apply(worker, recognizer, refit=False, save=True)
+
+    def _job_restore(self, worker, recognizer) -> None:
+        if self._profile is None or not self._forgotten:
+            return
+        self._profile.samples[:0] = self._forgotten
+        self._profile.features = self._profile.features_for = None
+        self._forgotten = None
+        self._apply(worker, recognizer, refit=True, save=True)
+
+    def _job_off(self, worker, recognizer) -> None:
+        worker.adapted = None
+        self.changed.emit(len(self._profile) if self._profile else 0, -1)
+
+    def _apply(self, worker, recognizer, refit: bool, save: bool = False) -> None:
+        """Fit (when asked), install the adapted classifier in the worker, save, report."""
+        profile, ada = self._profile, self._adaptation
+        worker.adapted = None
+        if ada is not None and recognizer.has_features and len(profile):
+            try:
+                if refit or not profile.usable(ada):
+                    profile.fit(recognizer, ada)
+                worker.adapted = _classifier(recognizer, ada, profile.transform)
+            except Exception as exc:  # noqa: BLE001 - the pad goes on without adaptation
+                self.problem.emit(tr("Cannot adapt to your hand: {}").format(exc))
+        if save:
+            try:
+                if len(profile) or self.path.exists():
+                    profile.save(self.path)
+            except OSError as exc:
+                self.problem.emit(tr("Cannot save your handwriting profile {}: {}").format(
+                    self.path, exc.strerror or exc))
+        fitted = profile.transform.samples if worker.adapted is not None else -1
+        self.changed.emit(len(profile), fitted)
+
+
+def _classifier(recognizer, adaptation, transform):
+    head = adapt.AdaptedClassifier(adaptation, transform)
+
+    def classify(image, k: int = 10):
+        _, features = recognizer.features(image)
+        return recognizer._top(head.probabilities(features)[0], k)
+
+    return classify
+
+
+class LearningMixin:
+    """MainWindow's part: the learner, its menu actions and status label."""
+
+    def _install_learning(self) -> None:
+        self.learner = HandLearner(self.recognition, parent=self)
+        self.learning_label = QLabel("")
+        self.learning_label.setStyleSheet("padding: 0 6px;")
+        self.statusBar().addPermanentWidget(self.learning_label)
+        self.learner.changed.connect(self._on_learning_changed)
+        self.learner.problem.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.learn_action = QAction(tr("&Learn from my handwriting"), self)
+        self.learn_action.setCheckable(True)
+        self.learn_action.setChecked(self.learner.enabled)
+        self.learn_action.toggled.connect(self.learner.set_enabled)
+        self.forget_action = QAction(tr("&Forget my handwriting"), self)
+        self.forget_action.triggered.connect(self.forget_handwriting)
+        self.restore_action = QAction(tr("&Restore my handwriting"), self)
+        self.restore_action.setEnabled(False)
+        self.restore_action.triggered.connect(self.restore_handwriting)
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if menu is not None and menu_action.text() == tr("&Edit"):
+                menu.addSeparator()
+                for a in (self.learn_action, self.forget_action, self.restore_action):
+                    menu.addAction(a)
+        self.recognition.modelLoaded.connect(lambda _description: self.learner.start())
+
+    def _learn(self, entry, label: str, weight: float) -> None:
+        """Learn a confirmed character: ``entry``'s ink (canvas content) is ``label``."""
+        content = getattr(entry, "ink", None)
+        learner = getattr(self, "learner", None)
+        if learner is None or content is None or not getattr(content, "strokes", None):
+            return  # an opened image, a symbol, a word: no ink to learn from
+        size = content.ink_size or (0.0, 0.0)
+        learner.learn(content, Ink(list(content.strokes), *size), label, weight)
+
+    def forget_handwriting(self) -> None:
+        self.learner.forget()
+        self.restore_action.setEnabled(True)
+        self.statusBar().showMessage(tr("Your handwriting is forgotten (Edit > Restore my "
+                                        "handwriting brings it back until HanziPad exits)"),
+                                     8000)
+
+    def restore_handwriting(self) -> None:
+        self.learner.restore()
+        self.restore_action.setEnabled(False)
+
+    @Slot(int, int)
+    def _on_learning_changed(self, count: int, fitted: int) -> None:
+        self.learning_label.setText(
+            tr("adapted to your hand: {} characters").format(count) if fitted >= 0 else "")
