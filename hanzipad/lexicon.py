@@ -39,6 +39,10 @@ from itertools import accumulate
 from pathlib import Path
 
 WORDS_FILE = "words.tsv"
+#: Largest lexicon table read (words.tsv is 0.7 MB).
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+#: Longest word count (jieba's largest is 7 digits).
+MAX_COUNT_DIGITS = 15
 WORDS_MAGIC = "# hanzipad words 1"
 
 #: A top-1 candidate with at least this recognizer probability is never displaced by context.
@@ -90,12 +94,16 @@ def read_table(file: Path, magic: str, fields: int) -> list[list[str]]:
     ``N entries``, then N lines of ``fields`` tab-separated fields, the first non-empty.
     Returns ``fields`` lists of N strings. Raises :class:`LexiconError` naming the file and the
     problem (missing, not UTF-8, wrong header, truncated, a malformed line)."""
-    try:
-        data = file.read_bytes()
+    from hanzipad.fileio import read_bytes_bounded
+
+    try:  # a regular file of at most MAX_TABLE_BYTES: never a FIFO, /dev/zero or a huge file
+        data = read_bytes_bounded(file, MAX_TABLE_BYTES)
     except FileNotFoundError:
         raise LexiconError(f"{file}: lexicon file not found") from None
     except OSError as exc:
         raise LexiconError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    except ValueError as exc:  # too large: the message names the file
+        raise LexiconError(str(exc)) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -104,7 +112,7 @@ def read_table(file: Path, magic: str, fields: int) -> list[list[str]]:
     if not header.startswith(magic):
         raise LexiconError(f"{file}: not a HanziPad lexicon file (first line should start with "
                            f"{magic!r})")
-    m = re.search(r"(\d+) entries", header)
+    m = re.search(r"(?<!\d)(\d{1,12}) entries", header)
     if not m:
         raise LexiconError(f"{file}: the first line does not say how many entries follow")
     expected = int(m.group(1))
@@ -150,10 +158,15 @@ class Lexicon:
         words, texts = read_table(file, WORDS_MAGIC, 2)
         try:
             counts = list(map(int, texts))
+            if any(len(t) > MAX_COUNT_DIGITS for t in texts):
+                raise ValueError
         except ValueError:
-            bad = next(i for i, t in enumerate(texts) if not t.strip().isdigit())
-            raise LexiconError(f"{file}: line {bad + 2}: count {texts[bad][:20]!r} is not a "
-                               "whole number") from None
+            bad = next(i for i, t in enumerate(texts)
+                       if not t.strip().isdigit() or len(t) > MAX_COUNT_DIGITS)
+            why = (f"has more than {MAX_COUNT_DIGITS} digits" if texts[bad].strip().isdigit()
+                   else "is not a whole number")
+            raise LexiconError(f"{file}: line {bad + 2}: count {texts[bad][:20]!r} "
+                               f"{why}") from None
         if any(c <= 0 for c in counts):
             bad = next(i for i, c in enumerate(counts) if c <= 0)
             raise LexiconError(f"{file}: line {bad + 2}: count must be positive")

@@ -187,6 +187,36 @@ def test_a_folder_in_place_of_the_file(tmp_path):
     assert "cannot read" in _error(tmp_path)
 
 
+def test_a_huge_count_is_named_not_stopiteration(copy):
+    text = (copy / "words.tsv").read_text("utf-8").split("\n")
+    word = text[7].split("\t")[0]
+    text[7] = f"{word}\t{'7' * 5000}"
+    (copy / "words.tsv").write_text("\n".join(text), "utf-8")
+    err = _error(copy)
+    assert "line 8" in err and "more than 15 digits" in err and "StopIteration" not in err
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "huge-header"])
+def test_words_file_that_never_ends_is_refused_at_once(tmp_path, kind):
+    """words.tsv as a link to /dev/zero, a FIFO, or a header promising 10**5000 entries:
+    refused naming the file, nothing read (issue 35)."""
+    import os
+    import time
+
+    file = tmp_path / "words.tsv"
+    if kind == "dev-zero":
+        file.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(file)
+    else:
+        file.write_text("# hanzipad words 1, " + "9" * 5000 + " entries\n")
+    t0 = time.monotonic()
+    err = _error(tmp_path)
+    assert time.monotonic() - t0 < 1
+    assert ("character device" in err if kind == "dev-zero" else
+            "FIFO" in err if kind == "fifo" else "how many entries" in err)
+
+
 def test_context_check_on_the_tegaki_sample(capsys):
     """tests/benchmarks/context_check.py on the repository's real-ink sample (small N): the
     same words ranked three ways; context never turns a confident right top-1 wrong."""
