@@ -353,6 +353,22 @@
         <translation>在这里写一个字</translation>
     </message>
     <message>
+        <source>Images and ink ({})</source>
+        <translation>图片和笔迹 ({})</translation>
+    </message>
+    <message>
+        <source>Images ({})</source>
+        <translation>图片 ({})</translation>
+    </message>
+    <message>
+        <source>Ink ({})</source>
+        <translation>笔迹 ({})</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
         <source>Picked characters appear here</source>
         <translation>选中的字会出现在这里</translation>
     </message>
@@ -379,6 +395,10 @@
     <message>
         <source>Enter: commit the top candidate, or start a new line</source>
         <translation>回车：输入第一个候选字，或换行</translation>
+    </message>
+    <message>
+        <source>Back to the full window</source>
+        <translation>回到完整窗口</translation>
     </message>
     <message>
         <source>&amp;Open…</source>
@@ -453,6 +473,14 @@
         <translation>窗口置顶(&amp;T)</translation>
     </message>
     <message>
+        <source>&amp;Compact</source>
+        <translation>紧凑模式(&amp;C)</translation>
+    </message>
+    <message>
+        <source>A small floating pad in a corner of the screen</source>
+        <translation>屏幕角落的小浮动手写板</translation>
+    </message>
+    <message>
         <source>Stay above other windows without taking the keyboard; picks are typed into the program you write in</source>
         <translation>停留在其他窗口之上，不占用键盘；选中的字会输入到你正在写字的程序中</translation>
     </message>
@@ -461,8 +489,40 @@
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
+        <source>Cannot adapt to your hand: {}</source>
+        <translation>无法适应你的笔迹：{}</translation>
+    </message>
+    <message>
+        <source>{}; kept aside as {}, starting a new profile</source>
+        <translation>{}；已另存为 {}，将新建笔迹档案</translation>
+    </message>
+    <message>
+        <source>Cannot save your handwriting profile {}: {}</source>
+        <translation>无法保存你的笔迹档案 {}：{}</translation>
+    </message>
+    <message>
+        <source>&amp;Learn from my handwriting</source>
+        <translation>学习我的笔迹(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Forget my handwriting</source>
+        <translation>忘记我的笔迹(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Restore my handwriting</source>
+        <translation>恢复我的笔迹(&amp;R)</translation>
+    </message>
+    <message>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Your handwriting is forgotten (Edit &gt; Restore my handwriting brings it back until HanziPad exits)</source>
+        <translation>已忘记你的笔迹（在退出汉字手写板之前，可用“编辑 &gt; 恢复我的笔迹”找回）</translation>
+    </message>
+    <message>
+        <source>adapted to your hand: {} characters</source>
+        <translation>已适应你的笔迹：{} 个字</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -525,8 +585,21 @@
         <translation>选中的字会复制到剪贴板（请粘贴）：{}</translation>
     </message>
     <message>
+        <source>Always on top: the keyboard stays with the program you write in (digits, Space and Esc too); click the pad&apos;s candidates and keys</source>
+        <translation>置顶：键盘仍归你正在输入的程序（数字、空格和 Esc 也是）；请点击手写板上的候选字和按键</translation>
+    </message>
+    <message>
         <source>Picks stay in the pad: cannot type into other programs here</source>
         <translation>选中的字留在手写板中：此处无法向其他程序输入</translation>
+    </message>
+    <message>
+        <source>Changed in the pad only (the other program did not get it from the pad)</source>
+        <extracomment>the other program did not get that text from the pad</extracomment>
+        <translation>只改了手写板里的文字（另一个程序里的这段文字不是手写板输入的）</translation>
+    </message>
+    <message>
+        <source>Changed in the pad only (the other program was used since the pad typed)</source>
+        <translation>只改了手写板里的文字（手写板输入之后，另一个程序被使用过）</translation>
     </message>
     <message>
         <source>Copied all text</source>
@@ -535,10 +608,6 @@
     <message>
         <source>Open image or ink</source>
         <translation>打开图片或笔迹</translation>
-    </message>
-    <message>
-        <source>Images and ink (*.png *.jpg *.jpeg *.bmp *.json);;Images (*.png *.jpg *.jpeg *.bmp);;Ink (*.json);;All files (*)</source>
-        <translation>图片和笔迹 (*.png *.jpg *.jpeg *.bmp *.json);;图片 (*.png *.jpg *.jpeg *.bmp);;笔迹 (*.json);;所有文件 (*)</translation>
     </message>
     <message>
         <source>{} more files ignored</source>
@@ -587,6 +656,10 @@
     <message>
         <source>{} ({} characters)</source>
         <translation>{}（{} 个字）</translation>
+    </message>
+    <message>
+        <source>Symbols: {}</source>
+        <translation>符号：{}</translation>
     </message>
 </context>
 </TS>
