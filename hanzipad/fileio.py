@@ -231,18 +231,34 @@ def _refuse_kind(st: os.stat_result, shown: str) -> None:
     raise NotAFileError(errno.EINVAL, f"is {kind}, not a regular file", shown)
 
 
-def read_bytes_bounded(path: str | os.PathLike, max_bytes: int, what: str = "") -> bytes:
-    """The bytes of a regular file of at most ``max_bytes`` bytes.  Opened without blocking and
-    checked on the open file too (a FIFO swapped in after :func:`check_regular_file` cannot hang
-    it); a file larger than ``max_bytes`` is a :class:`ValueError` naming the path."""
+def open_regular(path: str | os.PathLike, what: str = "", buffering: int = -1):
+    """``open(path, "rb")`` for a regular file only: a FIFO, device, socket or folder is refused
+    (:class:`NotAFileError`, :class:`IsADirectoryError`) with a one-line message naming the path,
+    before anything could block.  Opened without blocking and checked on the open file (a FIFO
+    swapped in after a check cannot hang it), then switched back to ordinary reads."""
     shown = what or str(path)
     check_regular_file(path, shown)
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        _refuse_kind(st, shown)
+    f = open(path, "rb", buffering=buffering, opener=_open_nonblocking)
+    try:
+        _refuse_kind(os.fstat(f.fileno()), shown)
         if hasattr(os, "set_blocking"):
             os.set_blocking(f.fileno(), True)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+def _open_nonblocking(path, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def read_bytes_bounded(path: str | os.PathLike, max_bytes: int, what: str = "") -> bytes:
+    """The bytes of a regular file (:func:`open_regular`) of at most ``max_bytes`` bytes; a
+    larger file is a :class:`ValueError` naming the path."""
+    shown = what or str(path)
+    with open_regular(path, shown) as f:
+        st = os.fstat(f.fileno())
         if st.st_size > max_bytes:
             raise ValueError(f"{shown}: {st.st_size:,} bytes, more than the {max_bytes:,} allowed")
         data = f.read(max_bytes + 1)

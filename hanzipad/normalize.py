@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from hanzipad import IMAGE_SIZE
+from hanzipad.fileio import NotAFileError, open_regular
 
 #: Longer side of the character inside the 64x64 image (a 4-pixel margin).
 BOX = 56
@@ -86,9 +87,10 @@ def open_image(path: str | Path) -> Image.Image:
     """
     path = Path(path)
     try:
-        with warnings.catch_warnings():
+        # a regular file only: a FIFO would block the open forever, /dev/zero never end
+        with warnings.catch_warnings(), open_regular(path) as file:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path, formats=_available_formats())
+            image = Image.open(file, formats=_available_formats())
             w, h = image.size
             if w * h > MAX_PIXELS:
                 raise ImageError(
@@ -105,6 +107,8 @@ def open_image(path: str | Path) -> Image.Image:
         raise ImageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ImageError(f"{path}: is a folder, not an image") from None
+    except NotAFileError as exc:
+        raise ImageError(f"{path}: {exc.strerror}") from None
     except PermissionError:
         raise ImageError(f"{path}: cannot be read (permission denied)") from None
     except UnidentifiedImageError:

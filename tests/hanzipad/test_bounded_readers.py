@@ -57,3 +57,15 @@ def test_lexicon_sources_json_bombs(tmp_path):
     os.mkfifo(tmp_path / "sources.json")
     with pytest.raises(LexiconError, match="FIFO"):
         lexicon_credits(tmp_path)
+
+
+def test_an_image_that_is_a_fifo_or_device_is_refused_without_blocking(tmp_path):
+    """``hanzipad fifo.png`` and a pngdir: FIFO go through hanzipad.normalize.open_image."""
+    from hanzipad.normalize import ImageError, load_image
+
+    os.mkfifo(tmp_path / "fifo.png")
+    with pytest.raises(ImageError, match=r"fifo\.png: is a FIFO"):
+        load_image(tmp_path / "fifo.png")
+    (tmp_path / "zero.png").symlink_to("/dev/zero")
+    with pytest.raises(ImageError, match=r"zero\.png: is a character device"):
+        load_image(tmp_path / "zero.png")

@@ -201,3 +201,37 @@ def test_pngdir_unreadable_image_is_missing_not_corrupt(tmp_path, monkeypatch):
     assert len(list(src)) == 1
     assert (src.stats.corrupt, src.stats.missing) == (0, 1)
     assert any("locked.png" in m and "permission denied" in m for m in src.stats.messages)
+
+
+def test_pngdir_with_a_fifo_and_a_device_skips_them_as_corrupt(tmp_path):
+    """A FIFO named like an image (and a link to /dev/zero) in a pngdir: folder is skipped and
+    counted as corrupt with a message; reading never blocks (issue 35)."""
+    import os
+    import threading
+
+    (tmp_path / "人").mkdir()
+    _draw(tmp_path / "人" / "a.png", "cross")
+    os.mkfifo(tmp_path / "人" / "pipe.png")
+    (tmp_path / "人" / "zero.png").symlink_to("/dev/zero")
+    result = []
+    worker = threading.Thread(target=lambda: result.append(
+        (lambda s: (list(s), s.stats))(open_source(f"pngdir:{tmp_path}"))), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert result, "pngdir: blocked on a FIFO"
+    out, st = result[0]
+    assert len(out) == 1 and st.corrupt == 2
+    assert any("pipe.png: is a FIFO" in m for m in st.messages)
+    assert any("zero.png: is a character device" in m for m in st.messages)
+
+
+def test_a_gnt_that_is_a_fifo_is_counted_not_waited_for(tmp_path):
+    import os
+
+    from tests.trainer.tinydata import write_gnt
+
+    data = write_gnt(tmp_path / "gnt", per_char=2, seed=0, files=1)
+    os.mkfifo(data / "stuck.gnt")
+    src = open_source(f"gnt:{data}")
+    assert len(list(src)) > 0 and src.stats.corrupt == 1
+    assert any("stuck.gnt: is a FIFO" in m for m in src.stats.messages)

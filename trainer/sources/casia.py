@@ -31,6 +31,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from hanzipad.fileio import NotAFileError, open_regular
 from hanzipad.ink import Ink, Point
 from hanzipad.labels import gb_code_to_char
 from hanzipad.normalize import normalize_image
@@ -97,7 +98,11 @@ def open_shard(shard: str):
             with opened as f:
                 yield f if isinstance(f, io.BytesIO) else _GuardedMember(f)
     else:
-        with open(shard, "rb", buffering=1 << 20) as f:
+        try:  # a regular file only: a FIFO named 1001-c.pot would block forever
+            f = open_regular(shard, buffering=1 << 20)
+        except NotAFileError as exc:
+            raise CorruptMember(exc.strerror) from None
+        with f:
             yield f
 
 
