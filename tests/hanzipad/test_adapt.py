@@ -34,7 +34,7 @@ def test_fit_stm_is_the_minimum_of_its_objective():
     s = rng.normal(size=(40, 6))
     t = rng.normal(size=(40, 6))
     f = rng.uniform(0.2, 1.0, 40)
-    a, b = fit_stm(s, t, f, beta=0.3, gamma=0.2)
+    a, b = fit_stm(s, t, f, beta=0.3, gamma=0.2, min_weight=0)
     best = _objective(a.astype(np.float64), b.astype(np.float64), s, t, f, 0.3, 0.2)
     for _ in range(20):  # any nearby (A, b) is worse
         da, db = rng.normal(scale=1e-2, size=a.shape), rng.normal(scale=1e-2, size=b.shape)
@@ -47,7 +47,7 @@ def test_fit_stm_recovers_an_affine_style_and_stays_near_identity_when_regularis
     true_a = np.eye(5) + rng.normal(scale=0.3, size=(5, 5))
     true_b = rng.normal(size=5)
     t = s @ true_a.T + true_b
-    a, b = fit_stm(s, t, beta=1e-9, gamma=0.0)
+    a, b = fit_stm(s, t, beta=1e-9, gamma=0.0, min_weight=0)
     assert np.allclose(a, true_a, atol=1e-4) and np.allclose(b, true_b, atol=1e-4)
     a, b = fit_stm(s, t, beta=1e6, gamma=1e6)  # regularised hard: the identity
     assert np.allclose(a, np.eye(5), atol=1e-3) and np.allclose(b, 0, atol=1e-3)
