@@ -14,10 +14,133 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 EXIT_USAGE = 2
+#: The reader of our output went away (``hanzipad-train predict … | head -1``): exit as a
+#: process killed by SIGPIPE does, without a word, like the standard Unix tools.
+EXIT_BROKEN_PIPE = 141
 
 
 def _err(msg: str) -> None:
-    print(f"hanzipad-train: error: {msg}", file=sys.stderr, flush=True)
+    line = " ".join(str(msg).split("\n"))
+    try:
+        print(f"hanzipad-train: error: {line}", file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):
+        pass  # stderr closed or full: the exit status still says it
+
+
+def _standard_streams() -> None:
+    """Give closed standard streams (``>&-``, ``2>&-``) /dev/null: otherwise Python leaves
+    ``sys.stdout`` None (an AttributeError on the first flush) and the next file opened takes
+    descriptor 1, where TensorFlow's C++ logs would then be written."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                continue
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            setattr(sys, name, open(fd, mode, closefd=False, encoding="utf-8",
+                                    errors="backslashreplace"))
+        else:
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(os.devnull, mode))
+
+
+class _GuardedStdout:
+    """``sys.stdout`` whose write errors name it: ``> /dev/full`` ends as ``writing standard
+    output: No space left on device`` (a :class:`~hanzipad.fileio.WriteError`, exit 1) instead of
+    a bare errno. A closed pipe stays a BrokenPipeError (a quiet exit)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _guard(self, method, *args):
+        from hanzipad.fileio import WriteError
+
+        try:
+            return method(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise WriteError(exc.errno, exc.strerror or str(exc), "standard output") from None
+
+    def write(self, text):
+        return self._guard(self._stream.write, text)
+
+    def flush(self):
+        return self._guard(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _silence_closed_pipe() -> None:
+    """After EPIPE: point stdout/stderr at /dev/null so nothing more is written (no "Broken
+    pipe" message, no error at the exit-time flush)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, AttributeError, ValueError):
+            pass
+    os.close(devnull)
+
+
+def _flush_stdout() -> int:
+    """Flush standard output: 0, or the exit status for a reader that went away (quiet) or a
+    stdout that cannot be written (/dev/full: one line saying so, exit 1)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_closed_pipe()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        _drop_stdout()
+        _err(f"writing standard output: {getattr(exc, 'strerror', None) or exc}")
+        return 1
+    except ValueError:  # closed by the command itself
+        pass
+    return 0
+
+
+def _drop_stdout() -> None:
+    """Discard what stdout still buffers (it cannot be written) so that no later flush fails."""
+    try:
+        sys.stdout = open(os.devnull, "w")
+    except OSError:
+        pass
+
+
+def _known_error(exc: BaseException) -> tuple[str, int] | None:
+    """``(one-line message, exit status)`` for the errors bad input, a busy run dir or a full
+    disk raise; None for anything else (a bug: the traceback is kept for it)."""
+    from hanzipad.bundle import BundleError
+    from hanzipad.fileio import WriteError
+    from hanzipad.lexicon import LexiconError
+    from trainer.runlock import RunDirLocked
+
+    if isinstance(exc, RunDirLocked):
+        return str(exc), 1
+    if isinstance(exc, WriteError):  # a full disk: "writing /x/y: No space left on device"
+        return str(exc), 1
+    if isinstance(exc, OSError):
+        if exc.filename is not None and exc.strerror:
+            return f"{exc.filename}: {exc.strerror}", EXIT_USAGE
+        return str(exc.strerror or exc), EXIT_USAGE
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to read", EXIT_USAGE
+    if isinstance(exc, MemoryError):
+        return "out of memory (the input is too large)", 1
+    if isinstance(exc, (ValueError, BundleError, LexiconError, OverflowError)):
+        return str(exc) or type(exc).__name__, EXIT_USAGE
+    return None
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:
@@ -244,44 +367,61 @@ def _report_stored(stored: dict, cfg, where: str, has_checkpoint: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every error bad input, a busy run dir, a full disk or a closed pipe
+    can cause ends as one line ``hanzipad-train: error: …`` and exit 1 or 2 (a closed pipe:
+    141, silently); only a bug shows a traceback (see :func:`entry`)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "train":
-            return _train(args, argv)
-        if args.command == "evaluate":
-            from trainer.evaluate import evaluate_main
-
-            return evaluate_main(args)
-        if args.command == "export":
-            from trainer.export import export_main
-
-            return export_main(args)
-        if args.command == "predict":
-            from trainer.predict import predict_main
-
-            return predict_main(args)
-        if args.command == "prepare":
-            return _prepare(args)
-        if args.command == "pack":
-            from trainer.inkpack import pack_main
-
-            return pack_main(args, argv)
-        if args.command == "average":
-            from trainer.average import average_main
-
-            return average_main(args, argv)
-        if args.command == "prototypes":
-            from trainer.prototypes import prototypes_main
-
-            return prototypes_main(args, argv)
+        rc = _dispatch(args, argv)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
-    except (OSError, ValueError) as exc:  # data/config problems surface as these
-        _err(str(exc))
-        return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly
+        _silence_closed_pipe()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # noqa: BLE001 - known errors become one line, others re-raised
+        known = _known_error(exc)
+        if known is None:
+            raise
+        message, rc = known
+        if message:
+            _err(message)
+        return rc
+    flushed = _flush_stdout()
+    return flushed or rc
+
+
+def _dispatch(args, argv: list[str]) -> int:
+    if args.command == "train":
+        return _train(args, argv)
+    if args.command == "evaluate":
+        from trainer.evaluate import evaluate_main
+
+        return evaluate_main(args)
+    if args.command == "export":
+        from trainer.export import export_main
+
+        return export_main(args)
+    if args.command == "predict":
+        from trainer.predict import predict_main
+
+        return predict_main(args)
+    if args.command == "prepare":
+        return _prepare(args)
+    if args.command == "pack":
+        from trainer.inkpack import pack_main
+
+        return pack_main(args, argv)
+    if args.command == "average":
+        from trainer.average import average_main
+
+        return average_main(args, argv)
+    if args.command == "prototypes":
+        from trainer.prototypes import prototypes_main
+
+        return prototypes_main(args, argv)
     return EXIT_USAGE
 
 
@@ -290,6 +430,8 @@ def entry() -> None:
     teardown. By then every checkpoint, state file and log is written and closed, while
     TensorFlow's generator-backed tf.data threads can deadlock against the interpreter's
     finalization (tensorflow#22632: "hangs on exit"), leaving a finished run that never exits."""
+    _standard_streams()
+    sys.stdout = _GuardedStdout(sys.stdout)
     try:
         rc = main()
     except SystemExit as exc:  # argparse: --help, usage errors
@@ -302,8 +444,11 @@ def entry() -> None:
         traceback.print_exc()
         _err(f"unexpected {type(exc).__name__} (traceback above)")
         rc = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    rc = _flush_stdout() or rc
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
     os._exit(rc)
 
 
