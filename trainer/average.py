@@ -220,12 +220,15 @@ def _average(sources, out: Path, argv, calibrate, recalibrate, recalibrate_image
         if shapes != [tuple(w.shape) for w in ref.weights]:
             raise SourceError(f"{ckpt}: its weights do not match {ckpts[0]}'s (another "
                               "network); only checkpoints of one architecture average")
+    for ckpt, model in zip(ckpts, models):
+        _refuse_non_finite(model, [ckpt], out)  # one diverged member makes the whole mean NaN
     for i, var in enumerate(ref.weights):
         values = [np.asarray(m.weights[i]) for m in models]
         if np.issubdtype(values[0].dtype, np.floating):
             var.assign(np.mean(values, axis=0, dtype=np.float64).astype(values[0].dtype))
         # integer state (random-seed counters of augmentation layers): the first member's
 
+    _refuse_non_finite(ref, [], out)  # e.g. recalibrated on images that give NaN
     members = [base_provenance(c) for c in ckpts]
     state = {"averaged_from": members, "sources": [],
              "step": max(int(m.get("step", m.get("steps", 0)) or 0) for m in members)}
@@ -250,6 +253,28 @@ def _average(sources, out: Path, argv, calibrate, recalibrate, recalibrate_image
     return {"out": str(out), "members": [str(c) for c in ckpts],
             "params": int(ref.count_params()), "rebuilt": rebuilt, "recalibrated": recalibrated,
             "grown": {str(c): first_config["arch"] for c in grown}}
+
+
+class AverageRefused(RuntimeError):
+    """The mean must not be written (non-finite weights): exit 1, nothing written."""
+
+
+def _non_finite(model) -> list[str]:
+    return [getattr(w, "path", None) or w.name for w in model.weights
+            if np.issubdtype(np.asarray(w).dtype, np.floating)
+            and not np.isfinite(np.asarray(w)).all()]
+
+
+def _refuse_non_finite(model, ckpts, out: Path) -> None:
+    """Refuse (before anything is written) a model whose weights hold NaN or infinity: a member
+    that diverged (``ckpts``: it) would make the whole mean NaN."""
+    bad = _non_finite(model)
+    if not bad:
+        return
+    what = (f"{ckpts[0]}: its weights are" if ckpts else "the mean's weights are")
+    raise AverageRefused(f"{what} not finite (NaN or infinity) in {len(bad)} tensors, e.g. "
+                         f"{bad[0]} (a diverged run, or a damaged file); refusing to average "
+                         f"({out / BEST} not written)")
 
 
 def recalibrate_batch_norm(core, images: np.ndarray, batch_size: int = 256) -> int:
@@ -313,7 +338,7 @@ def average_main(args, argv: list[str]) -> int:
     except (SourceError, RunDirError) as exc:
         print(f"hanzipad-train: error: {exc}", file=sys.stderr, flush=True)
         return 2
-    except RunDirLocked as exc:
+    except (RunDirLocked, AverageRefused) as exc:
         print(f"hanzipad-train: error: {exc}", file=sys.stderr, flush=True)
         return 1
     what = (f"the mean of {len(r['members'])} checkpoints ({r['params']:,} parameters each)"

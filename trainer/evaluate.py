@@ -30,6 +30,11 @@ class ModelError(ValueError):
     pass
 
 
+class NonFiniteModel(ModelError):
+    """The model answers NaN or infinity (a diverged run): no accuracy is reported, exit 1
+    (NaN rows would all "predict" class 0 and score as if by chance)."""
+
+
 def is_bundle(path: Path) -> bool:
     return (path / "model.json").is_file() or (path / "model.tflite").is_file()
 
@@ -115,6 +120,16 @@ def evaluate(pred: Predictor, specs: list[str], *, batch_size=256, limit=None, s
              progress=True) -> dict:
     from trainer.pipeline import DataSet
 
+    if pred.kind == "keras":
+        # NaN weights need not give NaN outputs (a ReLU can turn NaN into 0): a diverged run
+        # then answers the same for every image and scores as if by chance
+        bad = [getattr(w, "path", None) or w.name for w in pred.model.weights
+               if np.issubdtype(np.asarray(w).dtype, np.floating)
+               and not np.isfinite(np.asarray(w)).all()]
+        if bad:
+            raise NonFiniteModel(f"{pred.where}: its weights are not finite (NaN or infinity) "
+                                 f"in {len(bad)} tensors, e.g. {bad[0]}: its training diverged "
+                                 "or the file is damaged; no accuracy reported")
     data = DataSet(specs, pred.labels, seed=seed)
     C = len(pred.labels)
     hits = {1: 0, 3: 0, 10: 0}
@@ -130,6 +145,11 @@ def evaluate(pred: Predictor, specs: list[str], *, batch_size=256, limit=None, s
         if not xs:
             return
         p = pred.probabilities(np.stack(xs))
+        bad = int((~np.isfinite(p).all(axis=1)).sum())
+        if bad:
+            raise NonFiniteModel(f"{pred.where}: the model's outputs are not finite (NaN or "
+                                 f"infinity) on {bad} of {len(p)} images: its training diverged "
+                                 "or the file is damaged; no accuracy reported")
         y = np.asarray(ys)
         k = min(10, C)
         top = np.argsort(-p, axis=1, kind="stable")[:, :k]
@@ -223,6 +243,9 @@ def evaluate_main(args) -> int:
     try:
         pred = Predictor(args.model, args.checkpoint)
         r = evaluate(pred, args.data, batch_size=args.batch_size, limit=args.limit, seed=args.seed)
+    except NonFiniteModel as exc:
+        print(f"hanzipad-train: error: {exc}", file=sys.stderr)
+        return 1
     except (ModelError, SourceError, ConfigError) as exc:
         print(f"hanzipad-train: error: {exc}", file=sys.stderr)
         return 2
