@@ -4,7 +4,8 @@ Two small writing boxes, the keys, the candidates and the symbol bar, about 400x
 above other windows and never taking the keyboard (always-on-top mode), in a corner of the
 screen where it does not cover the text being written (the bottom right; the person can drag
 it by its title bar, and the place is remembered). The text, the menus, the tool bar and the
-status bar are hidden; the "⤢" button brings the full window back, where and as it was.
+model's name are hidden (the status bar stays, for its notices); the "⤢" button brings the
+full window back, where and as it was.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class CompactMode:
 
     def hidden_parts(self) -> list:
         w = self.window
-        return [w.text, w.copy_button, w.menuBar(), w.toolbar, w.statusBar()]
+        # the status bar stays: it says when a fix stayed in the pad only
+        return [w.text, w.copy_button, w.menuBar(), w.toolbar, w.model_label]
 
     def set(self, on: bool) -> None:
         w = self.window

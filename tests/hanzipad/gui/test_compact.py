@@ -18,8 +18,10 @@ def test_compact_is_small_floating_in_a_corner_and_remembered(make_window, tiny_
     window.compact_action.trigger()  # View > Compact
     assert window.compact_mode.on and window.always_on_top and calls[-1] is True
     qtbot.waitUntil(lambda: window.width() <= 420 and window.height() <= 360, timeout=2000)
-    for part in (window.text, window.menuBar(), window.toolbar, window.statusBar()):
+    for part in (window.text, window.menuBar(), window.toolbar, window.model_label):
         assert not part.isVisible()
+    # its notices (here: picks go to the clipboard) are still seen
+    assert window.statusBar().isVisible() and "clipboard" in window.statusBar().currentMessage()
     for part in (window.boxes[0], window.boxes[1], window.candidate_bar, window.symbol_bar,
                  window.full_button, window.backspace_button):
         assert part.isVisible()
