@@ -189,16 +189,23 @@ def _coerce(key: str, value, where: str):
 
 
 def load_toml(path: str | Path) -> dict:
+    from hanzipad.fileio import read_bytes_bounded
+
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
+    try:  # a regular file of at most 16 MiB: a FIFO or /dev/zero is refused unread
+        data = tomllib.loads(read_bytes_bounded(path, 16 << 20).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML (not UTF-8 text at byte {exc.start})") from None
+    except ValueError as exc:  # larger than the limit: names the file
+        raise ConfigError(str(exc)) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
     # allow [train]/[model]/... tables: flatten one level
     flat: dict = {}
     for k, v in data.items():

@@ -29,6 +29,7 @@ def test_precedence_file_then_cli_then_set(tmp_path):
     ("arch = 'resnet'", "arch must be one of compact, layout, residual, article"),
     ("max_steps = 1.5", "max_steps must be a int"),
     ("lr = ", "not valid TOML"),
+    ("lr = " + "[" * 100_000 + "]" * 100_000, "nested too deeply"),  # was a RecursionError
 ])
 def test_bad_config_file_named(tmp_path, text, needle):
     f = tmp_path / "bad.toml"
@@ -43,6 +44,11 @@ def test_set_syntax_and_missing_file(tmp_path):
         resolve(sets=["lr"])
     with pytest.raises(ConfigError, match="config file not found"):
         resolve(tmp_path / "nope.toml")
+    import os
+
+    os.mkfifo(tmp_path / "fifo.toml")  # refused unread, never waited on
+    with pytest.raises(ConfigError, match="fifo.toml: cannot read .is a FIFO"):
+        resolve(tmp_path / "fifo.toml")
 
 
 def test_class_subset_in_given_order(tmp_path):
