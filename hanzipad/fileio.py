@@ -300,6 +300,17 @@ def write_error(exc: OSError, path: str | os.PathLike) -> WriteError:
         return exc
     code = exc.errno if isinstance(exc.errno, int) else errno.EIO
     reason = exc.strerror or (os.strerror(exc.errno) if isinstance(exc.errno, int) else None)
-    if not reason:
-        reason = f"short write ({exc}; is the disk full?)"
+    if not reason:  # numpy's "204800 requested and 98176 written": was it a full disk?
+        if _disk_full(Path(path).parent):
+            code, reason = errno.ENOSPC, os.strerror(errno.ENOSPC)
+        else:
+            reason = f"short write ({exc})"
     return WriteError(code, reason, str(path))
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024

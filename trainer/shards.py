@@ -65,10 +65,11 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
             np.save(f, arr, allow_pickle=False)
         os.replace(tmp, path)
     except BaseException as exc:
+        named = fileio.write_error(exc, path) if isinstance(exc, OSError) else None  # disk full?
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise fileio.write_error(exc, path) from None
+        if named is not None:
+            raise named from None
         raise
 
 
@@ -374,8 +375,12 @@ def prepare(
     try:
         index = _prepare_into(out, scratch, written, specs, sources, tasks, labels, workers,
                               log)
-    except BaseException:
+    except BaseException as exc:
         written.remove_written()  # at once: nothing half-written stays (a full disk, Ctrl+C)
+        if isinstance(exc, fileio.WriteError) and exc.filename and \
+                Path(exc.filename).parent == scratch:  # name the file as it would have been
+            raise fileio.WriteError(exc.errno, exc.strerror,
+                                    str(out / Path(exc.filename).name)) from None
         raise
     shutil.rmtree(scratch, ignore_errors=True)
     written.discard()
