@@ -52,6 +52,8 @@ INDEX = "index.json"
 DEFAULT_SHARD_SIZE = 4096
 IMAGES_SUFFIX = ".images.npy"
 LABELS_SUFFIX = ".labels.npy"
+#: Most samples per shard file: a shard is buffered whole (4 KiB a sample: 256 MiB).
+MAX_SHARD_SIZE = 65536
 #: The names ``prepare`` gives its shard files (``s00-00003-0000.images.npy``).
 PREPARED_NAME = re.compile(r"s\d\d-\d{5}-\d{4}\.(images|labels)\.npy")
 
@@ -347,6 +349,9 @@ def prepare(
         raise SourceError(f"{out}: already holds prepared shards ({INDEX}); choose a new folder")
     if out.exists() and not out.is_dir():
         raise SourceError(f"{out}: exists and is not a folder")
+    if not 1 <= int(shard_size) <= MAX_SHARD_SIZE:
+        raise SourceError(f"shard size must be 1 to {MAX_SHARD_SIZE:,} images, not "
+                          f"{shard_size:.3g}")
     label_map = dict(label_map) if label_map is not None else default_label_map()
     labels = sorted(label_map, key=label_map.__getitem__)
     if [label_map[c] for c in labels] != list(range(len(labels))):

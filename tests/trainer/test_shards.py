@@ -186,3 +186,10 @@ def test_save_npy_on_a_full_disk_names_the_file_and_leaves_no_temp(tmp_path, mon
     assert str(e.value) == (f"writing {target}: No space left on device" if full else
                             f"writing {target}: short write (204800 requested and 98176 written)")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_prepare_refuses_an_absurd_shard_size_before_allocating(tmp_path):
+    data = _one_gnt(tmp_path)
+    with pytest.raises(SourceError, match="shard size must be 1 to 65,536 images, not 1e\\+12"):
+        prepare([f"gnt:{data}"], tmp_path / "o", shard_size=10**12, log=lambda m: None)
+    assert not (tmp_path / "o").exists()
