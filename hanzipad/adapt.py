@@ -32,7 +32,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from hanzipad.bundle import Bundle, BundleError, file_sha256
-from hanzipad.ink import Ink, InkError, ink_from_dict
+from hanzipad.ink import MAX_COORDINATE, Ink, InkError
 
 PROFILE_FORMAT = "hanzipad-profile"
 PROFILE_VERSION = 1
@@ -218,14 +217,73 @@ def fit_samples(adaptation: Adaptation, features: np.ndarray, labels: np.ndarray
 
 @dataclass
 class Sample:
+    """One labelled character: its pen points ``[n, 3]`` (x, y, pressure; NaN: none) and the
+    number of points of each stroke (time stamps are not kept: drawing does not use them)."""
+
     label: str
-    ink: dict  #: the ink as its JSON object (strokes, width, height)
+    points: np.ndarray
+    strokes: tuple[int, ...]
+    width: float = 0.0
+    height: float = 0.0
     weight: float = STRONG
     added: float = 0.0  #: when (seconds since the epoch)
 
+    @classmethod
+    def from_ink(cls, ink: Ink, label: str, weight: float, added: float) -> Sample:
+        x0, y0 = (ink.bounds() or (0.0, 0.0))[:2]  # drawing ignores where the ink lies:
+        pts = [(p.x - x0, p.y - y0, np.nan if p.pressure is None else p.pressure)  # float32
+               for stroke in ink.strokes for p in stroke]  # keeps its extent exact
+        return cls(label, np.asarray(pts, np.float32).reshape(-1, 3),
+                   tuple(len(st) for st in ink.strokes if len(st)), float(ink.width),
+                   float(ink.height), weight, added)
+
+    def ink(self) -> Ink:
+        out, start = [], 0
+        for n in self.strokes:
+            out.append([[float(x), float(y)] if np.isnan(pr) else
+                        [float(x), float(y), 0.0, float(pr)]
+                        for x, y, pr in self.points[start:start + n]])
+            start += n
+        return Ink.from_lists(out, self.width, self.height)
+
     def to_dict(self) -> dict:
         return {"label": self.label, "weight": self.weight, "added": round(self.added, 3),
-                "ink": self.ink}
+                "width": self.width, "height": self.height, "strokes": list(self.strokes),
+                "points": base64.b64encode(
+                    np.ascontiguousarray(self.points, "<f4").tobytes()).decode("ascii")}
+
+    @classmethod
+    def from_dict(cls, s, where: str) -> Sample:
+        if not isinstance(s, dict) or not isinstance(s.get("label"), str) or not s["label"]:
+            raise ValueError(f"{where}: no label")
+        weight = _number(s.get("weight", STRONG), f"{where}: weight")
+        if not 0 < weight <= 1:
+            raise ValueError(f"{where}: weight {weight!r}")
+        strokes = s.get("strokes")
+        if (not isinstance(strokes, list) or not strokes
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0
+                           for n in strokes)):
+            raise ValueError(f"{where}: no strokes")
+        points = np.frombuffer(base64.b64decode(s.get("points", ""), validate=True), "<f4")
+        if points.size != 3 * sum(strokes):
+            raise ValueError(f"{where}: {points.size // 3} points, the strokes say "
+                             f"{sum(strokes)}")
+        points = points.reshape(-1, 3).astype(np.float32)
+        xy, pressure = points[:, :2], points[:, 2]
+        if not np.isfinite(xy).all() or np.abs(xy).max() > MAX_COORDINATE:
+            raise ValueError(f"{where}: coordinates that are not finite or too large")
+        if ((pressure < 0) | (pressure > 1)).any():  # (NaN compares False: no pressure)
+            raise ValueError(f"{where}: pressure outside 0..1")
+        size = [_number(s.get(k, 0.0), f"{where}: {k}") for k in ("width", "height")]
+        added = s.get("added", 0.0)
+        return cls(s["label"], points, tuple(strokes), size[0], size[1], weight,
+                   float(added) if isinstance(added, (int, float)) else 0.0)
+
+
+def _number(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        raise ValueError(f"{where} is not a number")
+    return float(value)
 
 
 def _b64(array: np.ndarray, dtype) -> dict:
@@ -274,10 +332,10 @@ class Profile:
             raise ValueError(f"not a character label: {label!r}")
         if not 0 < weight <= 1:
             raise ValueError(f"a sample's weight is in (0, 1], not {weight!r}")
-        data = ink.to_dict()
-        data.pop("label", None)
-        self.samples.append(Sample(label, data, float(weight),
-                                   time.time() if when is None else when))
+        if ink.is_empty():
+            raise ValueError("the ink has no strokes")
+        self.samples.append(Sample.from_ink(ink, label, float(weight),
+                                            time.time() if when is None else when))
         self._trim()
 
     def forget(self) -> None:
@@ -318,7 +376,7 @@ class Profile:
             have = np.zeros((0, adaptation.dim), np.float16)
         todo = self.samples[len(have):]
         if todo:
-            images = np.stack([rasterize(ink_from_dict(s.ink, "profile")) for s in todo])
+            images = np.stack([rasterize(s.ink()) for s in todo])
             new = [recognizer.features(images[i:i + 64])[1] for i in range(0, len(images), 64)]
             have = np.concatenate([have, np.concatenate(new).astype(np.float16)])
         self.features, self.features_for = have, key
@@ -363,29 +421,24 @@ class Profile:
     def load(cls, path: str | os.PathLike) -> Profile:
         """Read a profile; :class:`ProfileError` (one line naming the file) when it cannot be
         read, is damaged or truncated, or was written by a newer HanziPad."""
+        from hanzipad.fileio import loads_bounded, read_bytes_bounded
+
         path = Path(path)
         shown = str(path)
-        try:
-            st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode):
-                raise ProfileError(f"{shown}: not a regular file")
-            if st.st_size > MAX_PROFILE_BYTES:
-                raise ProfileError(f"{shown}: larger than {MAX_PROFILE_BYTES >> 20} MiB, not a "
-                                   "HanziPad profile")
-            with open(path, "rb") as f:
-                data = f.read(MAX_PROFILE_BYTES + 1)
+        try:  # a regular file only (a FIFO or device is refused unread), size capped
+            data = read_bytes_bounded(path, MAX_PROFILE_BYTES, shown)
         except OSError as exc:
             raise ProfileError(f"{shown}: cannot read the profile ({exc.strerror or exc})"
                                ) from None
+        except ValueError:
+            raise ProfileError(f"{shown}: larger than {MAX_PROFILE_BYTES >> 20} MiB, not a "
+                               "HanziPad profile") from None
         try:
-            obj = json.loads(data.decode("utf-8"))
+            obj = loads_bounded(data.decode("utf-8"), max_depth=16)
         except UnicodeDecodeError:
             raise ProfileError(f"{shown}: not a HanziPad profile (not UTF-8 text)") from None
-        except json.JSONDecodeError as exc:
-            raise ProfileError(f"{shown}: damaged or truncated profile (not valid JSON: "
-                               f"{exc.msg} at line {exc.lineno} column {exc.colno})") from None
-        except RecursionError:
-            raise ProfileError(f"{shown}: damaged profile (nested too deeply)") from None
+        except ValueError as exc:
+            raise ProfileError(f"{shown}: damaged or truncated profile ({exc})") from None
         if not isinstance(obj, dict) or obj.get("format") != PROFILE_FORMAT:
             raise ProfileError(f"{shown}: not a HanziPad profile (no \"format\": "
                                f"\"{PROFILE_FORMAT}\")")
@@ -405,19 +458,7 @@ class Profile:
         raw = obj.get("samples")
         if not isinstance(raw, list):
             raise ValueError("no list of samples")
-        samples = []
-        for i, s in enumerate(raw):
-            where = f"sample {i + 1}"
-            if not isinstance(s, dict) or not isinstance(s.get("label"), str) or not s["label"]:
-                raise ValueError(f"{where}: no label")
-            weight = s.get("weight", STRONG)
-            if (isinstance(weight, bool) or not isinstance(weight, (int, float))
-                    or not 0 < weight <= 1):
-                raise ValueError(f"{where}: weight {weight!r}")
-            ink_from_dict(s.get("ink"), where)  # checks the ink
-            added = s.get("added", 0.0)
-            samples.append(Sample(s["label"], s["ink"], float(weight),
-                                  float(added) if isinstance(added, (int, float)) else 0.0))
+        samples = [Sample.from_dict(s, f"sample {i + 1}") for i, s in enumerate(raw)]
         profile = cls(path=path, samples=samples)
         created = obj.get("created")
         if isinstance(created, (int, float)) and not isinstance(created, bool):

@@ -76,7 +76,7 @@ def test_profile_round_trip_keeps_ink_weights_and_transform(tmp_path):
     q = Profile.load(tmp_path / "me.json")
     assert [s.label for s in q.samples] == ["人", "十", "人"]
     assert [s.weight for s in q.samples] == [1.0, adapt.WEAK, 1.0]
-    assert q.samples[2].ink["strokes"] == p.samples[2].ink["strokes"]
+    assert q.samples[2].ink().strokes == _ink(2).strokes  # the points as written
     assert np.array_equal(q.transform.a, p.transform.a) and q.transform.model_sha256 == "a" * 64
     assert not list(tmp_path.glob(".me.json.*"))  # written atomically: no temp file left
 
@@ -95,8 +95,8 @@ def test_profile_drops_the_oldest_samples_beyond_its_cap(tmp_path, monkeypatch):
     (b'{"format": "something else", "version": 1}', "not a HanziPad profile"),
     (None, "damaged or truncated"),  # the real file cut in half
     (b'{"format": "hanzipad-profile", "version": 99, "samples": []}', "newer HanziPad"),
-    (b'{"format": "hanzipad-profile", "version": 1, "samples": [{"label": "x", "ink": 5}]}',
-     "damaged profile"),
+    (b'{"format": "hanzipad-profile", "version": 1, "samples": [{"label": "x", "strokes": [2], '
+     b'"points": "AAAA"}]}', "damaged profile"),
     (b'{"format": "hanzipad-profile", "version": 1, "samples": [], '
      b'"transform": {"a": {"dtype": "float32", "shape": [2, 2], "data": "AAAA"}}}',
      "damaged profile"),
