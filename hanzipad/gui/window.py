@@ -384,14 +384,16 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
         self.save_action = self._action(tr("&Save ink…"), self.save_dialog, ["Ctrl+S"],
                                         sp.SP_DialogSaveButton, tr("Save"))
         self.quit_action = self._action(tr("&Quit"), self.close, ["Ctrl+Q"])
-        self.undo_action = self._action(tr("&Undo"), self.undo_stack.undo, ["Ctrl+Z"],
-                                        sp.SP_ArrowBack, tr("Undo"))
-        self.redo_action = self._action(tr("&Redo"), self.undo_stack.redo,
-                                        ["Ctrl+Shift+Z", "Ctrl+Y"], sp.SP_ArrowForward, tr("Redo"))
-        self.undo_action.setEnabled(False)
-        self.redo_action.setEnabled(False)
-        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
-        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        # Qt's own undo/redo actions: enabled and named ("Undo Commit 中") by the stack
+        self.undo_action = self.undo_stack.createUndoAction(self, tr("&Undo"))
+        self.redo_action = self.undo_stack.createRedoAction(self, tr("&Redo"))
+        for action, keys, icon, tip in (
+                (self.undo_action, ["Ctrl+Z"], sp.SP_ArrowBack, tr("Undo")),
+                (self.redo_action, ["Ctrl+Shift+Z", "Ctrl+Y"], sp.SP_ArrowForward, tr("Redo"))):
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setIcon(self.style().standardIcon(icon))
+            action.setIconText(tip)
+            self.addAction(action)
         self.clear_action = self._action(tr("&Clear"), self.clear, ["Esc"],
                                          sp.SP_DialogResetButton, tr("Clear"))
         self.copy_action = self._action(tr("Copy &all"), self.copy_all, ["Ctrl+Shift+C"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QMainWindow
 
 from hanzipad.adapt import STRONG, WEAK
@@ -40,21 +40,13 @@ from hanzipad.recognizer import Candidate
 CONTEXT_DELAY_MS = 1500
 
 
-def _flags_on_top(window: QMainWindow, on: bool) -> None:
-    """Always-on-top with Qt's window flags (when hanzipad.gui.ontop is not there)."""
-    window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
-    window.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus, on)
-    window.show()
-
-
 def apply_on_top(window: QMainWindow, on: bool) -> None:
     """Turn the window's always-on-top mode on or off (:mod:`hanzipad.gui.ontop`; may be
     called before the window is first shown)."""
-    try:
-        from hanzipad.gui.ontop import set_always_on_top as apply
-    except ImportError:
-        apply = _flags_on_top
-    apply(window, on)
+    # imported here, from sys.modules each time: tests put a stand-in in its place
+    from hanzipad.gui.ontop import set_always_on_top
+
+    set_always_on_top(window, on)
 
 
 def load_context() -> tuple[object, object, list[str]]:
