@@ -17,7 +17,15 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QObject,
+    QSettings,
+    QStandardPaths,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
@@ -27,6 +35,8 @@ from hanzipad.ink import Ink
 
 PROFILE_NAME = "handwriting-profile.json"
 ENABLED_KEY = "learning/enabled"
+#: The profile is written this long after the last character learned (and at exit).
+SAVE_DELAY_MS = 3000
 
 
 def profile_path() -> Path:
@@ -65,7 +75,17 @@ class HandLearner(QObject):
         self._adaptation = None
         self._by_key: dict = {}  # id(key) -> (key: the entry's ink, its Sample), for re-picks
         self._forgotten: list | None = None  # the samples "Forget" dropped (until exit)
+        self._dirty = False  # learned since the last save
         self.changed.connect(self._on_changed)
+        # the profile is written a while after learning (not after every character: a few
+        # MB), in the worker; at exit, after the worker has stopped, from this thread
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self._save_soon)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.flush)
 
     # ---------------------------------------------------------------- UI thread
     def start(self) -> None:
@@ -79,6 +99,20 @@ class HandLearner(QObject):
         with self._lock:
             self._pending.append((key, ink, label, weight))
         self.recognition.run_in_worker(self._job_fit)
+        self._save_timer.start()
+
+    @Slot()
+    def _save_soon(self) -> None:
+        self.recognition.run_in_worker(self._job_save)
+
+    @Slot()
+    def flush(self) -> None:
+        """Write what was learned now (at exit: the worker thread has stopped by then)."""
+        self._save_timer.stop()
+        if self.recognition.is_running():
+            self.recognition.run_in_worker(self._job_save)
+        else:
+            self._save()
 
     def forget(self) -> None:
         self.recognition.run_in_worker(self._job_forget)
@@ -120,6 +154,7 @@ class HandLearner(QObject):
                     self.problem.emit(str(exc))
         self._profile = profile or adapt.Profile(self.path)
         self._apply(worker, recognizer, refit=not self._profile.usable(self._adaptation))
+        self._save()  # fitted again for this model: not again at the next start
 
     def _job_fit(self, worker, recognizer) -> None:
         with self._lock:
@@ -134,7 +169,22 @@ class HandLearner(QObject):
                 continue
             self._profile.add(ink, label, weight)
             self._by_key[id(key)] = (key, self._profile.samples[-1])
-        self._apply(worker, recognizer, refit=True, save=True)
+        self._dirty = True
+        self._apply(worker, recognizer, refit=True)
+
+    def _job_save(self, worker, recognizer) -> None:
+        self._save()
+
+    def _save(self) -> None:
+        if not self._dirty or self._profile is None:
+            return
+        self._dirty = False
+        try:
+            if len(self._profile) or self.path.exists():
+                self._profile.save(self.path)
+        except OSError as exc:
+            self.problem.emit(tr("Cannot save your handwriting profile {}: {}").format(
+                self.path, exc.strerror or exc))
 
     def _job_forget(self, worker, recognizer) -> None:
         if self._profile is None:
@@ -142,7 +192,9 @@ class HandLearner(QObject):
         self._forgotten = list(self._profile.samples)
         self._profile.forget()
         self._by_key.clear()
-        self._apply(worker, recognizer, refit=False, save=True)
+        self._dirty = True
+        self._apply(worker, recognizer, refit=False)
+        self._save()
 
     def _job_restore(self, worker, recognizer) -> None:
         if self._profile is None or not self._forgotten:
@@ -150,30 +202,26 @@ class HandLearner(QObject):
         self._profile.samples[:0] = self._forgotten
         self._profile.features = self._profile.features_for = None
         self._forgotten = None
-        self._apply(worker, recognizer, refit=True, save=True)
+        self._dirty = True
+        self._apply(worker, recognizer, refit=True)
+        self._save()
 
     def _job_off(self, worker, recognizer) -> None:
         worker.adapted = None
         self.changed.emit(len(self._profile) if self._profile else 0, -1)
 
-    def _apply(self, worker, recognizer, refit: bool, save: bool = False) -> None:
-        """Fit (when asked), install the adapted classifier in the worker, save, report."""
+    def _apply(self, worker, recognizer, refit: bool) -> None:
+        """Fit (when asked) and install the adapted classifier in the worker; report."""
         profile, ada = self._profile, self._adaptation
         worker.adapted = None
         if ada is not None and recognizer.has_features and len(profile):
             try:
                 if refit or not profile.usable(ada):
                     profile.fit(recognizer, ada)
+                    self._dirty = True
                 worker.adapted = _classifier(recognizer, ada, profile.transform)
             except Exception as exc:  # noqa: BLE001 - the pad goes on without adaptation
                 self.problem.emit(tr("Cannot adapt to your hand: {}").format(exc))
-        if save:
-            try:
-                if len(profile) or self.path.exists():
-                    profile.save(self.path)
-            except OSError as exc:
-                self.problem.emit(tr("Cannot save your handwriting profile {}: {}").format(
-                    self.path, exc.strerror or exc))
         fitted = profile.transform.samples if worker.adapted is not None else -1
         self.changed.emit(len(profile), fitted)
 

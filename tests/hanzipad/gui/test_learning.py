@@ -18,6 +18,14 @@ def adapt_bundle(tmp_path_factory):
     return build_adapt_bundle(tmp_path_factory.mktemp("adapt"))
 
 
+def saved(window, qtbot, check=lambda profile: True):
+    """The profile on disk once the learner has written it (it waits a while to write)."""
+    window.learner.flush()
+    qtbot.waitUntil(lambda: window.learner.path.exists()
+                    and check(adapt.Profile.load(window.learner.path)), timeout=5000)
+    return adapt.Profile.load(window.learner.path)
+
+
 def _write(window, qtbot):
     with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
         line(window.canvas, 0.2, 0.5, 0.8, 0.5)
@@ -34,32 +42,31 @@ def test_a_pick_and_a_re_pick_are_learned(make_window, adapt_bundle, qtbot):
     window.pick(chars[1])  # a candidate clicked: learned strongly
     qtbot.waitUntil(lambda: learner.count == 1 and learner.fitted == 1, timeout=5000)
     assert window.learning_label.text() == "adapted to your hand: 1 characters"
-    saved = adapt.Profile.load(learner.path)
-    assert [(s.label, s.weight) for s in saved.samples] == [(chars[1], adapt.STRONG)]
+    profile = saved(window, qtbot)
+    assert [(s.label, s.weight) for s in profile.samples] == [(chars[1], adapt.STRONG)]
     assert window.recognition._worker.adapted is not None  # the worker classifies with it
     # writing on commits the next top candidate: learned, weakly
     _write(window, qtbot)
     line(window.boxes[1 - window._active], 0.2, 0.5, 0.8, 0.5)
     qtbot.waitUntil(lambda: learner.count == 2, timeout=5000)
     second = window.composition.entry(1)
-    assert adapt.Profile.load(learner.path).samples[1].weight == adapt.WEAK
+    assert saved(window, qtbot, lambda p: len(p) == 2).samples[1].weight == adapt.WEAK
     # that character picked again: the same ink, now sure, as the re-picked character
     window._on_text_clicked(window.composition.offset_of(1), 0)
     other = next(c.char for c in window.candidate_bar.candidates() if c.char != second.text)
     window.pick(other)
     assert window.composition.entry(1).text == other
-    qtbot.waitUntil(lambda: adapt.Profile.load(learner.path).samples[1].label == other,
-                    timeout=5000)
-    saved = adapt.Profile.load(learner.path)
-    assert len(saved) == 2 and saved.samples[1].weight == adapt.STRONG
+    profile = saved(window, qtbot, lambda p: p.samples[1].label == other)
+    assert len(profile) == 2 and profile.samples[1].weight == adapt.STRONG
     # Forget, then Restore (until exit)
     window.forget_action.trigger()
     qtbot.waitUntil(lambda: learner.count == 0, timeout=5000)
-    assert window.learning_label.text() == "" and len(adapt.Profile.load(learner.path)) == 0
+    assert window.learning_label.text() == "" and len(saved(window, qtbot)) == 0
     assert window.recognition._worker.adapted is None
     window.restore_action.trigger()
     qtbot.waitUntil(lambda: learner.count == 2 and learner.fitted == 2, timeout=5000)
-    assert [s.label for s in adapt.Profile.load(learner.path).samples] == [chars[1], other]
+    assert [s.label for s in saved(window, qtbot, lambda p: len(p) == 2).samples] == [
+        chars[1], other]
 
 
 def test_learning_off_learns_nothing(make_window, adapt_bundle, qtbot):
