@@ -114,6 +114,12 @@ NON_NEGATIVE = ("min_lr", "weight_decay", "rotation", "shear", "elastic_scale") 
 FRACTIONS = ("label_smoothing", "thickness", "elastic", "translate", "scale", "brightness",
              "contrast")  # 0..1
 BELOW_1 = ("dropout",)  # 0 <= x < 1
+#: Upper bounds: past them a run only fails deep inside TensorFlow (an allocation of a billion
+#: images, a network too wide for memory, a buffer or a step count beyond int64).
+AT_MOST = {"batch_size": 65536, "width": 16.0, "shuffle_buffer": 10_000_000,
+           "max_steps": 2**62, "warmup_steps": 2**62, "checkpoint_every": 2**62,
+           "val_every": 2**62, "log_every": 2**62, "steps_per_execution": 100_000,
+           "val_max": 2**62, "interleave": 4096, "data_workers": 4096, "seed": 2**63 - 1}
 
 
 def validate(cfg: Config, origin: dict | None = None) -> Config:
@@ -146,6 +152,9 @@ def validate(cfg: Config, origin: dict | None = None) -> Config:
     for key in BELOW_1:
         if not 0 <= getattr(cfg, key) < 1:
             bad(key, "a fraction from 0 to below 1")
+    for key, top in AT_MOST.items():
+        if getattr(cfg, key) > top:
+            bad(key, f"at most {top:,}")
     return cfg
 
 

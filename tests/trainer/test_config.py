@@ -99,6 +99,9 @@ def test_example_configs_resolve():
     ("translate=nan", "translate must be a fraction from 0 to 1"),
     ("brightness=1.2", "brightness must be a fraction from 0 to 1"),
     ("rotation=-3", "rotation must be a finite number of 0 or more"),
+    ("batch_size=1000000000", "batch_size must be at most 65,536"),  # was a TF traceback
+    ("width=1e30", "width must be at most 16.0"),
+    ("max_steps=" + "9" * 30, "max_steps must be at most"),
 ])
 def test_out_of_range_settings_refused_naming_the_key(setting, needle):
     """Settings that crash later (log_every=0: ZeroDivisionError) or train garbage (lr=nan,
