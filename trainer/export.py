@@ -56,6 +56,7 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
     import trainer
     from hanzipad import __version__
     from hanzipad.bundle import BundleError
+    from hanzipad.fileio import WriteError
     from hanzipad.recognizer import Recognizer
     from trainer.bundle_export import bundle_target, tflite_bytes, write_bundle
     from trainer.model import multiply_adds
@@ -133,6 +134,8 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
         p_lite = Recognizer(scratch).probabilities(images)
     except BundleError as exc:  # e.g. non-finite outputs of the converted model
         raise ExportRefused(f"the exported model does not load ({exc}); {out} not written") from None
+    except WriteError as exc:  # a full disk: named as the bundle's file, not the scratch copy's
+        raise WriteError(exc.errno, exc.strerror, str(out / Path(exc.filename).name)) from None
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
     agree = float((p_lite.argmax(1) == p_keras.argmax(1)).mean())
