@@ -20,8 +20,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hanzipad.fileio import loads_bounded
+from hanzipad.fileio import loads_bounded, read_bytes_bounded
 
+#: Largest character file (or package.json) read; hanzi-writer-data's are a few KB.
+MAX_CHAR_BYTES = 1 << 20
 #: Medians are converted with ``y_screen = Y_FLIP - y``.
 Y_FLIP = 900.0
 #: Side of the coordinate box of the data.
@@ -93,10 +95,12 @@ def iter_char_json(path: str | Path, chars: Iterable[str] | None = None) -> Iter
             char = _char_of(f.name)
             if char is None or not f.exists():
                 continue
-            try:
-                yield char, f.read_bytes()
+            try:  # a regular file of at most MAX_CHAR_BYTES (never a FIFO or /dev/zero)
+                yield char, read_bytes_bounded(f, MAX_CHAR_BYTES)
             except OSError as exc:
                 yield char, StrokeDataError(f"{f}: {exc.strerror or exc}")
+            except ValueError as exc:
+                yield char, StrokeDataError(str(exc))
         return
     if not _is_tarball(path):
         raise StrokeDataError(f"{path}: expected the hanzi-writer-data .tgz or its folder")
@@ -116,9 +120,14 @@ def iter_char_json(path: str | Path, chars: Iterable[str] | None = None) -> Iter
                 continue
             try:
                 fobj = tar.extractfile(member)
-                data = fobj.read() if fobj is not None else b""
+                data = fobj.read(MAX_CHAR_BYTES + 1) if fobj is not None else b""
             except (tarfile.TarError, OSError, EOFError) as exc:
                 raise StrokeDataError(f"{path}: corrupt or truncated tarball at {member.name} ({exc})") from None
+            if len(data) > MAX_CHAR_BYTES:  # a gzip bomb need not be inflated to be refused
+                yield char, StrokeDataError(f"{path}: {member.name} is larger than "
+                                            f"{MAX_CHAR_BYTES:,} bytes, too large for one "
+                                            "character")
+                continue
             yield char, data
     finally:
         tar.close()
@@ -211,14 +220,20 @@ def package_info(path: str | Path) -> dict:
     if path.is_dir():
         f = _package_dir(path) / "package.json"
         if f.exists():
-            raw = f.read_bytes()
+            try:
+                raw = read_bytes_bounded(f, MAX_CHAR_BYTES)
+            except (OSError, ValueError) as exc:
+                raise StrokeDataError(f"{f}: {getattr(exc, 'strerror', None) or exc}") from None
     elif _is_tarball(path):
         tar = _open_tar(path)
         try:
             for member in tar:
                 if member.name.rsplit("/", 1)[-1] == "package.json" and member.name.count("/") <= 1:
                     fobj = tar.extractfile(member)
-                    raw = fobj.read() if fobj else None
+                    raw = fobj.read(MAX_CHAR_BYTES + 1) if fobj else None
+                    if raw is not None and len(raw) > MAX_CHAR_BYTES:
+                        raise StrokeDataError(f"{path}: package.json is larger than "
+                                              f"{MAX_CHAR_BYTES:,} bytes")
                     break
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise StrokeDataError(f"{path}: corrupt or truncated tarball ({exc})") from None

@@ -145,3 +145,23 @@ def test_mini_package_is_a_byte_copy_of_the_real_tarball(extra_data):
     with tarfile.open(extra_data) as tar:
         for f in files:
             assert tar.extractfile(f"package/{f.name}").read() == f.read_bytes(), f.name
+
+
+def test_a_gzip_bomb_member_and_a_fifo_are_skipped_unread(tmp_path):
+    """A character member that inflates to 64 MB (a few KB in the .tgz) and a FIFO named like a
+    character file are skipped and counted, never inflated nor waited on (issue 35)."""
+    import os
+
+    files = _files(bad=False)
+    files["package/大.json"] = b"{" + b" " * (64 << 20) + b"}"
+    tgz = write_tarball(tmp_path / "bomb.tgz", files)
+    assert tgz.stat().st_size < 200_000
+    report = LoadReport()
+    assert sorted(load_medians(tgz, report=report)) == ["一", "十"]
+    assert report.skipped == 1 and any("larger than 1,048,576 bytes" in e
+                                       for e in report.errors)
+    folder = write_folder(tmp_path / "d", _files(bad=False))
+    os.mkfifo(folder / "package" / "口.json")
+    report = LoadReport()
+    assert sorted(load_medians(folder, report=report)) == ["一", "十"]
+    assert report.skipped == 1 and any("口.json" in e and "FIFO" in e for e in report.errors)
