@@ -218,7 +218,13 @@ class AppProbe:
             state = self.state()
             return state if state and predicate(state) else None
 
-        return wait_for(check, timeout, what=what)
+        try:
+            return wait_for(check, timeout, what=what)
+        except AssertionError as exc:
+            state = self.state() or {}
+            seen = {k: state.get(k) for k in ("text", "active_box", "on_top")}
+            seen["candidates"] = [c["char"] for c in state.get("candidates", [])]
+            raise AssertionError(f"{exc}; the app shows {seen}") from None
 
     def close(self) -> None:
         self.proc.terminate()
@@ -292,20 +298,17 @@ def test_hanzipad_always_on_top_types_a_drawn_character_into_the_focused_program
         # the first character re-picked in the pad: the program gets the same text
         state = app.wait(lambda s: s["text"] == two and len(s["chars"]) == 2, 5,
                          what="two characters in the pad")
-        xsession.click(*state["chars"][0])
-        state = app.wait(lambda s: len([c for c in s["candidates"] if c["enabled"]]) >= 2, 5,
-                         what="the first character's candidates again")
-        second_choice = state["candidates"][1]
-        xsession.click(*_centre(second_choice["rect"]))
-        fixed = second_choice["char"] + two[1:]
+        fixed = _pick_second(app, xsession, 0) + two[1:]
         holder.wait_text(fixed)
         app.wait(lambda s: s["text"] == fixed, 5, what="the pad's text re-picked")
         assert xsession.focus_window() == holder.wid
 
         # the re-pick ended the selection (the cursor is back at the end): select it again
         state = app.wait(lambda s: len(s["chars"]) == 2, 5, what="the pad's text")
+        shown = [c["char"] for c in state["candidates"]]
         xsession.click(*state["chars"][0])
-        app.wait(lambda s: len([c for c in s["candidates"] if c["enabled"]]) >= 2, 5,
+        app.wait(lambda s: [c["char"] for c in s["candidates"]] != shown
+                 and len([c for c in s["candidates"] if c["enabled"]]) >= 2, 5,
                  what="the first character selected")
         xsession.click(*_centre(state["backspace"]))  # ⌫: the selected (first) character
         holder.wait_text(fixed[1:])
@@ -339,9 +342,13 @@ def _restored_text(path: Path, chars: str) -> None:
 def _pick_second(app: AppProbe, xsession: XSession, char_index: int) -> str:
     """Click character ``char_index`` of the pad's text, then its second candidate."""
     state = app.state()
+    shown = [c["char"] for c in state["candidates"]]  # next-word suggestions, or the box's
+    char = state["text"][char_index]
     xsession.click(*state["chars"][char_index])
-    state = app.wait(lambda s: len([c for c in s["candidates"] if c["enabled"]]) >= 2, 5,
-                     what="the character's candidates")
+    state = app.wait(lambda s: len([c for c in s["candidates"] if c["enabled"]]) >= 2
+                     and [c["char"] for c in s["candidates"]] != shown
+                     and char in [c["char"] for c in s["candidates"]], 5,
+                     what=f"the candidates of {char}")
     choice = state["candidates"][1]
     xsession.click(*_centre(choice["rect"]))
     return choice["char"]
@@ -398,7 +405,11 @@ def test_always_on_top_never_deletes_text_it_did_not_type_here(xsession, tmp_pat
 
         # its own character re-picked: fixed there (the cursor was where the pad left it)
         own = _pick_second(app, xsession, 3)
-        wait_for(lambda: text() == "Dear Li, " + own, what="the pad's character re-picked")
+        try:
+            wait_for(lambda: text() == "Dear Li, " + own, what="the pad's character re-picked")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: Tk holds {text()!r}, the pad {app.state()['text']!r}"
+                                 f"; log: {xsession.log('hanzipad')[-1500:]}") from None
 
         # a click in the Tk window (its cursor may move): the pad leaves it alone from now on
         x, y, w, h = xsession.geometry(wid)
@@ -408,6 +419,37 @@ def test_always_on_top_never_deletes_text_it_did_not_type_here(xsession, tmp_pat
         time.sleep(0.5)
         assert text() == "Dear Li, " + own
         assert xsession.focus_window() == wid
+
+        # a new character after that goes where the click put the Tk cursor (a new run) ...
+        state = app.state()
+        other_box = state["boxes"][1 - state["active_box"]]
+        before = text()
+        xsession.drag(_stroke(other_box, 0.15, 0.5, 0.85, 0.5))  # 一, committing nothing new
+        state = app.wait(lambda s: s["candidates"] and s["candidates"][0]["enabled"]
+                         and s["active_box"] != state["active_box"], 8, what="一's candidates")
+        xsession.click(*_centre(state["candidates"][0]["rect"]))
+        new = app.wait(lambda s: len(s["text"]) == 5, 5, what="the commit")["text"][4]
+        try:
+            wait_for(lambda: len(text()) == len(before) + 1
+                     and text().replace(new, "", 1) == before,
+                     what="the new character at the Tk cursor")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: Tk holds {text()!r}") from None
+        after = text()
+        # ... and another window taking the focus ends that run too
+        other = xsession.python("tk-other", HERE / "tk_holder.py", str(tmp_path / "o.txt"),
+                                "tk-other")
+        try:
+            other_wid = xsession.wait_window("tk-other")
+            xsession.activate(other_wid)
+            xsession.activate(wid)
+            _pick_second(app, xsession, 4)
+            app.wait(lambda s: s["text"][4] != new, 5, what="the pad's copy re-picked")
+            time.sleep(0.5)
+            assert text() == after and (tmp_path / "o.txt").read_text() == ""
+        finally:
+            other.terminate()
+            other.wait(10)
     finally:
         if app is not None:
             app.close()
