@@ -314,8 +314,8 @@ class PackReader:
         self.path = Path(path)
         shown = str(self.path)
         try:
-            size = self.path.stat().st_size
-            with open(self.path, "rb") as f:
+            with fileio.open_regular(self.path) as f:  # a FIFO would block the open forever
+                size = os.fstat(f.fileno()).st_size
                 head = f.read(HEAD.size)
                 if len(head) < HEAD.size or head[:8] != MAGIC:
                     raise PackError(f"{shown}: not an ink pack (no {MAGIC.decode()} header)")

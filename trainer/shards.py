@@ -201,11 +201,17 @@ def load_shard_arrays(path, mmap: bool = True) -> tuple[np.ndarray, np.ndarray]:
             path = path[: -len(suffix)]
     images_file, labels_file = path + IMAGES_SUFFIX, path + LABELS_SUFFIX
     try:
-        images = np.load(images_file, mmap_mode="r" if mmap else None, allow_pickle=False)
-        labels = np.load(labels_file, allow_pickle=False)
+        for file in (images_file, labels_file):  # a FIFO would block np.load forever
+            fileio.check_regular_file(file)
+        # memory-mapped first: a header declaring more than the file holds is refused by the
+        # mapping, never allocated (a damaged header once asked for 1.8 TiB)
+        images = np.load(images_file, mmap_mode="r", allow_pickle=False)
+        labels = np.array(np.load(labels_file, mmap_mode="r", allow_pickle=False))
+        if not mmap:
+            images = np.array(images)
     except FileNotFoundError as exc:
         raise SourceError(f"{exc.filename}: shard file missing") from None
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, MemoryError) as exc:
         raise SourceError(f"{path}: corrupt shard ({exc})") from None
     if (
         images.dtype != np.uint8

@@ -193,3 +193,22 @@ def test_prepare_refuses_an_absurd_shard_size_before_allocating(tmp_path):
     with pytest.raises(SourceError, match="shard size must be 1 to 65,536 images, not 1e\\+12"):
         prepare([f"gnt:{data}"], tmp_path / "o", shard_size=10**12, log=lambda m: None)
     assert not (tmp_path / "o").exists()
+
+
+def test_a_shard_header_declaring_terabytes_or_a_fifo_is_a_corrupt_shard(tmp_path):
+    import os
+
+    from numpy.lib import format as npformat
+
+    index = write_shards(_samples(3), tmp_path)
+    labels = tmp_path / index["shards"][0]["labels"]
+    with open(labels, "wb") as f:  # a damaged header: 10**12 labels in a file of 6 bytes
+        npformat.write_array_header_1_0(f, {"descr": "<i2", "fortran_order": False,
+                                            "shape": (10**12,)})
+        f.write(b"\0" * 6)
+    with pytest.raises(SourceError, match="corrupt shard"):
+        load_shard_arrays(tmp_path / index["shards"][0]["images"], mmap=False)
+    labels.unlink()
+    os.mkfifo(labels)
+    with pytest.raises(SourceError, match="corrupt shard .*FIFO"):
+        load_shard_arrays(tmp_path / index["shards"][0]["images"])

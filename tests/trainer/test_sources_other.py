@@ -235,3 +235,6 @@ def test_a_gnt_that_is_a_fifo_is_counted_not_waited_for(tmp_path):
     src = open_source(f"gnt:{data}")
     assert len(list(src)) > 0 and src.stats.corrupt == 1
     assert any("stuck.gnt: is a FIFO" in m for m in src.stats.messages)
+    os.mkfifo(data / "stuck.zip")  # an archive is opened to list it: refused, not waited on
+    with pytest.raises(SourceError, match=r"stuck\.zip: not a readable zip archive \(is a FIFO"):
+        open_source(f"gnt:{data}").shards()

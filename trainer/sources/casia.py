@@ -127,12 +127,13 @@ def expand_archives(files: list[str], suffix: str) -> list[str]:
     for f in files:
         if f.lower().endswith(".zip"):
             try:
-                with zipfile.ZipFile(f) as zf:
+                with open_regular(f) as raw, zipfile.ZipFile(raw) as zf:
                     out += [
                         f"{f}{ZIP_SEP}{n}" for n in sorted(zf.namelist()) if n.lower().endswith(suffix)
                     ]
             except (zipfile.BadZipFile, OSError) as exc:
-                raise SourceError(f"{f}: not a readable zip archive ({exc})") from None
+                why = getattr(exc, "strerror", None) or exc
+                raise SourceError(f"{f}: not a readable zip archive ({why})") from None
         else:
             out.append(f)
     return out
