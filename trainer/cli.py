@@ -239,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="candidates per input (default 3)")
     r.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    from trainer.shards import DEFAULT_SHARD_SIZE  # light: numpy, no TensorFlow
+
     pr = sub.add_parser("prepare", help="convert data once into compact uint8 shards")
     pr.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
                     help="data to convert")
@@ -246,8 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a new folder for the shards (use it as shards:DIR)")
     pr.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                     help="processes converting in parallel (default: one per CPU)")
-    pr.add_argument("--shard-size", type=int, default=8192, metavar="N",
-                    help="images per shard file (default 8192)")
+    pr.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE, metavar="N",
+                    help=f"images per shard file (default {DEFAULT_SHARD_SIZE})")
     pr.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
 
     pk = sub.add_parser("pack", help="pack pen traces into one compact, checked file (inkpack:FILE)",

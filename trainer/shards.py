@@ -49,7 +49,7 @@ FORMAT = "hanzipad-shards"
 FORMAT_VERSION = 1
 INDEX = "index.json"
 #: Samples per shard file (4096 samples = 16 MiB of images).
-DEFAULT_SHARD_SIZE = 4096
+DEFAULT_SHARD_SIZE = 8192  # images a shard file (the CLI's default too)
 IMAGES_SUFFIX = ".images.npy"
 LABELS_SUFFIX = ".labels.npy"
 #: Most samples per shard file: a shard is buffered whole (4 KiB a sample: 256 MiB).
