@@ -160,6 +160,33 @@ def build(tmp: Path) -> dict:
     shards.mkdir()
     (shards / "index.json").write_text("[" * 100_000 + "]" * 100_000)
     p["deep_shards"] = shards
+    # stroke data: a .tgz whose character member inflates to 64 MB; a shard header asking for
+    # 10**12 labels; a FIFO named like a .zip of .gnt files
+    import io
+    import tarfile
+
+    with tarfile.open(tmp / "bomb-strokes.tgz", "w:gz") as tar:
+        for name, data in (("package/package.json", b'{"name": "hanzi-writer-data"}'),
+                           ("package/\u4eba.json", b"{" + b" " * (64 << 20) + b"}")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    p["bomb_strokes"] = tmp / "bomb-strokes.tgz"
+    import numpy as np
+    from numpy.lib import format as npformat
+
+    from trainer.shards import write_shards
+
+    index = write_shards([(np.zeros((64, 64), np.uint8), 0)] * 3, tmp / "huge-header")
+    with open(tmp / "huge-header" / index["shards"][0]["labels"], "wb") as f:
+        npformat.write_array_header_1_0(f, {"descr": "<i2", "fortran_order": False,
+                                            "shape": (10**12,)})
+        f.write(b"\0" * 6)
+    p["huge_header"] = tmp / "huge-header"
+    zips = tmp / "zip-fifo"
+    zips.mkdir()
+    os.mkfifo(zips / "casia.zip")
+    p["zip_fifo"] = zips
     (tmp / "deep.toml").write_text("lr = " + "[" * 100_000 + "]" * 100_000 + "\n")
     p["deep_toml"] = tmp / "deep.toml"
     os.mkfifo(tmp / "fifo.toml")
@@ -371,6 +398,21 @@ def cases(tmp: Path, p: dict) -> list[Case]:
         Case("train --width 1e30",
              t + ["train", "--run-dir", str(tmp / "r-width"), "--train", gnt, "--classes",
                   CHARS, "--width", "1e30"], one_line_refusal(needle="at most")),
+        Case("strokes: a .tgz member inflating to 64 MB",
+             t + ["prepare", "--data", f"strokes:{p['bomb_strokes']}", "--out",
+                  str(tmp / "sb-out"), "--workers", "1"],
+             lambda r, _: "larger than 1,048,576 bytes" in r.stderr
+             and "Traceback" not in r.stderr),
+        Case("shards: a header declaring 10**12 labels",
+             t + ["evaluate", "--model", str(ROOT / "resources" / "model"), "--data",
+                  f"shards:{p['huge_header']}"], one_line_refusal(needle="corrupt shard")),
+        Case("gnt: a FIFO named casia.zip",
+             t + ["prepare", "--data", f"gnt:{p['zip_fifo']}", "--out", str(tmp / "zf-out")],
+             one_line_refusal(needle="FIFO")),
+        Case("hanzipad classify --model (model.json nested 100,000 deep)",
+             APP + ["classify", "--model", str(p["deep_meta"]), str(p["image"])],
+             lambda r, _: r.returncode != 0 and "nested deeper" in r.stderr
+             and "Traceback" not in r.stderr),
         Case("two trainings on one run dir", "TWO_TRAININGS",
              lambda r, _: r.returncode == 1 and "in use by pid" in r.stderr, needs_keras=True),
     ]
