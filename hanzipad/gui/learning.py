@@ -155,11 +155,14 @@ class HandLearner(QObject):
         self._profile = profile or adapt.Profile(self.path)
         self._apply(worker, recognizer, refit=not self._profile.usable(self._adaptation))
         self._save()  # fitted again for this model: not again at the next start
+        self._job_fit(worker, recognizer)  # what was confirmed before the profile was open
 
     def _job_fit(self, worker, recognizer) -> None:
+        if self._profile is None:
+            return  # not open yet: _job_open learns these when it has opened it
         with self._lock:
             pending, self._pending = self._pending, []
-        if not pending or self._profile is None or not self.enabled:
+        if not pending or not self.enabled:
             return
         for key, ink, label, weight in pending:
             content, sample = self._by_key.get(id(key), (None, None))
