@@ -131,6 +131,7 @@ class HandLearner(QObject):
 
     # ------------------------------------------------------------ worker thread
     def _job_open(self, worker, recognizer) -> None:
+        self._save()  # what was learned and not yet written (a new model, learning back on)
         worker.adapted = None
         self._by_key.clear()
         try:
