@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trainer.evaluate import is_bundle
+from trainer.evaluate import is_bundle, non_finite_weights
 from trainer.runlock import RunDirLocked
 from trainer.sources.base import SourceError
 from trainer.train import (
@@ -259,16 +259,10 @@ class AverageRefused(RuntimeError):
     """The mean must not be written (non-finite weights): exit 1, nothing written."""
 
 
-def _non_finite(model) -> list[str]:
-    return [getattr(w, "path", None) or w.name for w in model.weights
-            if np.issubdtype(np.asarray(w).dtype, np.floating)
-            and not np.isfinite(np.asarray(w)).all()]
-
-
 def _refuse_non_finite(model, ckpts, out: Path) -> None:
     """Refuse (before anything is written) a model whose weights hold NaN or infinity: a member
     that diverged (``ckpts``: it) would make the whole mean NaN."""
-    bad = _non_finite(model)
+    bad = non_finite_weights(model)
     if not bad:
         return
     what = (f"{ckpts[0]}: its weights are" if ckpts else "the mean's weights are")

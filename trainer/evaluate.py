@@ -30,6 +30,14 @@ class ModelError(ValueError):
     pass
 
 
+def non_finite_weights(model) -> list[str]:
+    """The names of ``model``'s floating-point weights that hold NaN or infinity (a diverged
+    run, a damaged file). Such weights need not give NaN outputs (a ReLU turns NaN into 0)."""
+    return [getattr(w, "path", None) or w.name for w in model.weights
+            if np.issubdtype(np.asarray(w).dtype, np.floating)
+            and not np.isfinite(np.asarray(w)).all()]
+
+
 class NonFiniteModel(ModelError):
     """The model answers NaN or infinity (a diverged run): no accuracy is reported, exit 1
     (NaN rows would all "predict" class 0 and score as if by chance)."""
@@ -123,9 +131,7 @@ def evaluate(pred: Predictor, specs: list[str], *, batch_size=256, limit=None, s
     if pred.kind == "keras":
         # NaN weights need not give NaN outputs (a ReLU can turn NaN into 0): a diverged run
         # then answers the same for every image and scores as if by chance
-        bad = [getattr(w, "path", None) or w.name for w in pred.model.weights
-               if np.issubdtype(np.asarray(w).dtype, np.floating)
-               and not np.isfinite(np.asarray(w)).all()]
+        bad = non_finite_weights(pred.model)
         if bad:
             raise NonFiniteModel(f"{pred.where}: its weights are not finite (NaN or infinity) "
                                  f"in {len(bad)} tensors, e.g. {bad[0]}: its training diverged "

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hanzipad.provenance import compact
-from trainer.evaluate import FIGURES, ModelError, load_keras_core
+from trainer.evaluate import FIGURES, ModelError, load_keras_core, non_finite_weights
 from trainer.records import public
 from trainer.train import COMMANDS, read_json
 
@@ -66,6 +66,11 @@ def export(run_dir, out, quantize=None, checkpoint="best", name=None, check_samp
     if not run_dir.is_dir():
         raise ModelError(f"{run_dir}: no such run dir")
     model, labels, cfg, state, ckpt = load_keras_core(run_dir, checkpoint)
+    bad = non_finite_weights(model)
+    if bad:  # before the slow conversion; finite outputs (ReLU: NaN -> 0) would not show it
+        raise ExportRefused(f"{ckpt}: its weights are not finite (NaN or infinity) in {len(bad)} "
+                            f"tensors, e.g. {bad[0]}: its training diverged or the file is "
+                            f"damaged; refusing to export it ({out} not written)")
     t0 = time.time()
     with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its signatures
         data = tflite_bytes(model, quantize)

@@ -69,3 +69,13 @@ def test_evaluate_refuses_nan_outputs(runs, monkeypatch, capsys):
                         lambda self, x: np.full((len(x), len(self.labels)), np.nan, np.float32))
     assert main(["evaluate", "--model", str(good), "--data", f"gnt:{gnt}"]) == 1
     assert "outputs are not finite (NaN or infinity) on 10 of 10" in capsys.readouterr().err
+
+
+def test_export_refuses_nan_weights_before_converting(runs, tmp_path, capsys):
+    from trainer.cli import main
+
+    _, _, bad = runs
+    out = tmp_path / "bundle"
+    assert main(["export", "--run-dir", str(bad), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "its weights are not finite" in err and "not written" in err and not out.exists()
