@@ -294,3 +294,16 @@ def test_old_bundle_without_adaptation_keeps_working(tiny_bundle, tmp_path):
              if x]
     assert strip == [{k: v for k, v in json.loads(x).items() if k != "ms"}
                      for x in with_profile[1].split("\n") if x]
+
+
+def test_a_fifo_or_folder_named_as_the_profile_is_refused_unread(tmp_path):
+    import os
+
+    from tests.helpers import finishes
+
+    fifo = tmp_path / "me.json"
+    os.mkfifo(fifo)
+    done, result = finishes(lambda: Profile.load(fifo), 5)
+    assert done and isinstance(result, ProfileError) and str(fifo) in str(result)
+    with pytest.raises(ProfileError, match=str(tmp_path)):
+        Profile.load(tmp_path)
