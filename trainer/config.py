@@ -265,9 +265,14 @@ def class_list(cfg: Config) -> list[str]:
 
     text = cfg.classes
     if cfg.classes_file:
-        try:
-            text = Path(cfg.classes_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        from hanzipad.fileio import read_bytes_bounded
+
+        try:  # a regular file of at most 1 MiB: never a FIFO or /dev/zero
+            text = read_bytes_bounded(cfg.classes_file, 1 << 20).decode("utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{cfg.classes_file}: cannot read classes file "
+                              f"({exc.strerror or exc})") from None
+        except ValueError as exc:  # not UTF-8, or larger than 1 MiB
             raise ConfigError(f"{cfg.classes_file}: cannot read classes file ({exc})") from None
     if not text:
         return gb2312_level1()

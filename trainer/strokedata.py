@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hanzipad.fileio import loads_bounded, read_bytes_bounded
+from hanzipad.fileio import check_regular_file, loads_bounded, read_bytes_bounded
 
 #: Largest character file (or package.json) read; hanzi-writer-data's are a few KB.
 MAX_CHAR_BYTES = 1 << 20
@@ -68,11 +68,13 @@ def _char_of(name: str) -> str | None:
 
 def _open_tar(path: Path) -> tarfile.TarFile:
     try:
+        check_regular_file(path)  # a FIFO named x.tgz would block the open forever
         return tarfile.open(path, "r:*")
     except FileNotFoundError:
         raise StrokeDataError(f"{path}: no such file") from None
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise StrokeDataError(f"{path}: not a readable tarball ({exc})") from None
+        why = getattr(exc, "strerror", None) or exc
+        raise StrokeDataError(f"{path}: not a readable tarball ({why})") from None
 
 
 def iter_char_json(path: str | Path, chars: Iterable[str] | None = None) -> Iterator[tuple[str, bytes | StrokeDataError]]:

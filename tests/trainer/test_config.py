@@ -126,3 +126,15 @@ def test_range_errors_name_the_layer_the_value_came_from(tmp_path):
     cfg = resolve(sets=["dropout=0", "elastic=1", "checkpoint_every=0", "val_every=0",
                         "shuffle_buffer=0", "warmup_steps=0", "min_lr=0", "rotation=0"])
     assert cfg.elastic == 1.0 and cfg.checkpoint_every == 0
+
+
+def test_classes_file_that_is_a_fifo_or_dev_zero_is_refused_unread(tmp_path):
+    import os
+
+    from trainer.config import Config, class_list
+
+    os.mkfifo(tmp_path / "fifo.txt")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    for name, needle in (("fifo.txt", "is a FIFO"), ("zero.txt", "is a character device")):
+        with pytest.raises(ConfigError, match=f"{name}: cannot read classes file .{needle}"):
+            class_list(Config(classes_file=str(tmp_path / name)))

@@ -165,3 +165,15 @@ def test_a_gzip_bomb_member_and_a_fifo_are_skipped_unread(tmp_path):
     report = LoadReport()
     assert sorted(load_medians(folder, report=report)) == ["一", "十"]
     assert report.skipped == 1 and any("口.json" in e and "FIFO" in e for e in report.errors)
+
+
+def test_a_fifo_named_like_the_tarball_is_refused_unread(tmp_path):
+    import os
+
+    from trainer.sources import SourceError, open_source
+
+    os.mkfifo(tmp_path / "hwd.tgz")
+    with pytest.raises(StrokeDataError, match="expected the hanzi-writer-data .tgz"):
+        load_medians(tmp_path / "hwd.tgz")
+    with pytest.raises(SourceError, match="not a regular file or folder"):
+        open_source(f"strokes:{tmp_path / 'hwd.tgz'}")

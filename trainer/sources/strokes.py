@@ -38,6 +38,9 @@ class StrokesSource(Source):
         if not self.path.exists():
             raise SourceError(f"{spec}: {self.path}: no such file or folder")
         name = self.path.name.lower()
+        if not self.path.is_file() and not self.path.is_dir():  # a FIFO, a device
+            raise SourceError(f"{spec}: {self.path}: not a regular file or folder; expected the "
+                              "hanzi-writer-data .tgz or its folder")
         if self.path.is_file() and not name.endswith((".tgz", ".tar.gz", ".tar")):
             raise SourceError(f"{spec}: {self.path}: expected the hanzi-writer-data .tgz or its folder")
         self.per_char = int(self.options.get("per_char", 1))
