@@ -14,10 +14,17 @@ was still busy) is filled in place later (:meth:`Composition.resolve`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 #: What an entry came from.
 CHAR, WORD, KEY = "char", "word", "key"
+
+#: Bounds on what :meth:`Composition.from_dict` accepts (a saved text is read at every
+#: start: a forged one must be refused, never crash or hang the app).
+MAX_ENTRIES = 200_000
+MAX_ENTRY_TEXT = 1000
+MAX_CANDIDATES = 100
 
 
 @dataclass(eq=False)
@@ -42,15 +49,26 @@ class Entry:
         """An entry from :meth:`to_dict` output; ValueError when it is not one."""
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise ValueError("an entry needs a text")
+        if len(data["text"]) > MAX_ENTRY_TEXT:
+            raise ValueError(f"an entry's text is longer than {MAX_ENTRY_TEXT} characters")
         kind = data.get("kind", CHAR)
-        if kind not in (CHAR, WORD, KEY):
-            raise ValueError(f"unknown entry kind {kind!r}")
+        if not isinstance(kind, str) or kind not in (CHAR, WORD, KEY):
+            raise ValueError(f"unknown entry kind {str(kind)[:20]!r}")
+        items = data.get("candidates") or ()
+        if not isinstance(items, (list, tuple)) or len(items) > MAX_CANDIDATES:
+            raise ValueError(f"the candidates are not a list of at most {MAX_CANDIDATES}")
         candidates = []
-        for item in data.get("candidates") or ():
+        for item in items:
             if (not isinstance(item, (list, tuple)) or len(item) != 2
-                    or not isinstance(item[0], str) or not isinstance(item[1], (int, float))):
+                    or not isinstance(item[0], str) or len(item[0]) > MAX_ENTRY_TEXT
+                    or isinstance(item[1], bool) or not isinstance(item[1], (int, float))):
                 raise ValueError("a candidate is [text, probability]")
-            candidates.append((item[0], float(item[1])))
+            if isinstance(item[1], int) and not 0 <= item[1] <= 1:
+                raise ValueError("a candidate's probability is not between 0 and 1")
+            p = float(item[1])
+            if not (math.isfinite(p) and 0.0 <= p <= 1.0):
+                raise ValueError("a candidate's probability is not between 0 and 1")
+            candidates.append((item[0], p))
         return cls(data["text"], tuple(candidates), None, kind)
 
 
@@ -169,6 +187,8 @@ class Composition:
         """A composition from :meth:`to_dict` output; ValueError when it is not one."""
         if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
             raise ValueError("a composition needs a list of entries")
+        if len(data["entries"]) > MAX_ENTRIES:
+            raise ValueError(f"more than {MAX_ENTRIES:,} entries")
         entries = [Entry.from_dict(e) for e in data["entries"]]
         cursor = data.get("cursor", len(entries))
         if not isinstance(cursor, int) or isinstance(cursor, bool):

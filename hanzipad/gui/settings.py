@@ -1,23 +1,216 @@
-"""Persisted preferences (QSettings, INI format, organization/application "HanziPad")."""
+"""Persisted preferences (QSettings, INI format, organization/application "HanziPad").
+
+Every value read here is checked: a value that cannot be read (garbage, a 400-digit pen
+width, a composition nested 100,000 levels deep) never stops the app from starting.  It is
+*moved aside*: the INI file is first copied beside itself as ``HanziPad.ini.bad-YYYYmmdd-HHMMSS``
+(once a session: the copy holds every value as it was), then the bad key is removed and a
+one-line message naming the copy is logged and kept for the window's status bar
+(:func:`take_problems`).  Before Qt reads the file at all, :func:`settings` checks it once a
+session: a file that is not a regular file or is larger than :data:`MAX_FILE_BYTES` is renamed
+aside whole, and lines holding a value Qt would decode from binary (``@Variant(…)``,
+``@DateTime(…)``: HanziPad never writes them, and a forged length there aborts the process
+inside Qt) are moved aside.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import stat
+import time
+
 from PySide6.QtCore import QByteArray, QSettings
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PEN_WIDTH = 8
 MIN_PEN_WIDTH = 2
 MAX_PEN_WIDTH = 30
 
+#: Largest settings file read (bytes); a larger one is renamed aside unread.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Longest saved composition (characters of JSON).
+MAX_COMPOSED = 32 * 1024 * 1024
+#: Longest window geometry/state kept by Qt (bytes; Qt's own are a few hundred).
+MAX_WINDOW_STATE = 64 * 1024
+#: Longest remembered folder (characters).
+MAX_DIR = 4096
 
-def settings() -> QSettings:
+#: Settings files checked this session (path -> True), and the copy kept aside for each.
+_checked: set[str] = set()
+_aside: dict[str, str] = {}
+#: Messages about settings moved aside, not yet shown (:func:`take_problems`).
+_problems: list[str] = []
+
+#: A value Qt decodes with QDataStream (lengths read from the file): after "=" or "," outside
+#: quotes.  HanziPad writes none.
+_BINARY_VALUE = re.compile(rb"^\s*@(?:Variant|DateTime)\(")
+
+
+def _qsettings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "HanziPad", "HanziPad")
 
 
-def pen_width() -> int:
+#: An application name whose settings file never exists: its QSettings tells where ours is
+#: without opening it (QSettings reads its file when made: a FIFO there would block).
+_PROBE = ".hanzipad-path-probe"
+
+
+def settings_file() -> str:
+    """Where the settings are kept (the INI file), found without reading it."""
+    probe = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "HanziPad", _PROBE)
+    folder, name = os.path.split(probe.fileName())
+    return os.path.join(folder, "HanziPad" + name[len(_PROBE):])
+
+
+def settings() -> QSettings:
+    path = settings_file()
+    if path not in _checked:
+        _checked.add(path)
+        _check_file(path)
+    return _qsettings()
+
+
+def take_problems() -> list[str]:
+    """The messages about settings moved aside since the last call (each names the file)."""
+    problems = list(_problems)
+    _problems.clear()
+    return problems
+
+
+def _aside_name(path: str) -> str:
+    base = f"{path}.bad-{time.strftime('%Y%m%d-%H%M%S')}"
+    name, n = base, 1
+    while os.path.lexists(name):
+        name, n = f"{base}-{n}", n + 1
+    return name
+
+
+def _report(text: str) -> None:
+    log.warning("%s", text)
+    _problems.append(text)
+
+
+def _keep_copy(path: str) -> str | None:
+    """Copy the settings file aside (once a session); the copy's name, None when it failed."""
+    if path in _aside:
+        return _aside[path]
+    from hanzipad import fileio
+
     try:
-        value = int(settings().value("pen/width", DEFAULT_PEN_WIDTH))
-    except (TypeError, ValueError):
-        value = DEFAULT_PEN_WIDTH
+        data = fileio.read_bytes_bounded(path, MAX_FILE_BYTES)
+        name = _aside_name(path)
+        fileio.write_bytes(name, data)
+    except (OSError, ValueError) as exc:
+        log.warning("cannot keep a copy of %s: %s", path, exc)
+        return None
+    _aside[path] = name
+    return name
+
+
+def _check_file(path: str) -> bool:
+    """Make the settings file safe for Qt to read; True when it was changed (or renamed)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False  # none yet (or unreachable: Qt will say nothing and use the defaults)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+        why = ("not a regular file" if not stat.S_ISREG(st.st_mode)
+               else f"{st.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} allowed")
+        name = _aside_name(path)
+        try:
+            os.rename(path, name)
+        except OSError as exc:
+            _report(f"settings file {path}: {why}; it cannot be moved aside ({exc.strerror})")
+            return False
+        _report(f"settings file {path}: {why}; moved aside to {name}, starting afresh")
+        return True
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return False
+    lines = data.splitlines(keepends=True)
+    kept = [line for line in lines if not _binary_value(line)]
+    if len(kept) == len(lines):
+        return False
+    keys = [line.split(b"=", 1)[0].strip().decode("utf-8", "replace")
+            for line in lines if _binary_value(line)]
+    copy = _keep_copy(path)
+    if copy is None:
+        _report(f"settings file {path}: values that cannot be read ({', '.join(keys)}); "
+                "they cannot be moved aside, the defaults are used")
+        return False
+    from hanzipad import fileio
+
+    try:
+        fileio.write_bytes(path, b"".join(kept))
+    except OSError as exc:
+        _report(f"settings file {path}: values that cannot be read ({', '.join(keys)}): "
+                f"cannot be removed ({exc.strerror}); a copy is kept as {copy}")
+        return False
+    _report(f"settings file {path}: values that cannot be read ({', '.join(keys)}) removed; "
+            f"the file as it was is kept as {copy}")
+    return True
+
+
+def _binary_value(line: bytes) -> bool:
+    """Whether an INI line holds a value (or a list item) Qt would decode from binary."""
+    if b"@" not in line or b"=" not in line or line.lstrip().startswith((b";", b"#", b"[")):
+        return False
+    value = line.split(b"=", 1)[1]
+    quoted, escaped, start = False, False, 0
+    for i in range(len(value) + 1):
+        c = value[i:i + 1]
+        if escaped:
+            escaped = False
+        elif c == b"\\":
+            escaped = True
+        elif c == b'"':
+            quoted = not quoted
+        elif not quoted and c in (b",", b""):
+            if _BINARY_VALUE.match(value[start:i]):
+                return True
+            start = i + 1
+    return False
+
+
+def _bad(key: str, reason: str) -> None:
+    """Move a value that cannot be read aside: the file copied (once), the key removed."""
+    s = settings()
+    path = s.fileName()
+    copy = _keep_copy(path)
+    if copy is None:
+        _report(f"settings file {path}: {key} cannot be read ({reason}); the default is used")
+        return
+    s.remove(key)
+    s.sync()
+    _report(f"settings file {path}: {key} cannot be read ({reason}); removed, the file as it "
+            f"was is kept as {copy}")
+
+
+def _value(key: str, default=None):
+    """A raw value; anything Qt cannot hand over counts as missing (and is moved aside)."""
+    try:
+        return settings().value(key, default)
+    except Exception as exc:  # noqa: BLE001 - a setting is never a reason not to start
+        _bad(key, f"{type(exc).__name__}")
+        return default
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def pen_width() -> int:
+    value = _value("pen/width", DEFAULT_PEN_WIDTH)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,6}\s*", value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 999_999:
+        _bad("pen/width", f"not a pen width: {_short(value)}")
+        return DEFAULT_PEN_WIDTH
     return max(MIN_PEN_WIDTH, min(MAX_PEN_WIDTH, value))
 
 
@@ -26,8 +219,11 @@ def set_pen_width(value: int) -> None:
 
 
 def last_dir() -> str:
-    value = settings().value("files/last_dir", "")
-    return value if isinstance(value, str) else ""
+    value = _value("files/last_dir", "")
+    if not isinstance(value, str) or len(value) > MAX_DIR or "\0" in value:
+        _bad("files/last_dir", f"not a folder name: {_short(value)}")
+        return ""
+    return value
 
 
 def set_last_dir(path: str) -> None:
@@ -35,10 +231,22 @@ def set_last_dir(path: str) -> None:
 
 
 def window_state() -> tuple[QByteArray | None, QByteArray | None]:
-    s = settings()
-    geometry, state = s.value("window/geometry"), s.value("window/state")
-    return (geometry if isinstance(geometry, QByteArray) else None,
-            state if isinstance(state, QByteArray) else None)
+    found = []
+    for key in ("window/geometry", "window/state"):
+        value = _value(key)
+        if value is None:
+            found.append(None)
+        elif not isinstance(value, QByteArray) or value.size() > MAX_WINDOW_STATE:
+            _bad(key, f"not a saved window {key.split('/')[1]}: {_short(value)}")
+            found.append(None)
+        else:
+            found.append(value)
+    return found[0], found[1]
+
+
+def bad_window_state(key: str) -> None:
+    """Qt refused the saved ``window/geometry`` or ``window/state``: move it aside."""
+    _bad(key, "Qt cannot restore it")
 
 
 def set_window_state(geometry: QByteArray, state: QByteArray) -> None:
@@ -48,16 +256,25 @@ def set_window_state(geometry: QByteArray, state: QByteArray) -> None:
 
 
 def composed_text() -> dict | None:
-    """The composed text kept from the last session (:meth:`Composition.to_dict`), or None."""
-    import json
+    """The composed text kept from the last session (:meth:`Composition.to_dict`, checked by
+    :meth:`Composition.from_dict`), or None."""
+    from hanzipad.compose import Composition
+    from hanzipad.fileio import loads_bounded
 
-    value = settings().value("text/composed", "")
-    if not isinstance(value, str) or not value:
+    value = _value("text/composed", "")
+    if isinstance(value, str) and not value:
         return None
     try:
-        return json.loads(value)
-    except ValueError:
+        if not isinstance(value, str):
+            raise ValueError(f"not text: {_short(value)}")
+        if len(value) > MAX_COMPOSED:
+            raise ValueError(f"{len(value):,} characters, more than {MAX_COMPOSED:,}")
+        data = loads_bounded(value, max_depth=8, max_number_digits=40)
+        Composition.from_dict(data)
+    except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
+        _bad("text/composed", f"the text kept from the last session: {exc}")
         return None
+    return data
 
 
 def set_composed_text(data: dict) -> None:
@@ -66,11 +283,17 @@ def set_composed_text(data: dict) -> None:
     settings().setValue("text/composed", json.dumps(data, ensure_ascii=False))
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
 def _flag(key: str) -> bool:
-    value = settings().value(key, False)
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return value is True
+    value = _value(key, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    _bad(key, f"not true or false: {_short(value)}")
+    return False
 
 
 def compact() -> bool:
@@ -84,12 +307,14 @@ def set_compact(on: bool) -> None:
 
 def compact_position() -> tuple[int, int] | None:
     """Where the compact pad was dragged to (screen coordinates), or None."""
-    value = settings().value("view/compact_position", "")
-    try:
-        x, y = (int(v) for v in str(value).split(",", 1))
-    except (TypeError, ValueError):
+    value = _value("view/compact_position", "")
+    if value == "":
         return None
-    if not (-100_000 < x < 100_000 and -100_000 < y < 100_000):
+    match = (re.fullmatch(r"\s*(-?\d{1,6})\s*,\s*(-?\d{1,6})\s*", value)
+             if isinstance(value, str) else None)
+    x, y = (int(match[1]), int(match[2])) if match else (None, None)
+    if x is None or not (-100_000 < x < 100_000 and -100_000 < y < 100_000):
+        _bad("view/compact_position", f"not a position: {_short(value)}")
         return None
     return x, y
 
@@ -103,9 +328,30 @@ MAX_BOX_INK = 256 * 1024
 
 
 def box_ink() -> str:
-    """The writing boxes' ink kept from the last session (JSON text), or ""."""
-    value = settings().value("text/boxes", "")
-    return value if isinstance(value, str) and len(value) <= MAX_BOX_INK else ""
+    """The writing boxes' ink kept from the last session (JSON text, checked: every box's ink
+    is one :func:`hanzipad.ink.ink_from_dict` accepts), or ""."""
+    from hanzipad import ink as inkfile
+    from hanzipad.fileio import loads_bounded
+
+    value = _value("text/boxes", "")
+    if isinstance(value, str) and not value:
+        return ""
+    try:
+        if not isinstance(value, str):
+            raise ValueError(f"not text: {_short(value)}")
+        if len(value) > MAX_BOX_INK:
+            raise ValueError(f"{len(value):,} characters, more than {MAX_BOX_INK:,}")
+        data = loads_bounded(value, max_depth=8, max_number_digits=30)
+        boxes = data.get("boxes") if isinstance(data, dict) else None
+        if not isinstance(boxes, list) or len(boxes) > 2:
+            raise ValueError("not the boxes' ink")
+        for item in boxes:
+            if item is not None:
+                inkfile.ink_from_dict(item, "box")
+    except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
+        _bad("text/boxes", f"the ink kept from the last session: {exc}")
+        return ""
+    return value
 
 
 def set_box_ink(text: str) -> None:

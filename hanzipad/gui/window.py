@@ -205,9 +205,11 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
 
         geometry, state = settings.window_state()
         if geometry is None or not self.restoreGeometry(geometry):
+            if geometry is not None:
+                settings.bad_window_state("window/geometry")
             self.resize(self._default_size())
-        if state is not None:
-            self.restoreState(state)
+        if state is not None and not self.restoreState(state):
+            settings.bad_window_state("window/state")
         self.canvas.setFocus()
         if load_model:
             self.load_model(model)
@@ -223,6 +225,17 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
         if self.start_on_top:
             apply_on_top(self, True)  # before the first show: it never takes the focus
             QTimer.singleShot(0, self, lambda: self.set_always_on_top(True))
+        #: Settings that could not be read at start-up and were moved aside (messages).
+        self.settings_problems: list[str] = []
+        QTimer.singleShot(0, self, self._show_settings_problems)  # after "loading model…"
+
+    def _show_settings_problems(self) -> None:
+        """Say in the status bar that settings were moved aside (each message names the
+        settings file and the copy kept of it; they are in the log too)."""
+        problems = settings.take_problems()
+        if problems:
+            self.settings_problems.extend(problems)
+            self.statusBar().showMessage(tr("Settings reset: {}").format(problems[0]))
 
     @property
     def canvas(self) -> Canvas:

@@ -98,6 +98,17 @@ def test_round_trip_keeps_text_candidates_and_cursor_not_ink():
     None, [], {"entries": "x"}, {"entries": [{"text": 3}]},
     {"entries": [{"text": "a", "kind": "other"}]},
     {"entries": [{"text": "a", "candidates": [["a"]]}]},
+    # issue 35: a forged saved text crashed every start (OverflowError); now a ValueError
+    {"entries": [{"text": "a", "candidates": [["a", 10**400]]}]},
+    {"entries": [{"text": "a", "candidates": [["a", float("inf")]]}]},
+    {"entries": [{"text": "a", "candidates": [["a", float("nan")]]}]},
+    {"entries": [{"text": "a", "candidates": [["a", -0.5]]}]},
+    {"entries": [{"text": "a", "candidates": [["a", True]]}]},
+    {"entries": [{"text": "a", "candidates": [["a", 0.1]] * 101}]},
+    {"entries": [{"text": "a", "candidates": "ab"}]},
+    {"entries": [{"text": "a", "kind": ["char"]}]},
+    {"entries": [{"text": "a" * 1001}]},
+    {"entries": [{"text": "a"}] * 200_001},
 ])
 def test_bad_saved_data_is_refused(data):
     with pytest.raises(ValueError):
