@@ -191,6 +191,10 @@ def build(tmp: Path) -> dict:
     p["deep_toml"] = tmp / "deep.toml"
     os.mkfifo(tmp / "fifo.toml")
     p["fifo_toml"] = tmp / "fifo.toml"
+    (tmp / "classes-zero.txt").symlink_to("/dev/zero")
+    p["classes_zero"] = tmp / "classes-zero.txt"
+    os.mkfifo(tmp / "strokes.tgz")
+    p["fifo_tgz"] = tmp / "strokes.tgz"
 
     # full disks: small tmpfs mounts (root only; the cases are skipped elsewhere)
     p["big_gnt"] = write_gnt(tmp / "big-gnt", per_char=40, seed=1, files=1)  # 800 KB rendered
@@ -422,6 +426,12 @@ def cases(tmp: Path, p: dict) -> list[Case]:
              APP + ["classify", "--model", str(p["deep_meta"]), str(p["image"])],
              lambda r, _: r.returncode != 0 and "nested deeper" in r.stderr
              and "Traceback" not in r.stderr),
+        Case("--classes-file -> /dev/zero",
+             t + ["train", "--run-dir", str(tmp / "r-cz"), "--train", gnt, "--classes-file",
+                  str(p["classes_zero"])], one_line_refusal(needle="character device")),
+        Case("strokes: a FIFO named strokes.tgz",
+             t + ["prepare", "--data", f"strokes:{p['fifo_tgz']}", "--out", str(tmp / "ft")],
+             one_line_refusal(needle="not a regular file")),
         Case("two trainings on one run dir", "TWO_TRAININGS",
              lambda r, _: r.returncode == 1 and "in use by pid" in r.stderr, needs_keras=True),
     ]
