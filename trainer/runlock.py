@@ -12,6 +12,7 @@ holder.  On systems without ``fcntl`` (Windows) no lock is taken.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import socket
@@ -27,6 +28,11 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
+
+
+#: flock errors of file systems that do not lock (not "held by another process").
+_NO_LOCKS = {getattr(errno, n) for n in ("ENOLCK", "EOPNOTSUPP", "ENOSYS", "EINVAL")
+             if hasattr(errno, n)}
 
 
 class RunDirLocked(RuntimeError):
@@ -68,6 +74,12 @@ def run_dir_lock(run_dir: str | os.PathLike, command: str, *, create: bool = Tru
         except BlockingIOError:
             raise RunDirLocked(f"{run_dir}: in use by {_holder(fd)}; wait for it to finish (or "
                                "stop it), or use another run dir") from None
+        except OSError as exc:
+            if exc.errno not in _NO_LOCKS:
+                raise
+            # a file system without locks (some network mounts): run as before, unguarded
+            print(f"note: {run_dir}: this file system cannot lock files ({exc.strerror}); "
+                  "nothing stops a second command on this run dir", file=sys.stderr, flush=True)
         info = {"pid": os.getpid(), "host": socket.gethostname(), "command": command[:1000],
                 "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         os.ftruncate(fd, 0)

@@ -91,3 +91,17 @@ def test_train_and_average_on_a_locked_run_dir_refuse_at_once(holder, tmp_path, 
     err = capsys.readouterr().err
     assert rc == 1 and f"pid {proc.pid}" in err, err
     assert sorted(p.name for p in run.iterdir()) == [LOCK_FILE]
+
+
+def test_a_file_system_without_locks_runs_unguarded_with_a_note(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import trainer.runlock as runlock
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(runlock.fcntl, "flock", no_locks)
+    with run_dir_lock(tmp_path / "nfs", "x"):
+        pass
+    assert "cannot lock files (No locks available)" in capsys.readouterr().err
