@@ -140,7 +140,6 @@ DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024
 
 _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_INNERMOST = re.compile(r"\[\]|\{\}")
 _FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                (stat.S_ISSOCK, "a socket"))
@@ -151,16 +150,24 @@ def _label(what: str) -> str:
 
 
 def _too_deep(text: str, max_depth: int) -> bool:
-    """Whether the brackets outside strings nest deeper than ``max_depth`` (or do not pair up)."""
+    """Whether the brackets outside strings nest deeper than ``max_depth`` (or do not pair up:
+    then json.loads says where). Linear time: a running sum of +1/-1 over the brackets."""
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
-    for _ in range(max_depth):
-        if not brackets:
-            return False
-        shorter = _INNERMOST.sub("", brackets)
-        if shorter == brackets:
-            return True  # brackets that do not pair up: json.loads reports where
-        brackets = shorter
-    return bool(brackets)
+    if len(brackets) <= max_depth:
+        return False  # n brackets cannot nest deeper than n
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a dependency; a slower way without it
+        depth = top = 0
+        for c in brackets:
+            depth += 1 if c in "[{" else -1
+            top = max(top, depth)
+            if depth < 0:
+                return True
+        return top > max_depth or depth != 0
+    codes = np.frombuffer(brackets.encode("ascii"), np.uint8)
+    depth = np.cumsum(np.where((codes == 91) | (codes == 123), 1, -1), dtype=np.int64)
+    return bool(depth.max() > max_depth or depth.min() < 0 or depth[-1] != 0)
 
 
 def loads_bounded(text: str, *, max_depth: int = 64, max_number_digits: int = 40,
