@@ -121,6 +121,9 @@ def build(tmp: Path) -> dict:
     deep = json.dumps({**meta, "x": None}).replace('"x": null', '"x": ' + "[" * 100_000
                                                      + "]" * 100_000)
     copy("deep_meta", deep)
+    unit = "[" * 250 + "]" * 250
+    copy("many_deep", json.dumps({**meta, "x": None}).replace(
+        '"x": null', '"x": [' + ",".join([unit] * 30_000) + "]"))  # 15 MB
     copy("huge_classes", classes=10**30)
     copy("digits_400", deep.replace("[" * 100_000 + "]" * 100_000, "1" * 400))
     copy("float_1e999", json.dumps({**meta, "x": 1}).replace('"x": 1', '"x": 1e999'))
@@ -296,6 +299,9 @@ def cases(tmp: Path, p: dict) -> list[Case]:
                   str(p["huge_classes"]), *as_bundle],
              one_line_refusal(needle="is not a number of classes"),
              needs_keras=True),
+        Case("model.json: 15 MB of 250-deep lists", t + ["predict", "--model",
+                                                         str(p["many_deep"]), str(p["image"])],
+             one_line_refusal(needle="allowed")),
         Case("model.json: a 400-digit number", t + ["predict", "--model", str(p["digits_400"]),
                                                     str(p["image"])],
              one_line_refusal(needle="40 digits")),
