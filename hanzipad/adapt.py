@@ -104,11 +104,21 @@ class Adaptation:
                                   "the file is damaged or was replaced")
         try:
             with np.load(path, allow_pickle=False) as z:
-                arrays = {k: np.asarray(z[k], np.float32) for k in
-                          ("prototypes", "counts", "weights", "bias")}
-        except (OSError, ValueError, KeyError) as exc:
+                arrays = {k: np.asarray(z[k], np.float32) for k in ("counts", "bias")}
+                if "prototypes" in z:
+                    arrays["prototypes"] = np.asarray(z["prototypes"], np.float32)
+                else:  # int8 with a scale per class
+                    arrays["prototypes"] = (np.asarray(z["prototypes_q"], np.float32)
+                                            * np.asarray(z["prototypes_scale"],
+                                                         np.float32)[:, None])
+                if "weights" in z:
+                    arrays["weights"] = np.asarray(z["weights"], np.float32)
+        except (OSError, ValueError, KeyError, IndexError, EOFError) as exc:
             raise AdaptationError(f"{path}: not readable adaptation data ({exc})") from None
         c = bundle.classes
+        if "weights" not in arrays:
+            arrays["weights"] = _weights_in_model(bundle, info.get("weights"),
+                                                  arrays["prototypes"].shape)
         p, w = arrays["prototypes"], arrays["weights"]
         if (p.ndim != 2 or p.shape[0] != c or w.shape != p.shape
                 or arrays["bias"].shape != (c,) or arrays["counts"].shape != (c,)):
@@ -118,6 +128,28 @@ class Adaptation:
             raise AdaptationError(f"{path}: holds values that are not finite")
         model_sha = bundle.meta.get("sha256") or file_sha256(bundle.model_path)
         return cls(p, arrays["counts"], w, arrays["bias"], str(model_sha).lower(), digest)
+
+
+def _weights_in_model(bundle: Bundle, where, shape) -> np.ndarray:
+    """The last dense layer's weights read where model.json says model.tflite stores them
+    (the file's SHA-256 was checked when the bundle loaded)."""
+    if (not isinstance(where, dict) or where.get("in") != bundle.model_path.name
+            or where.get("dtype") not in ("float16", "float32")
+            or where.get("shape") != list(shape)
+            or not isinstance(where.get("offset"), int) or where["offset"] < 0):
+        raise AdaptationError(f"{bundle.path}: model.json does not say where the last dense "
+                              "layer's weights are")
+    dtype = np.dtype(where["dtype"]).newbyteorder("<")
+    size = int(np.prod(shape)) * dtype.itemsize
+    try:
+        with open(bundle.model_path, "rb") as f:
+            f.seek(where["offset"])
+            data = f.read(size)
+    except OSError as exc:
+        raise AdaptationError(f"{bundle.model_path}: cannot read ({exc})") from None
+    if len(data) != size:
+        raise AdaptationError(f"{bundle.model_path}: shorter than model.json's weights need")
+    return np.frombuffer(data, dtype).reshape(shape).astype(np.float32)
 
 
 # -- the transform ------------------------------------------------------------------------------

@@ -10,10 +10,13 @@ predicts:
   ``FULLY_CONNECTED`` op, before the softmax), an edit of the graph's output list only: every
   operator and weight stays as it is, so the probabilities are the same, bit for bit (checked
   on the data before anything is written);
-* ``prototypes.npz`` holds ``prototypes`` (float16 ``[classes, D]``, the mean feature of each
-  class over ``--data``; zero for a class the data lacks), ``counts`` (int32 ``[classes]``),
-  ``weights`` (float16 ``[classes, D]``) and ``bias`` (float32 ``[classes]``), the last dense
-  layer as the ``.tflite`` stores it, so that adapted features can be classified in numpy;
+* ``prototypes.npz`` (compressed) holds the prototypes (the mean feature of each class over
+  ``--data``, zero for a class the data lacks) as ``prototypes_q`` (int8 ``[classes, D]``) times
+  ``prototypes_scale`` (float32, one a class), ``counts`` (int32 ``[classes]``) and ``bias``
+  (float32 ``[classes]``) of the last dense layer, whose weights model.json's
+  ``"adaptation"."weights"`` locates inside ``model.tflite`` (offset, dtype, shape: the file
+  is not made larger by a second copy; int8 weights go into the ``.npz`` as float16), so that
+  adapted features can be classified in numpy;
 * ``model.json`` gets ``"adaptation"`` (file, its SHA-256, D, the data's description and
   counts) and the new ``"sha256"`` of model.tflite; the data are added to ``"sources"`` with
   ``"stage": "prototypes"``, so their terms (CASIA's for its writers) show in the About box.
@@ -54,6 +57,7 @@ def _op_name(model, op, names) -> str:
 
 
 _DTYPES = {0: np.float32, 1: np.float16, 9: np.int8, 2: np.int32}
+_RAW: dict = {}  # (graph, tensor) -> the constant as the file stores it (float16/32 only)
 
 
 def _constant(model, graph, index: int, producers, names) -> np.ndarray:
@@ -69,6 +73,8 @@ def _constant(model, graph, index: int, producers, names) -> np.ndarray:
     if dtype is None:
         raise PrototypeError(f"tensor {tensor.name!r} has an unsupported type {tensor.type}")
     value = np.frombuffer(bytes(bytearray(buf)), dtype).reshape([int(d) for d in tensor.shape])
+    if dtype in (np.float16, np.float32):
+        _RAW[id(graph), index] = value  # as stored: the app reads the weights from the file
     q = tensor.quantization
     if dtype is np.int8 and q is not None and q.scale is not None and len(q.scale):
         scale = np.asarray(q.scale, np.float32)
@@ -78,9 +84,10 @@ def _constant(model, graph, index: int, producers, names) -> np.ndarray:
     return np.asarray(value, np.float32)
 
 
-def add_feature_output(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray]:
+def add_feature_output(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray | None]:
     """``model.tflite`` bytes -> (the same model with the last dense layer's input as a second
-    output named ``features``, its weights ``[classes, D]``, its bias ``[classes]``). A model
+    output named ``features``, its weights ``[classes, D]``, its bias ``[classes]``, the
+    weights as the file stores them when they are float16 or float32, else None). A model
     that already has the output is returned as it is."""
     from tensorflow.lite.python import schema_py_generated as schema
     from tensorflow.lite.tools import flatbuffer_utils as fu
@@ -103,14 +110,18 @@ def add_feature_output(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray]:
         raise PrototypeError("the last dense layer has a fused activation")
     feature, w_index = int(fc.inputs[0]), int(fc.inputs[1])
     b_index = int(fc.inputs[2]) if len(fc.inputs) > 2 else -1
+    _RAW.clear()
     weights = _constant(model, graph, w_index, producers, names)
+    raw = next(iter(_RAW.values()), None)
+    if raw is not None and raw.shape != weights.shape:
+        raw = None
     # a zero bias is left out by the converter (-1: no tensor)
     bias = (_constant(model, graph, b_index, producers, names) if b_index >= 0
             else np.zeros(weights.shape[0], np.float32))
     if weights.ndim != 2 or bias.shape != (weights.shape[0],):
         raise PrototypeError(f"the last dense layer's weights have shape {weights.shape}")
     if outputs == [outputs[0], feature]:
-        return data, weights, bias
+        return data, weights, bias, raw
     if len(outputs) != 1:
         raise PrototypeError(f"the model has {len(outputs)} outputs; expected one")
     graph.outputs = np.asarray(outputs + [feature], np.int32)
@@ -119,7 +130,7 @@ def add_feature_output(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray]:
         entry.name = b"features"
         entry.tensorIndex = feature
         sig.outputs = list(sig.outputs or []) + [entry]
-    return bytes(fu.convert_object_to_bytearray(model)), weights, bias
+    return bytes(fu.convert_object_to_bytearray(model)), weights, bias, raw
 
 
 def _note(message: str) -> None:
@@ -137,7 +148,7 @@ def compute(model_dir, data: list[str], out=None, every: int = 1, limit: int | N
     model_dir = Path(model_dir)
     bundle = load_bundle(model_dir)
     original = (model_dir / MODEL_FILE).read_bytes()
-    new_bytes, weights, bias = add_feature_output(original)
+    new_bytes, weights, bias, raw = add_feature_output(original)
     classes = bundle.classes
     if weights.shape[0] != classes:
         raise PrototypeError(f"{model_dir}: the last dense layer has {weights.shape[0]} outputs, "
@@ -206,9 +217,11 @@ def compute(model_dir, data: list[str], out=None, every: int = 1, limit: int | N
         if not seen:
             raise PrototypeError(f"{', '.join(data)}: no images")
         protos = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], 0.0)
+        arrays, where = pack_prototypes(protos, counts, bias), weights_in_model(new_bytes, raw)
+        if where is None:  # (int8 weights) the float16 weights in the prototypes file
+            arrays["weights"] = weights.astype(np.float16)
         buf = io.BytesIO()
-        np.savez(buf, prototypes=protos.astype(np.float16), counts=counts.astype(np.int32),
-                 weights=weights.astype(np.float16), bias=bias.astype(np.float32))
+        np.savez_compressed(buf, **arrays)
         npz = buf.getvalue()
         meta = dict(bundle.meta)
         meta["sha256"] = hashlib.sha256(new_bytes).hexdigest()
@@ -220,6 +233,7 @@ def compute(model_dir, data: list[str], out=None, every: int = 1, limit: int | N
                       "layer's input",
             "features": dim,
             "feature_output": "features",
+            "weights": where or {"in": ADAPT_FILE},
             "images": int(seen),
             "every": int(every),
             "classes_with_samples": int((counts > 0).sum()),
@@ -240,6 +254,30 @@ def compute(model_dir, data: list[str], out=None, every: int = 1, limit: int | N
     return {"out": str(target), "images": seen, "classes": int((counts > 0).sum()),
             "dim": dim, "seconds": round(seconds, 1), "train_top1": correct / seen,
             "bytes": len(npz), "checked": checked, "differ": differ}
+
+
+def pack_prototypes(protos: np.ndarray, counts: np.ndarray, bias: np.ndarray) -> dict:
+    """The arrays of ``prototypes.npz``: prototypes as int8 with a scale per class (a quarter
+    of float32; targets need no more), sample counts, the dense layer's bias."""
+    peak = np.abs(protos).max(axis=1)
+    scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    q = np.clip(np.rint(protos / scale[:, None]), -127, 127).astype(np.int8)
+    return {"prototypes_q": q, "prototypes_scale": scale, "counts": counts.astype(np.int32),
+            "bias": bias.astype(np.float32)}
+
+
+def weights_in_model(model_bytes: bytes, raw: np.ndarray | None) -> dict | None:
+    """Where ``model.tflite`` stores the dense layer's weights (``{"in", "offset", "dtype",
+    "shape"}``), so that the bundle does not carry them twice; None when they cannot be found
+    once and only once."""
+    if raw is None:
+        return None
+    pattern = np.ascontiguousarray(raw).astype(raw.dtype.newbyteorder("<")).tobytes()
+    offset = model_bytes.find(pattern)
+    if offset < 0 or model_bytes.find(pattern, offset + 1) >= 0:
+        return None
+    return {"in": MODEL_FILE, "offset": offset, "dtype": np.dtype(raw.dtype).name,
+            "shape": [int(d) for d in raw.shape]}
 
 
 def _write(target: Path, model_bytes: bytes, npz: bytes, meta: dict, source: Path) -> None:

@@ -307,3 +307,20 @@ def test_a_fifo_or_folder_named_as_the_profile_is_refused_unread(tmp_path):
     assert done and isinstance(result, ProfileError) and str(fifo) in str(result)
     with pytest.raises(ProfileError, match=str(tmp_path)):
         Profile.load(tmp_path)
+
+
+def test_adaptation_data_that_do_not_fit_the_bundle_are_refused(adapt_bundle, tmp_path):
+    import shutil
+
+    from hanzipad.bundle import load_bundle
+
+    copy = tmp_path / "b"
+    shutil.copytree(adapt_bundle, copy)
+    meta = json.loads((copy / "model.json").read_text(encoding="utf-8"))
+    meta["adaptation"]["weights"]["offset"] = 10**9  # past the end of model.tflite
+    (copy / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(adapt.AdaptationError, match="shorter"):
+        adapt.Adaptation.load(load_bundle(copy))
+    (copy / "prototypes.npz").write_bytes(b"PK\x03\x04 damaged")
+    with pytest.raises(adapt.AdaptationError, match="SHA-256"):
+        adapt.Adaptation.load(load_bundle(copy))
