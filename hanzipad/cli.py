@@ -205,9 +205,14 @@ def classify_main(argv: list[str]) -> int:
     parser.add_argument("--model", metavar="DIR", help="model bundle folder (default: the bundled model)")
     parser.add_argument("--profile", metavar="FILE",
                         help="classify with this writer's profile (made by hanzipad learn)")
+    parser.add_argument("--line", action="store_true",
+                        help="read each ink as one written line of several characters "
+                             "(hanzipad.linecli: text, readings, per-character alternatives)")
     args = parser.parse_args(argv)
     if args.top < 1:
         parser.error("--top must be at least 1")
+    if args.line and args.profile:
+        parser.error("--line does not take --profile yet")
     try:
         recognizer = _recognizer(args.model)
     except BundleError as exc:
@@ -223,6 +228,10 @@ def classify_main(argv: list[str]) -> int:
         except ProfileError as exc:
             _err(str(exc))
             return EXIT_NO_MODEL
+    if args.line:  # issue 37: each ink is one written line
+        from hanzipad.linecli import classify_lines
+
+        return classify_lines(args, recognizer, _err, _write_json, _json_line, _write_text)
     status = 0
     for file in args.files:
         for item in iter_inputs(file):
