@@ -192,6 +192,9 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
         self.recognition.error.connect(self._on_recognition_error)
         self.recognition.requestFailed.connect(self._on_request_failed)
         self._install_learning()  # writer adaptation (hanzipad.gui.learning)
+        from hanzipad.gui.linebox import install_line_mode  # View > Line (issue 37)
+
+        install_line_mode(self)
 
         for i, box in enumerate(self.boxes):
             box.strokeStarting.connect(lambda i=i: self._on_stroke_starting(i))

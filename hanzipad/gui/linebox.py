@@ -1,0 +1,367 @@
+"""View > Line: a wide box for writing a phrase left to right (issue 37).
+
+The line is read by :class:`hanzipad.line.LineReader` in the recognition worker's thread
+(:meth:`hanzipad.gui.worker.Recognition.run_in_worker`), after every stroke; while a reading
+is being made, only the newest ink waits, so the UI never blocks and never queues. The
+reading shows under the box, one button a character: a click opens that character's
+alternatives; **Commit** puts the characters into the text at the cursor as entries (one per
+character, each with its alternatives, so a click in the text re-picks it, as for a
+character written in a box), one undo step, and clears the box for the next line.
+
+:func:`install_line_mode` adds the box and View > Line (remembered) to the main window.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hanzipad.compose import Entry
+from hanzipad.gui import settings
+from hanzipad.gui.canvas import GRID_COLOR, Canvas
+from hanzipad.gui.i18n import tr
+from hanzipad.ink import Ink
+
+SETTING = "view/line"
+#: Alternatives offered for one character of the reading.
+ALTERNATIVES = 10
+
+
+def line_mode_setting() -> bool:
+    """View > Line was on when the pad last closed."""
+    value = settings.settings().value(SETTING, False)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def set_line_mode_setting(on: bool) -> None:
+    settings.settings().setValue(SETTING, bool(on))
+
+
+class LineCanvas(Canvas):
+    """A wide writing box with a guide line instead of the character grid."""
+
+    def __init__(self, parent: QWidget | None = None, pen_width: float = 8.0):
+        super().__init__(parent, pen_width)
+        self.setMinimumSize(360, 110)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def _grid_rect(self) -> QRectF:
+        return QRectF(self.rect()).adjusted(12, 12, -12, -12)
+
+    def _paint_grid(self, painter: QPainter) -> None:
+        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 1))
+        painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
+        r = self._grid_rect()
+        if r.width() <= 0:
+            return
+        pen = QPen(GRID_COLOR, 1.0)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        y = r.center().y()
+        painter.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
+
+
+class _Relay(QObject):
+    """Carries a reading from the worker thread to the UI thread (queued)."""
+
+    done = Signal(int, object, str)  # generation, LineReading or None, error
+
+
+class LineBox(QWidget):
+    """The line box: write a phrase, see its reading, pick alternatives, commit."""
+
+    #: The person committed the reading: a list of :class:`hanzipad.compose.Entry`.
+    committed = Signal(object)
+    #: A new reading is shown (its text; "" when the box is empty).
+    readingChanged = Signal(str)
+
+    def __init__(self, recognition=None, lexicon=None, parent: QWidget | None = None,
+                 pen_width: float = 8.0):
+        super().__init__(parent)
+        self.setObjectName("linebox")
+        self.recognition = recognition
+        #: The lexicon to read with, or a callable giving it (it may load later).
+        self.lexicon = lexicon
+        self.generation = 0
+        self.reading = None  # the LineReading shown
+        self._picks: dict[tuple, str] = {}  # a character's strokes -> the alternative picked
+        self._busy = False
+        self._waiting: tuple[int, Ink] | None = None
+        self._reader = None  # used in the worker thread only
+        self._reader_key = None
+        self._relay = _Relay()
+        self._relay.done.connect(self._on_done)
+
+        self.canvas = LineCanvas(pen_width=pen_width)
+        self.canvas.setObjectName("line")
+        self.canvas.hint = tr("Write a phrase here, left to right")
+        self.canvas.strokeFinished.connect(self._on_stroke)
+        self.chars_row = QHBoxLayout()
+        self.chars_row.setSpacing(4)
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.undo_button = self._button("⌫", tr("Remove the last stroke"), self.undo_stroke)
+        self.clear_button = self._button("✕", tr("Clear the line"), self.clear)
+        self.commit_button = self._button("↵", tr("Commit the line into the text"), self.commit)
+        self.commit_button.setObjectName("commitline")
+        self.commit_button.setText(tr("Commit"))
+        self.commit_button.setFixedWidth(88)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addLayout(self.chars_row)
+        row.addWidget(self.status, 1)
+        for b in (self.undo_button, self.clear_button, self.commit_button):
+            row.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(row)
+        self._char_buttons: list[QToolButton] = []
+        self._show()
+
+    def _button(self, text: str, tip: str, slot) -> QToolButton:
+        b = QToolButton()
+        b.setText(text)
+        b.setToolTip(tip)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        b.setFixedHeight(40)
+        b.setMinimumWidth(40)
+        b.clicked.connect(slot)
+        return b
+
+    # -- ink ------------------------------------------------------------------------------
+
+    def ink(self) -> Ink:
+        return self.canvas.ink()
+
+    @Slot(object)
+    def _on_stroke(self, stroke) -> None:
+        self.canvas.add_stroke(stroke)
+        self.request()
+
+    def add_stroke(self, stroke) -> None:
+        """Add a finished stroke (as if written) and read the line again."""
+        self._on_stroke(tuple(stroke))
+
+    @Slot()
+    def undo_stroke(self) -> None:
+        if self.canvas.pop_stroke() is not None:
+            self.request()
+
+    @Slot()
+    def clear(self) -> None:
+        self.canvas.clear()
+        self._picks.clear()
+        self.request()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def request(self) -> None:
+        """Read the line again (in the worker thread); an empty box shows nothing."""
+        self.generation += 1
+        ink = self.canvas.ink()
+        if ink.is_empty():
+            self._waiting = None
+            self.reading = None
+            self._show()
+            return
+        if self._busy:
+            self._waiting = (self.generation, ink)
+        else:
+            self._send(self.generation, ink)
+        self._show()
+
+    def _send(self, generation: int, ink: Ink) -> None:
+        if self.recognition is None:
+            return
+        self._busy = True
+        lexicon = self.lexicon() if callable(self.lexicon) else self.lexicon
+        self.recognition.run_in_worker(
+            lambda worker, recognizer: self._read(recognizer, lexicon, generation, ink))
+
+    def _read(self, recognizer, lexicon, generation: int, ink: Ink) -> None:
+        """In the worker thread."""
+        from hanzipad.line import LineReader
+
+        try:
+            key = (id(recognizer), id(lexicon))
+            if self._reader is None or self._reader_key != key:
+                self._reader = LineReader(recognizer, lexicon)
+                self._reader_key = key
+            reading = self._reader.read(ink, alternatives=ALTERNATIVES)
+        except Exception as exc:  # noqa: BLE001 - said in the box, the app goes on
+            self._relay.done.emit(generation, None, str(exc) or type(exc).__name__)
+            return
+        self._relay.done.emit(generation, reading, "")
+
+    @Slot(int, object, str)
+    def _on_done(self, generation: int, reading, error: str) -> None:
+        self._busy = False
+        if self._waiting is not None:
+            waiting, self._waiting = self._waiting, None
+            self._send(*waiting)
+        if generation != self.generation:
+            return  # older than the ink in the box
+        self.reading = reading
+        self._error = error
+        self._show()
+
+    def is_busy(self) -> bool:
+        return self._busy
+
+    # -- what is shown --------------------------------------------------------------------
+
+    def chars(self) -> list[tuple[str, tuple]]:
+        """The reading's characters with the person's picks: ``[(char, alternatives)]``."""
+        if self.reading is None:
+            return []
+        return [(self._picks.get(c.strokes, c.text), c.alternatives) for c in self.reading.chars]
+
+    def text(self) -> str:
+        return "".join(c for c, _ in self.chars())
+
+    def _show(self) -> None:
+        for b in self._char_buttons:
+            self.chars_row.removeWidget(b)
+            b.deleteLater()
+        self._char_buttons = []
+        chars = self.chars()
+        for k, (c, _alts) in enumerate(chars):
+            b = QToolButton()
+            b.setText(c)
+            b.setToolTip(tr("Click for other characters"))
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setFixedSize(40, 40)
+            font = b.font()
+            font.setPointSizeF(font.pointSizeF() * 1.5)
+            b.setFont(font)
+            b.clicked.connect(lambda _=False, k=k: self.show_alternatives(k))
+            self.chars_row.addWidget(b)
+            self._char_buttons.append(b)
+        waiting = self._busy or self._waiting is not None
+        if getattr(self, "_error", "") and not chars:
+            self.status.setText(tr("cannot read this line: {}").format(self._error))
+        elif waiting and not chars:
+            self.status.setText(tr("reading…"))
+        else:
+            self.status.setText("")
+        self.commit_button.setEnabled(bool(chars))
+        self.readingChanged.emit("".join(c for c, _ in chars))
+
+    def show_alternatives(self, k: int) -> QMenu | None:
+        """A menu of character ``k``'s alternatives (returned for tests; shown at its
+        button)."""
+        if self.reading is None or not 0 <= k < len(self.reading.chars):
+            return None
+        char = self.reading.chars[k]
+        menu = QMenu(self)
+        for c, p in char.alternatives:
+            action = QAction(f"{c}  {p:.0%}", menu)
+            action.triggered.connect(lambda _=False, c=c: self.pick(k, c))
+            menu.addAction(action)
+        if self._char_buttons and k < len(self._char_buttons):
+            button = self._char_buttons[k]
+            menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        return menu
+
+    def pick(self, k: int, char: str) -> None:
+        """Character ``k`` of the reading becomes ``char``."""
+        if self.reading is None or not 0 <= k < len(self.reading.chars):
+            return
+        self._picks[self.reading.chars[k].strokes] = char
+        self._show()
+
+    # -- commit ---------------------------------------------------------------------------
+
+    def entries(self) -> list[Entry]:
+        """The reading as entries of the text, each with its alternatives (picked first)."""
+        out = []
+        for c, alts in self.chars():
+            cands = [(c, p) for a, p in alts if a == c] or [(c, 0.0)]
+            cands += [(a, p) for a, p in alts if a != c]
+            out.append(Entry(c, tuple((a, float(p)) for a, p in cands)))
+        return out
+
+    @Slot()
+    def commit(self) -> None:
+        """Emit :attr:`committed` with the reading and clear the box for the next line."""
+        entries = self.entries()
+        if not entries:
+            return
+        self.canvas.clear()
+        self._picks.clear()
+        self.reading = None
+        self.request()
+        self.committed.emit(entries)
+
+
+def commit_entries(window, entries: list[Entry]) -> None:
+    """Put ``entries`` into ``window``'s text at the cursor, one undo step (a selected
+    character is replaced, as writing over it does)."""
+    from hanzipad.gui.commands import CommitCommand, DeleteEntryCommand
+
+    if not entries:
+        return
+    comp = window.composition
+    stack = window.undo_stack
+    stack.beginMacro(tr("Commit {}").format("".join(e.text for e in entries)))
+    if comp.selected is not None:
+        stack.push(DeleteEntryCommand(window, comp.entry(comp.selected)))
+    at = comp.cursor
+    for i, entry in enumerate(entries):
+        stack.push(CommitCommand(window, entry, at + i))
+    stack.endMacro()
+    window._replacing = window._cursor_before_select = None
+
+
+def install_line_mode(window) -> LineBox:
+    """Add the line box (hidden until View > Line) and its action to ``window`` (a
+    :class:`hanzipad.gui.window.MainWindow`, after its layout, actions and recognition are
+    built). The line box takes the place of the two boxes and their keys."""
+    box = LineBox(window.recognition, lambda: window.lexicon,
+                  pen_width=float(window.boxes[0].pen_width))
+    pad = window.boxes[0].parentWidget().layout()
+    pad.insertWidget(1, box, 1)  # after the text, where the boxes are
+    box.setVisible(False)
+    box.committed.connect(lambda entries: commit_entries(window, entries))
+    action = QAction(tr("&Line"), window)
+    action.setCheckable(True)
+    action.setShortcut("Ctrl+Shift+L")
+    action.setToolTip(tr("Write a whole phrase in one wide box"))
+    action.toggled.connect(lambda on: set_line_mode(window, on))
+    window.addAction(action)
+    for menu_action in window.menuBar().actions():
+        menu = menu_action.menu()
+        if menu is not None and window.compact_action in menu.actions():
+            menu.addAction(action)
+    window.line_box = box
+    window.line_action = action
+    if line_mode_setting():
+        action.setChecked(True)
+    return box
+
+
+def set_line_mode(window, on: bool) -> None:
+    """View > Line on or off (remembered)."""
+    on = bool(on)
+    window.line_box.setVisible(on)
+    for w in window.boxes:
+        w.setVisible(not on)
+    for b in (window.backspace_button, window.delete_button, window.space_button,
+              window.enter_button):
+        b.setVisible(not on)
+    if window.line_action.isChecked() != on:
+        window.line_action.setChecked(on)
+    set_line_mode_setting(on)
+    if on:
+        window.line_box.canvas.setFocus()

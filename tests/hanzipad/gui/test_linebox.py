@@ -1,0 +1,87 @@
+"""View > Line (issue 37): a synthetic line drawn with the mouse is read in the worker thread
+with the shipped model, its characters re-picked and committed into the text as entries."""
+
+from __future__ import annotations
+
+import pytest
+
+from hanzipad.gui.linebox import LineBox, line_mode_setting
+from tests.hanzipad.gui.conftest import line
+
+pytest.importorskip("PySide6")
+
+
+def write_shi_yi_shi(canvas):
+    """十 一 十 left to right, each about a fifth of the box wide."""
+    for x in (0.05, 0.7):  # 十 at the left and at the right
+        line(canvas, x, 0.5, x + 0.22, 0.5)
+        line(canvas, x + 0.11, 0.15, x + 0.11, 0.85)
+    line(canvas, 0.38, 0.5, 0.6, 0.5)  # 一 in the middle
+
+
+@pytest.fixture
+def line_window(make_window):
+    window = make_window(None)  # the shipped model: real readings
+    window.line_action.trigger()
+    assert window.line_box.isVisible() and not window.boxes[0].isVisible()
+    return window
+
+
+def test_a_written_line_is_read_picked_and_committed(line_window, qtbot):
+    window = line_window
+    box: LineBox = window.line_box
+    canvas = box.canvas
+    # the strokes are drawn in the writing order 十 十 一: write them left to right instead
+    line(canvas, 0.05, 0.5, 0.27, 0.5)
+    line(canvas, 0.16, 0.15, 0.16, 0.85)
+    assert len(canvas.strokes()) == 2
+    qtbot.waitUntil(lambda: box.text() == "十", timeout=10000)
+    line(canvas, 0.38, 0.5, 0.6, 0.5)
+    line(canvas, 0.7, 0.5, 0.92, 0.5)
+    line(canvas, 0.81, 0.15, 0.81, 0.85)
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一十", timeout=10000)
+    assert [b.text() for b in box._char_buttons] == ["十", "一", "十"]
+    # a character's alternatives, and picking one
+    menu = box.show_alternatives(1)
+    choices = [a.text().split()[0] for a in menu.actions()]
+    assert choices[0] == "一" and len(choices) > 3
+    menu.close()
+    other = choices[1]
+    menu.actions()[1].trigger()
+    assert box.text() == f"十{other}十"
+    # commit: three entries with their alternatives, one undo step, the box is cleared
+    before = window.undo_stack.count()
+    qtbot.mouseClick(box.commit_button, __import__("PySide6.QtCore").QtCore.Qt.LeftButton)
+    assert window.composition.text() == f"十{other}十"
+    entries = [window.composition.entry(i) for i in range(3)]
+    assert entries[1].candidates[0][0] == other and "一" in [c for c, _ in entries[1].candidates]
+    assert canvas.is_empty() and box.text() == ""
+    assert window.undo_stack.count() == before + 1
+    window.undo_stack.undo()
+    assert window.composition.text() == ""
+
+
+def test_the_reading_updates_while_writing_and_backspace_takes_a_stroke(line_window, qtbot):
+    box = line_window.line_box
+    line(box.canvas, 0.05, 0.5, 0.27, 0.5)
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() != "", timeout=10000)
+    first = box.text()
+    line(box.canvas, 0.16, 0.15, 0.16, 0.85)
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十", timeout=10000)
+    assert first != "十"
+    box.undo_button.click()
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() == first, timeout=10000)
+    box.clear_button.click()
+    assert box.text() == "" and box.canvas.is_empty() and not box.commit_button.isEnabled()
+
+
+def test_line_mode_is_remembered(make_window, qtbot):
+    window = make_window(None, wait_model=False)
+    assert not window.line_box.isVisible()
+    window.line_action.trigger()
+    assert line_mode_setting()
+    window.close()
+    again = make_window(None, wait_model=False)
+    assert again.line_action.isChecked() and again.line_box.isVisible()
+    again.line_action.trigger()
+    assert not line_mode_setting() and again.boxes[0].isVisible()
