@@ -35,6 +35,9 @@ class ReadOnlyFileError(PermissionError):
 class NotAFileError(OSError):
     """The destination exists but is not a regular file (a pipe, a device, a socket)."""
 
+    #: What it is instead ("a FIFO (named pipe)", "a character device", …).
+    kind = "a special file"
+
 
 def target_path(path: str | os.PathLike) -> Path:
     """Where writing ``path`` really goes: symbolic links followed to their final target."""
@@ -235,7 +238,9 @@ def _refuse_kind(st: os.stat_result, shown: str) -> None:
     kind = next((name for test, name in _FILE_KINDS if test(st.st_mode)), "a special file")
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, f"is {kind}, not a file", shown)
-    raise NotAFileError(errno.EINVAL, f"is {kind}, not a regular file", shown)
+    refusal = NotAFileError(errno.EINVAL, f"is {kind}, not a regular file", shown)
+    refusal.kind = kind
+    raise refusal
 
 
 def open_regular(path: str | os.PathLike, what: str = "", buffering: int = -1):

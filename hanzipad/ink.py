@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,6 +246,36 @@ def dumps(ink: Ink) -> str:
     return json.dumps(ink.to_dict(), ensure_ascii=False)
 
 
+def _rounder(decimals: int):
+    if decimals <= 0:
+        return lambda v: int(round(v))
+    return lambda v: round(v, decimals)
+
+
+def saved_text(ink: Ink) -> str:
+    """The JSON text an ink is saved as, one that :func:`load` always reads back: coordinates
+    rounded to about 1/10,000 of the ink's size (whole units for a tablet-sized space; an ink
+    opened and moved otherwise picks up float noise such as ``1.3500000000000005`` that makes
+    the file twice as large), times and pressures to 3 decimals, no spaces; with fewer
+    decimals, down to whole units, while the text is larger than :data:`MAX_INK_BYTES`.
+    :class:`InkError` when even that is too large: such a file could not be opened again."""
+    bounds = ink.bounds() or (0.0, 0.0, 0.0, 0.0)
+    side = max(ink.width, ink.height, bounds[2] - bounds[0], bounds[3] - bounds[1], 1e-9)
+    start = min(6, max(0, 4 - math.floor(math.log10(side))))
+    t3 = _rounder(3)
+    for decimals in range(start, -1, -1):
+        r = _rounder(decimals)
+        rounded = Ink([tuple(Point(r(p.x), r(p.y), None if p.t is None else t3(p.t),
+                                   None if p.pressure is None else t3(p.pressure))
+                             for p in s) for s in ink.strokes],
+                      r(ink.width), r(ink.height), dict(ink.meta))
+        text = json.dumps(rounded.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        if len(text.encode("utf-8")) < MAX_INK_BYTES:
+            return text
+    raise InkError(f"{ink.point_count():,} points: larger than {_size(MAX_INK_BYTES)} even in "
+                   "whole units, too large for an ink file")
+
+
 def load(path: str | Path) -> Ink:
     """Read a ``.json`` ink file; raises :class:`InkError` naming the file and the problem
     (:class:`InkFileError` when the file cannot be read at all)."""
@@ -325,34 +354,19 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Ink | InkError]]:
         yield record.index, record.item
 
 
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
 def _open(path: str | Path, shown: str) -> BinaryIO:
-    """Open a regular file for reading without blocking on a FIFO; :class:`InkFileError`
-    naming the file otherwise."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    """Open a regular file for reading (:func:`hanzipad.fileio.open_regular`: never blocks on
+    a FIFO); :class:`InkFileError` naming the file otherwise."""
+    from hanzipad.fileio import NotAFileError, open_regular
+
     try:
-        fd = os.open(path, flags)
+        return open_regular(path, shown)
+    except IsADirectoryError:
+        raise InkFileError(f"{shown}: not a regular file but a folder; refused unread") from None
+    except NotAFileError as exc:
+        raise InkFileError(f"{shown}: not a regular file but {exc.kind}; refused unread") from None
     except OSError as exc:
         raise InkFileError(f"{shown}: {_os_reason(exc)}") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "a special file")
-            raise InkFileError(f"{shown}: not a regular file but {kind}; refused unread")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def _read(f: BinaryIO, limit: int, where: str, line: bool = False) -> bytes:

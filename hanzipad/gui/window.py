@@ -7,9 +7,21 @@ model, recognition, files and settings.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QEvent,
+    QFile,
+    QFileDevice,
+    QIODevice,
+    QObject,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import (
     QAction,
     QGuiApplication,
@@ -112,6 +124,30 @@ def os_error_text(exc: OSError) -> str:
     return os_error(exc)
 
 
+class FileLoader(QObject):
+    """Reads and parses a file in a Python thread (an ink near the size limit takes seconds;
+    the window keeps answering meanwhile); :attr:`done` comes in the UI thread."""
+
+    #: (request number, path, the Content or None, the one-line error or "")
+    done = Signal(int, str, object, str)
+
+    def start(self, generation: int, path: Path, load) -> None:
+        threading.Thread(target=self._run, args=(generation, path, load),
+                         name="hanzipad-open", daemon=True).start()
+
+    def _run(self, generation: int, path: Path, load) -> None:
+        try:
+            content, error = load(path), ""
+        except (inkfile.InkError, ImageError) as exc:
+            content, error = None, str(exc)
+        except Exception as exc:  # noqa: BLE001 - any failure is a message, never a crash
+            content, error = None, f"{path}: {exc or type(exc).__name__}"
+        try:
+            self.done.emit(generation, str(path), content, error)
+        except RuntimeError:  # the window (and this object) went away meanwhile
+            pass
+
+
 class MainWindow(LearningMixin, WritingMixin, QMainWindow):
     #: A file was opened and put on the canvas (path).
     fileOpened = Signal(str)
@@ -184,6 +220,10 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
         self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # a bundle's name is not HTML
         self.model_label.setStyleSheet("padding: 0 6px;")
         self.statusBar().addPermanentWidget(self.model_label)
+
+        self._open_generation = 0
+        self._file_loader = FileLoader(self)
+        self._file_loader.done.connect(self._on_file_loaded)
 
         self.recognition = Recognition(self)
         self.recognition.modelLoaded.connect(self._on_model_loaded)
@@ -610,28 +650,59 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
         path, _ = QFileDialog.getOpenFileName(
             self, tr("Open image or ink"), settings.last_dir(), open_filters())
         if path:
-            self.open_file(path)
+            self.start_open(path)
 
     def open_files(self, files: list[str]) -> None:
+        """Open the first of ``files`` (command line, drag and drop) off the UI thread."""
         if not files:
             return
-        self.open_file(files[0])
+        self.start_open(files[0])
         if len(files) > 1:
             self.statusBar().showMessage(tr("{} more files ignored").format(len(files) - 1))
+
+    def start_open(self, path: str | Path) -> int:
+        """Open an image or ink file like :meth:`open_file`, but read and parse it in a
+        thread: the window keeps answering; the file is shown (:attr:`fileOpened`) or the
+        problem said (:attr:`problem`) when it is done.  A later open supersedes this one.
+        Returns the request's number."""
+        self._open_generation += 1
+        path = Path(path)
+        self.statusBar().showMessage(tr("Opening {}…").format(path))
+        self._file_loader.start(self._open_generation, path, self._load_content)
+        return self._open_generation
+
+    @Slot(int, str, object, str)
+    def _on_file_loaded(self, generation: int, path: str, content, error: str) -> None:
+        if generation != self._open_generation:
+            return  # another file was opened since
+        if content is None:
+            self.show_problem(tr("Cannot open file"), explain(error))
+        else:
+            self._show_opened(Path(path), content)
 
     def open_file(self, path: str | Path) -> bool:
         """Show an image or ink file on the canvas and classify it; False (and a message
         naming the file and the reason) when it cannot be used. Nothing drawn is lost:
-        opening is an undoable replacement."""
+        opening is an undoable replacement.  Reads in the calling thread (scripts, tests);
+        the window's Open, drops and the command line use :meth:`start_open`."""
         path = Path(path)
+        self._open_generation += 1  # an open still reading in a thread is superseded
         try:
-            if inkfile.is_ink_path(path):
-                content = self._ink_content(self._read_ink(path), path)
-            else:
-                content = Content(image=self._image_content(path))
+            content = self._load_content(path)
         except (inkfile.InkError, ImageError) as exc:
             self.show_problem(tr("Cannot open file"), explain(str(exc)))
             return False
+        self._show_opened(path, content)
+        return True
+
+    def _load_content(self, path: Path) -> Content:
+        """The canvas content of an image or ink file (any thread: no widget is touched);
+        InkError or ImageError naming the file when it cannot be used."""
+        if inkfile.is_ink_path(path):
+            return self._ink_content(self._read_ink(path), path)
+        return Content(image=self._image_content(path))
+
+    def _show_opened(self, path: Path, content: Content) -> None:
         settings.set_last_dir(str(path.parent))
         self.undo_stack.push(ReplaceContentCommand(self.canvas, content,
                                                    tr("Open {}").format(path.name)))
@@ -675,13 +746,21 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
 
     def _image_content(self, path: Path) -> ShownImage:
         array = load_image(path)  # raises ImageError naming the file and the problem
-        reader = QImageReader(str(path))
-        reader.setAutoTransform(True)
-        size = reader.size()
-        if size.isValid() and max(size.width(), size.height()) > DISPLAY_SIDE:
-            reader.setScaledSize(size.scaled(DISPLAY_SIDE, DISPLAY_SIDE,
-                                             Qt.AspectRatioMode.KeepAspectRatio))
-        image = reader.read()
+        try:  # the display copy read from a regular file only (never blocks on a FIFO)
+            with fileio.open_regular(path) as file:
+                device = QFile()
+                device.open(file.fileno(), QIODevice.OpenModeFlag.ReadOnly,
+                            QFileDevice.FileHandleFlag.DontCloseHandle)
+                reader = QImageReader(device)
+                reader.setAutoTransform(True)
+                size = reader.size()
+                if size.isValid() and max(size.width(), size.height()) > DISPLAY_SIDE:
+                    reader.setScaledSize(size.scaled(DISPLAY_SIDE, DISPLAY_SIDE,
+                                                     Qt.AspectRatioMode.KeepAspectRatio))
+                image = reader.read()
+                device.close()
+        except OSError as exc:  # swapped for something else since load_image read it
+            raise ImageError(f"{path}: {exc.strerror or exc}") from None
         if image.isNull():  # Qt cannot decode it but Pillow could: show what the model sees
             from PySide6.QtGui import QImage
 
@@ -707,8 +786,11 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
         """Write the ink as a ``.json`` file, atomically (:mod:`hanzipad.fileio`): a failed
         save leaves the old file and no temporary file; a read-only file is not replaced."""
         path = Path(path)
-        try:
-            fileio.write_text(path, inkfile.dumps(self.canvas.ink()) + "\n")
+        try:  # rounded, so that it always opens again (hanzipad.ink.saved_text)
+            fileio.write_text(path, inkfile.saved_text(self.canvas.ink()) + "\n")
+        except inkfile.InkError as exc:
+            self.show_problem(tr("Cannot save file"), f"{path}: {explain(str(exc))}")
+            return False
         except OSError as exc:
             self.show_problem(tr("Cannot save file"), f"{path}: {os_error_text(exc)}")
             return False
