@@ -39,6 +39,7 @@ from hanzipad.ink import Ink, InkError, display_path, is_ink_path, iter_jsonl_li
 from hanzipad.ink import load as load_ink
 from hanzipad.normalize import ImageError, load_image
 from hanzipad.raster import rasterize
+from hanzipad.recognizer import NON_FINITE, NonFiniteScores
 
 EXIT_BAD_INPUT = 1
 EXIT_NO_MODEL = 2
@@ -242,11 +243,15 @@ def classify_main(argv: list[str]) -> int:
                 _err(str(exc))
                 status = EXIT_BAD_INPUT
                 continue
-            candidates = classify(image, args.top)
+            try:
+                candidates = classify(image, args.top)
+            except NonFiniteScores as exc:
+                candidates, reason = [], str(exc)
+            else:
+                reason = "" if all(math.isfinite(c.prob) for c in candidates) else NON_FINITE
             ms = (time.perf_counter() - start) * 1000.0
-            if not all(math.isfinite(c.prob) for c in candidates):
-                _err(f"{item.where}: the model's scores are not finite (NaN or infinity); "
-                     "the model bundle is broken")
+            if reason:
+                _err(f"{item.where}: {reason}")
                 status = EXIT_BAD_INPUT
                 continue
             if args.json:

@@ -18,6 +18,16 @@ from hanzipad import IMAGE_SIZE
 from hanzipad.bundle import Bundle, BundleError, load_bundle
 
 
+class NonFiniteScores(ValueError):
+    """The model gave scores that are not finite (NaN or infinity) for an input: no candidate
+    can be ranked, the bundle is broken (a diverged training run, a damaged file)."""
+
+
+#: The reason :class:`NonFiniteScores` gives.
+NON_FINITE = ("the model's scores are not finite (NaN or infinity); the model bundle is "
+              "broken")
+
+
 @dataclass(frozen=True)
 class Candidate:
     char: str
@@ -172,6 +182,10 @@ class Recognizer:
         return [self._top(p, k) for p in probs]
 
     def _top(self, p: np.ndarray, k: int) -> list[Candidate]:
+        """The ``k`` best of one row of scores; :class:`NonFiniteScores` when any score is NaN
+        or infinite (a ranking of them means nothing: NaN sorts anywhere)."""
+        if not np.isfinite(p).all():
+            raise NonFiniteScores(NON_FINITE)
         k = max(1, min(k, p.shape[0]))
         idx = np.argpartition(-p, k - 1)[:k]
         idx = idx[np.argsort(-p[idx], kind="stable")]

@@ -8,6 +8,8 @@ Next-word suggestions are shown the same way, without a probability.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtGui import Qt as GuiQt
@@ -85,7 +87,7 @@ class CandidateButton(QAbstractButton):
         self.char, self.prob, self.pinyin, self.gloss = char, prob, pinyin, gloss
         self.show_prob = show_prob
         self.setText(char)
-        tip = f"{char}  {prob:.1%}" if show_prob else char
+        tip = f"{char}  {_percent(prob, exact=True)}" if show_prob else char
         if pinyin:
             tip += f"\n{pinyin}"
         if gloss:
@@ -165,7 +167,12 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
                            a.blueF() + (b.blueF() - a.blueF()) * t)
 
 
-def _percent(prob: float) -> str:
+def _percent(prob: float, exact: bool = False) -> str:
+    """A probability as shown: "?" when it is no number (NaN, infinite: a broken model)."""
+    if not math.isfinite(prob) or not 0.0 <= prob <= 1.0:
+        return "?"
+    if exact:
+        return f"{prob:.1%}"
     if prob >= 0.995:
         return "100%"
     if prob >= 0.01:

@@ -600,6 +600,10 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
     def _on_request_failed(self, generation: int, message: str) -> None:
         if generation in self._pending:  # a commit that cannot be recognized: drop it
             self._resolve_pending(generation, [])
+        elif generation == self._pad_generation:  # no candidates rather than stale ones
+            self._box_candidates, self._box_generation = [], None
+            if self._bar_mode == "ink":
+                self.candidate_bar.clear()
 
     @Slot(str)
     def _on_recognition_error(self, message: str) -> None:
