@@ -339,7 +339,99 @@ def _self_test_resources(problems: list[str]) -> str:
     return ", ".join(said)
 
 
+#: Exit status when standard output cannot be written (a full disk, a closed stdout).
+EXIT_OUTPUT_ERROR = 1
+
+
+class OutputError(Exception):
+    """Standard output cannot be written (not a closed pipe: that is BrokenPipeError)."""
+
+
+class _GuardedOutput:
+    """``sys.stdout`` while the command runs: a write or flush that fails for any reason but a
+    closed pipe raises :class:`OutputError` naming standard output (a closed stdout, where
+    Python sets ``sys.stdout`` to None, too).  ``.buffer`` is guarded the same way."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def __getattr__(self, name):
+        if self._stream is None:
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+    @property
+    def buffer(self):
+        inner = getattr(self._stream, "buffer", None)
+        if inner is None and self._stream is not None:
+            raise AttributeError("buffer")
+        return _GuardedOutput(inner)
+
+    def _call(self, name: str, *args):
+        if self._stream is None:
+            if name == "flush":
+                return None
+            raise OutputError("it is closed")
+        try:
+            return getattr(self._stream, name)(*args)
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:  # ValueError: "I/O operation on closed file"
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise OutputError(reason) from None
+
+    def write(self, data):
+        return self._call("write", data)
+
+    def writelines(self, lines):
+        return self._call("writelines", lines)
+
+    def flush(self):
+        return self._call("flush")
+
+
+def _stdout_to_devnull() -> None:
+    """Point file descriptor 1 at /dev/null: the exit-time flush of what is left stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, 1)
+    except OSError:
+        pass
+    os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The ``hanzipad`` command.  When the output cannot be written it ends with at most one
+    line: a closed pipe (``hanzipad classify … | head -1``) quietly with status 141, as Unix
+    tools do; anything else (``>/dev/full``, a closed stdout) with ``hanzipad: cannot write to
+    standard output: REASON`` on stderr and status 1."""
+    real = sys.stdout
+    sys.stdout = _GuardedOutput(real)
+    try:
+        try:
+            status = _dispatch(argv)
+        except SystemExit as done:  # argparse's --help, --version and usage errors
+            status = done
+        sys.stdout.flush()  # what is still buffered fails here, not in the exit-time flush
+        if isinstance(status, SystemExit):
+            raise status
+        return status
+    except BrokenPipeError:
+        _silence_closed_pipe()
+        return EXIT_BROKEN_PIPE
+    except OutputError as exc:
+        sys.stdout = real
+        _err(f"cannot write to standard output: {exc}")
+        _stdout_to_devnull()
+        return EXIT_OUTPUT_ERROR
+    finally:
+        sys.stdout = real
+
+
+def _dispatch(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "learn":  # writer adaptation: hanzipad learn --profile FILE INK…
         from hanzipad.learn import learn_main
