@@ -128,6 +128,14 @@ REASONS = [(re.compile(pattern + r"\Z", re.S), template) for pattern, template i
                 "or a damaged file; train or export it again")),
     (r"cannot read \((.*)\)", QT_TR_NOOP("cannot read (%1)")),
     (r"no labels", QT_TR_NOOP("no labels")),
+    # hanzipad.fileio's one file-type check (a FIFO opened in the window, on the command line)
+    (r"is a FIFO \(named pipe\), not a regular file",
+     QT_TR_NOOP("is a FIFO (named pipe), not a regular file")),
+    (r"is (.*), not a regular file", QT_TR_NOOP("is %1, not a regular file")),
+    # hanzipad.recognizer.NON_FINITE: a model giving NaN scores for an input
+    (r"the model's scores are not finite.*",
+     QT_TR_NOOP("the model's scores are not finite (NaN or infinity); the model bundle is "
+                "broken")),
 )]
 #: Messages translated whole (they have no "WHERE: " in front).
 WHOLE = [(re.compile(pattern + r"\Z", re.S), template) for pattern, template in (

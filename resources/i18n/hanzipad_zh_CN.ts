@@ -316,6 +316,18 @@
         <translation>没有标签</translation>
     </message>
     <message>
+        <source>is a FIFO (named pipe), not a regular file</source>
+        <translation>是命名管道（FIFO），不是普通文件</translation>
+    </message>
+    <message>
+        <source>is %1, not a regular file</source>
+        <translation>是%1，不是普通文件</translation>
+    </message>
+    <message>
+        <source>the model&apos;s scores are not finite (NaN or infinity); the model bundle is broken</source>
+        <translation>模型的得分不是有限数（NaN 或无穷大）；模型包已损坏</translation>
+    </message>
+    <message>
         <source>model bundle not found: %1</source>
         <translation>找不到模型包：%1</translation>
     </message>
@@ -379,6 +391,10 @@
     <message>
         <source>model not loaded</source>
         <translation>模型未加载</translation>
+    </message>
+    <message>
+        <source>Settings reset: {}</source>
+        <translation>设置已重置：{}</translation>
     </message>
     <message>
         <source>Backspace: the last stroke, or the character before the cursor</source>
@@ -614,6 +630,10 @@
         <translation>另外 {} 个文件未打开</translation>
     </message>
     <message>
+        <source>Opening {}…</source>
+        <translation>正在打开 {}…</translation>
+    </message>
+    <message>
         <source>Cannot open file</source>
         <translation>无法打开文件</translation>
     </message>
@@ -660,6 +680,46 @@
     <message>
         <source>Symbols: {}</source>
         <translation>符号：{}</translation>
+    </message>
+    <message>
+        <source>Write a phrase here, left to right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the last stroke</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clear the line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Commit the line into the text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Commit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Click for other characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read this line: {}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write a whole phrase in one wide box</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>
