@@ -24,7 +24,6 @@ import json
 import math
 import os
 import re
-import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -120,14 +119,18 @@ def iter_inputs(path: str) -> Iterator[Input]:
 
 
 def _refuse_special_file(p: Path, shown: str) -> None:
-    """A FIFO or device named like an image would block or never end: refuse it unread."""
+    """A FIFO or device named like an image would block or never end: refuse it unread
+    (:func:`hanzipad.fileio.check_regular_file`, the app's one file-type check)."""
+    from hanzipad.fileio import NotAFileError, check_regular_file
+
     try:
-        mode = os.stat(p).st_mode
+        check_regular_file(p, shown)
+    except IsADirectoryError:
+        raise InputError(f"{shown}: not a regular file but a folder; refused unread") from None
+    except NotAFileError as exc:
+        raise InputError(f"{shown}: not a regular file but {exc.kind}; refused unread") from None
     except OSError:
         return  # missing or unreadable: load_image says so
-    if not stat.S_ISREG(mode):
-        kind = "a folder" if stat.S_ISDIR(mode) else "a device, pipe or socket"
-        raise InputError(f"{shown}: not a regular file but {kind}; refused unread")
 
 
 def _failing(message: str):
