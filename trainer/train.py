@@ -14,6 +14,7 @@ Running ``train`` again on the same run dir resumes from ``latest.keras``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import math
@@ -543,7 +544,7 @@ def _train_locked(cfg: Config, argv: list[str]) -> int:
     run.state["val_sources"] = val_data.describe() if val_data else []
 
     augment_in_model = cfg.input == "numpy"
-    scope = strategy.scope() if strategy is not None else _nullcontext()
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
         if resuming:
             log(f"loading the checkpoint {run.dir / LATEST}…")
@@ -906,9 +907,3 @@ def _have_tensorflow() -> bool:
     return _have_module("tensorflow")
 
 
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
