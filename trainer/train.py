@@ -195,13 +195,13 @@ def make_strategy(name: str):
 
     if name == "mirrored":
         return tf.distribute.MirroredStrategy(), 1, 0, True
-    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    if not tf_config.get("cluster"):
+    # TensorFlow's own reader of TF_CONFIG (the cluster and this process's task)
+    resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    cluster = resolver.cluster_spec().as_dict()
+    if not cluster:
         raise ValueError("--strategy multiworker needs TF_CONFIG (cluster and task) in the environment")
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    task = tf_config.get("task", {})
-    ttype, tindex = task.get("type", "worker"), int(task.get("index", 0))
-    cluster = tf_config["cluster"]
+    strategy = tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+    ttype, tindex = resolver.task_type or "worker", int(resolver.task_id or 0)
     workers = len(cluster.get("worker", [])) + len(cluster.get("chief", []))
     index = tindex + (1 if "chief" in cluster and ttype == "worker" else 0)
     chief = ttype == "chief" or ("chief" not in cluster and ttype == "worker" and tindex == 0)
