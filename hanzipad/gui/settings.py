@@ -64,11 +64,25 @@ def settings_file() -> str:
     return os.path.join(folder, "HanziPad" + name[len(_PROBE):])
 
 
+def _native_file() -> str:
+    """The file a plain ``QSettings()`` reads on this system (``HanziPad.conf`` on Linux; a
+    registry path on Windows, where there is no file to check)."""
+    probe = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "HanziPad",
+                      _PROBE)
+    folder, name = os.path.split(probe.fileName())
+    return os.path.join(folder, "HanziPad" + name[len(_PROBE):])
+
+
 def settings() -> QSettings:
     path = settings_file()
     if path not in _checked:
         _checked.add(path)
         _check_file(path)
+        # a plain QSettings() (the hand-learning switch) reads the native file: checked too
+        native = _native_file()
+        if native not in _checked:
+            _checked.add(native)
+            _check_file(native)
     return _qsettings()
 
 

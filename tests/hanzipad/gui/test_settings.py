@@ -44,10 +44,13 @@ HOSTILE = {
     "geometry-bytes": ("window", "geometry", "@ByteArray(\\x1\\xd9\\xd0\\xcb\\xff\\xff)"),
     "state-bytes": ("window", "state", "@ByteArray(\\0\\0\\0\\xff\\0\\0\\0\\0\\xfd\\0\\0\\0\\x9)"),
     "compact-enum": ("view", "compact", "maybe"),
-    # a value Qt decodes with QDataStream, with a forged length: Qt itself aborts the process
-    # (std::bad_alloc) the moment the file is parsed, unless it is removed before
-    "variant-bomb": ("pen", "width", "@Variant(\\0\\0\\0\\n\\x7f\\xff\\xff\\xff)"),
+    # a value Qt decodes with QDataStream (a string with a forged length: Qt survives this one;
+    # a list with a forged count aborts the process, tried in a subprocess below)
+    "variant": ("pen", "width", "@Variant(\\0\\0\\0\\n\\x7f\\xff\\xff\\xff)"),
 }
+
+#: A QVariantList of 2**31-1 items: Qt aborts (std::bad_alloc) the moment it parses the file.
+VARIANT_BOMB = "@Variant(\\0\\0\\0\\t\\x7f\\xff\\xff\\xff)"
 
 
 def _write_ini(folder: Path, section: str, key: str, raw: str) -> Path:
@@ -161,8 +164,11 @@ def test_hanzipad_starts_with_a_hostile_settings_file(tmp_path):
     ini.parent.mkdir(parents=True)
     deep = _ini_value("[" * 100_000 + "]" * 100_000)
     ini.write_text(f"[pen]\nwidth={'9' * 400}\n\n[text]\ncomposed={deep}\n"
-                   "boxes=@Variant(\\0\\0\\0\\n\\x7f\\xff\\xff\\xff)\n", encoding="utf-8")
+                   f"boxes={VARIANT_BOMB}\n", encoding="utf-8")
     original = ini.read_bytes()
+    # the file a plain QSettings() reads (the hand-learning switch): checked as well
+    native = ini.with_suffix(".conf")
+    native.write_text(f"[learning]\nenabled={VARIANT_BOMB}\n", encoding="utf-8")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(config),
                HOME=str(tmp_path), HANZIPAD_LANG="en")
     run = subprocess.run([sys.executable, "-c", PROBE, "--model", str(tmp_path / "no-model")],
@@ -174,7 +180,8 @@ def test_hanzipad_starts_with_a_hostile_settings_file(tmp_path):
     assert seen["text"] == "" and seen["pen"] == settings.DEFAULT_PEN_WIDTH
     (copy,) = _kept_aside(ini)
     assert copy.read_bytes() == original
-    assert all(str(ini) in p for p in seen["problems"])
+    assert len(_kept_aside(native)) == 1 and "@Variant" not in native.read_text()
+    assert all(str(ini) in p or str(native) in p for p in seen["problems"])
     # the log (stderr) says it too, naming the copy
     assert str(copy) in run.stderr
     text = ini.read_text(encoding="utf-8")
