@@ -47,15 +47,24 @@ MAX_SEGMENTS = 200
 #: Most candidate characters classified for one line.
 MAX_CANDIDATES = 800
 #: Most consecutive blocks one character may be made of.
-MAX_SPAN = 4
+MAX_SPAN = 6
 #: Widest candidate character, in line heights.
 MAX_WIDTH = 1.6
 #: A stroke joins the block before it when their x-overlap is at least this share of the
 #: narrower of the two (a narrow one counted as MIN_WIDTH line heights wide).
-JOIN = 0.5
+JOIN = 0.35
 MIN_WIDTH = 0.15
-#: Classes kept per candidate character.
-TOP = 8
+#: ... or when the stroke lies within the block (INSIDE of its width) with its middle at
+#: least MARGIN line heights left of the block's right edge (not where the next character
+#: would touch it).
+INSIDE = 0.8
+MARGIN = 0.1
+#: Half the pen's width, in line heights: a stroke's box is this much wider on each side.
+PEN = 0.005
+#: Classes kept per candidate character (its alternatives).
+TOP = 10
+#: Classes below this probability are not tried on a path (unless the first).
+SEARCH_FLOOR = 1e-3
 #: Paths kept at every cut.
 BEAM = 12
 #: Classified candidates remembered between calls (the strokes of a line being written).
@@ -67,16 +76,16 @@ class Weights:
     """The score of one character on a path (see the module docstring)."""
 
     classifier: float = 1.0
-    lm: float = 0.5  # as in Lexicon.rerank
-    geometry: float = 1.0  # times log P(a character | its geometry)
-    char_bonus: float = 2.0  # per character: balances paths of more and fewer characters
+    lm: float = 0.8
+    geometry: float = 0.5  # times log P(a whole character | its geometry)
+    char_bonus: float = 5.0  # per character: balances paths of more and fewer characters
     lm_floor: float = 1e-5
 
 
 #: Logistic model of "these blocks are one whole character" on the features of
 #: :func:`features`, fitted on the composed lines of CASIA writers 1181-1190.
-GEOMETRY = (-10.584, 25.644, -16.811, 1.164, -0.067, 1.488, 1.068, 38.108, 33.660, -1.447,
-            -17.290, 0.715)
+GEOMETRY = (-10.361, 26.567, -17.332, -0.110, 0.540, 1.247, 1.020, 33.930, 27.519, -1.638,
+            -17.980, 0.779)
 #: Gaps are clipped to this many line heights in the features.
 GAP_CLIP = 1.0
 
@@ -161,12 +170,18 @@ def segment(boxes: list[Box], height: float | None = None) -> list[Segment]:
     module docstring."""
     h = line_height(boxes) if height is None else height
     floor = MIN_WIDTH * h
+    pen = PEN * h
     out: list[Segment] = []
     for i, b in enumerate(boxes):
+        b = Box(b.x0 - pen, b.y0, b.x1 + pen, b.y1)  # ink has a width: strokes that meet overlap
         if out:
             last = out[-1]
+            overlap = _x_overlap(b, last.box)
             narrow = max(min(b.width, last.box.width), floor)
-            if _x_overlap(b, last.box) >= JOIN * narrow:
+            inside = (overlap >= INSIDE * b.width
+                      and (b.x0 + b.x1) / 2 <= last.box.x1 - MARGIN * h)
+            starts_inside = b.x0 <= last.box.x1 - MARGIN * h
+            if (overlap >= JOIN * narrow and starts_inside) or inside:
                 last.strokes.append(i)
                 last.box = last.box.union(b)
                 continue
@@ -374,6 +389,8 @@ class LineReader:
                     base = path.score + s.geometry + w.char_bonus
                     target = beams[s.end]
                     for c, p in zip(s.chars, s.probs):
+                        if p < SEARCH_FLOOR and c is not s.chars[0]:
+                            break
                         score = (base + w.classifier * math.log(max(p, 1e-12))
                                  + self._lm_score(path.text, c))
                         text = path.text + c
