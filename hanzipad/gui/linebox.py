@@ -105,6 +105,7 @@ class LineBox(QWidget):
         self.canvas.setObjectName("line")
         self.canvas.hint = tr("Write a phrase here, left to right")
         self.canvas.strokeFinished.connect(self._on_stroke)
+        self.canvas.strokesErased.connect(self._on_erased)
         self.chars_row = QHBoxLayout()
         self.chars_row.setSpacing(4)
         self.status = QLabel()
@@ -152,6 +153,15 @@ class LineBox(QWidget):
     def add_stroke(self, stroke) -> None:
         """Add a finished stroke (as if written) and read the line again."""
         self._on_stroke(tuple(stroke))
+
+    @Slot(object)
+    def _on_erased(self, indices) -> None:
+        """The pen's eraser end touched these strokes: they go, the line is read again."""
+        gone = set(indices)
+        content = self.canvas.content()
+        kept = tuple(s for i, s in enumerate(content.strokes) if i not in gone)
+        self.canvas.set_content(type(content)(kept, content.ink_size, content.image))
+        self.request()
 
     @Slot()
     def undo_stroke(self) -> None:

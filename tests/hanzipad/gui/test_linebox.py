@@ -51,7 +51,7 @@ def test_a_written_line_is_read_picked_and_committed(line_window, qtbot):
     assert box.text() == f"十{other}十"
     # commit: three entries with their alternatives, one undo step, the box is cleared
     before = window.undo_stack.count()
-    qtbot.mouseClick(box.commit_button, __import__("PySide6.QtCore").QtCore.Qt.LeftButton)
+    box.commit_button.click()
     assert window.composition.text() == f"十{other}十"
     entries = [window.composition.entry(i) for i in range(3)]
     assert entries[1].candidates[0][0] == other and "一" in [c for c, _ in entries[1].candidates]
@@ -85,3 +85,36 @@ def test_line_mode_is_remembered(make_window, qtbot):
     assert again.line_action.isChecked() and again.line_box.isVisible()
     again.line_action.trigger()
     assert not line_mode_setting() and again.boxes[0].isVisible()
+
+
+def test_erased_strokes_leave_the_line(line_window, qtbot):
+    box = line_window.line_box
+    write_shi_yi_shi(box.canvas)
+    qtbot.waitUntil(lambda: not box.is_busy() and len(box.text()) >= 2, timeout=10000)
+    box.canvas.strokesErased.emit((0, 1))  # the pen's eraser end went over the first 十
+    assert len(box.canvas.strokes()) == 3
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() in ("一十", "十一"),
+                    timeout=10000)
+
+
+def test_line_mode_in_the_compact_pad_types_into_the_focused_program(
+        make_window, qtbot, monkeypatch):
+    from tests.hanzipad.gui.test_writing import FakeTypist, _stub_on_top
+
+    _stub_on_top(monkeypatch)
+    window = make_window(None)
+    window.typist = FakeTypist()
+    window.line_action.trigger()
+    window.compact_action.trigger()
+    assert window.compact_mode.on and window.always_on_top
+    qtbot.waitUntil(lambda: window.width() <= 420, timeout=2000)
+    box = window.line_box
+    assert box.isVisible() and box.canvas.width() <= window.width()
+    canvas = box.canvas
+    line(canvas, 0.05, 0.5, 0.4, 0.5)
+    line(canvas, 0.22, 0.15, 0.22, 0.85)
+    line(canvas, 0.55, 0.5, 0.9, 0.5)
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一", timeout=10000)
+    box.commit_button.click()
+    assert window.composition.text() == "十一"
+    assert "".join(t for kind, t in window.typist.sent if kind == "text") == "十一"
