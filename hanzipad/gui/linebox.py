@@ -6,7 +6,9 @@ is being made, only the newest ink waits, so the UI never blocks and never queue
 reading shows under the box, one button a character: a click opens that character's
 alternatives; **Commit** puts the characters into the text at the cursor as entries (one per
 character, each with its alternatives, so a click in the text re-picks it, as for a
-character written in a box), one undo step, and clears the box for the next line.
+character written in a box), one undo step, and clears the box for the next line. Going
+back to the start of the box after writing at least three characters' width starts a new
+line too: the written one is committed (when its reading comes, if it is still being read).
 
 :func:`install_line_mode` adds the box and View > Line (remembered) to the main window.
 """
@@ -32,6 +34,9 @@ from hanzipad.gui.i18n import tr
 from hanzipad.ink import Ink
 
 SETTING = "view/line"
+#: A stroke back at the start of a line at least this many line heights wide starts a new
+#: line (the written one is committed).
+NEW_LINE_WIDTH = 2.5
 #: Alternatives offered for one character of the reading.
 ALTERNATIVES = 10
 
@@ -96,6 +101,11 @@ class LineBox(QWidget):
         self._picks: dict[tuple, str] = {}  # a character's strokes -> the alternative picked
         self._busy = False
         self._waiting: tuple[int, Ink] | None = None
+        self._shown = 0  # the generation of the reading shown
+        #: A line left for a new one before its reading came: (generation, picks), and its
+        #: ink when it still has to be sent.
+        self._leaving: tuple[int, dict] | None = None
+        self._leaving_ink: tuple[int, Ink] | None = None
         self._reader = None  # used in the worker thread only
         self._reader_key = None
         self._relay = _Relay()
@@ -147,8 +157,40 @@ class LineBox(QWidget):
 
     @Slot(object)
     def _on_stroke(self, stroke) -> None:
+        if self.starts_new_line(stroke):
+            self._leave_line()
         self.canvas.add_stroke(stroke)
         self.request()
+
+    def starts_new_line(self, stroke) -> bool:
+        """Whether ``stroke`` goes back to the start of a line of at least three characters'
+        width: the person starts a new line (the one written is committed)."""
+        from hanzipad.line import line_height, stroke_box
+
+        strokes = self.canvas.strokes()
+        if len(strokes) < 3 or not stroke:
+            return False
+        boxes = [stroke_box(st) for st in strokes if st]
+        h = line_height(boxes)
+        x0 = min(b.x0 for b in boxes)
+        x1 = max(b.x1 for b in boxes)
+        b = stroke_box(stroke)
+        return (x1 - x0 >= NEW_LINE_WIDTH * h and b.x0 < x0 + 0.6 * h
+                and b.x1 < min(x0 + 1.5 * h, x1 - h))
+
+    def _leave_line(self) -> None:
+        """Commit the line in the box (now, or when its reading comes) and empty the box."""
+        if not self._busy and self._waiting is None:  # its reading is the one shown
+            self.commit()
+            return
+        if self._leaving is not None:  # one line waits for its reading at most
+            return
+        self._leaving = (self.generation, dict(self._picks))
+        if self._waiting is not None and self._waiting[0] == self.generation:
+            self._leaving_ink, self._waiting = self._waiting, None
+        self.canvas.clear()
+        self._picks.clear()
+        self.reading = None
 
     def add_stroke(self, stroke) -> None:
         """Add a finished stroke (as if written) and read the line again."""
@@ -217,11 +259,22 @@ class LineBox(QWidget):
     @Slot(int, object, str)
     def _on_done(self, generation: int, reading, error: str) -> None:
         self._busy = False
-        if self._waiting is not None:
+        if self._leaving_ink is not None:
+            leaving, self._leaving_ink = self._leaving_ink, None
+            self._send(*leaving)
+        elif self._waiting is not None:
             waiting, self._waiting = self._waiting, None
             self._send(*waiting)
+        if self._leaving is not None and generation == self._leaving[0]:
+            picks = self._leaving[1]
+            self._leaving = None
+            if reading is not None:
+                self.committed.emit(self._entries(self._chars(reading, picks)))
+            self._show()
+            return
         if generation != self.generation:
             return  # older than the ink in the box
+        self._shown = generation
         self.reading = reading
         self._error = error
         self._show()
@@ -233,9 +286,13 @@ class LineBox(QWidget):
 
     def chars(self) -> list[tuple[str, tuple]]:
         """The reading's characters with the person's picks: ``[(char, alternatives)]``."""
-        if self.reading is None:
+        return self._chars(self.reading, self._picks)
+
+    @staticmethod
+    def _chars(reading, picks: dict) -> list[tuple[str, tuple]]:
+        if reading is None:
             return []
-        return [(self._picks.get(c.strokes, c.text), c.alternatives) for c in self.reading.chars]
+        return [(picks.get(c.strokes, c.text), c.alternatives) for c in reading.chars]
 
     def text(self) -> str:
         return "".join(c for c, _ in self.chars())
@@ -295,8 +352,12 @@ class LineBox(QWidget):
 
     def entries(self) -> list[Entry]:
         """The reading as entries of the text, each with its alternatives (picked first)."""
+        return self._entries(self.chars())
+
+    @staticmethod
+    def _entries(chars) -> list[Entry]:
         out = []
-        for c, alts in self.chars():
+        for c, alts in chars:
             cands = [(c, p) for a, p in alts if a == c] or [(c, 0.0)]
             cands += [(a, p) for a, p in alts if a != c]
             out.append(Entry(c, tuple((a, float(p)) for a, p in cands)))

@@ -12,11 +12,12 @@ pytest.importorskip("PySide6")
 
 
 def write_shi_yi_shi(canvas):
-    """十 一 十 left to right, each about a fifth of the box wide."""
-    for x in (0.05, 0.7):  # 十 at the left and at the right
-        line(canvas, x, 0.5, x + 0.22, 0.5)
-        line(canvas, x + 0.11, 0.15, x + 0.11, 0.85)
-    line(canvas, 0.38, 0.5, 0.6, 0.5)  # 一 in the middle
+    """十 一 十 written left to right, each about a fifth of the box wide."""
+    line(canvas, 0.05, 0.5, 0.27, 0.5)
+    line(canvas, 0.16, 0.15, 0.16, 0.85)
+    line(canvas, 0.38, 0.5, 0.6, 0.5)
+    line(canvas, 0.7, 0.5, 0.92, 0.5)
+    line(canvas, 0.81, 0.15, 0.81, 0.85)
 
 
 @pytest.fixture
@@ -31,7 +32,6 @@ def test_a_written_line_is_read_picked_and_committed(line_window, qtbot):
     window = line_window
     box: LineBox = window.line_box
     canvas = box.canvas
-    # the strokes are drawn in the writing order 十 十 一: write them left to right instead
     line(canvas, 0.05, 0.5, 0.27, 0.5)
     line(canvas, 0.16, 0.15, 0.16, 0.85)
     assert len(canvas.strokes()) == 2
@@ -118,3 +118,21 @@ def test_line_mode_in_the_compact_pad_types_into_the_focused_program(
     box.commit_button.click()
     assert window.composition.text() == "十一"
     assert "".join(t for kind, t in window.typist.sent if kind == "text") == "十一"
+
+
+@pytest.mark.parametrize("wait", [True, False])
+def test_going_back_to_the_start_commits_the_line_and_starts_a_new_one(line_window, qtbot,
+                                                                       wait):
+    window = line_window
+    box = window.line_box
+    write_shi_yi_shi(box.canvas)
+    if wait:  # the reading is there when the new line starts; else it is still being made
+        qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一十", timeout=10000)
+    line(box.canvas, 0.05, 0.5, 0.27, 0.5)  # back at the left: a new line
+    qtbot.waitUntil(lambda: window.composition.text() == "十一十", timeout=10000)
+    assert len(box.canvas.strokes()) == 1
+    line(box.canvas, 0.16, 0.15, 0.16, 0.85)
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十", timeout=10000)
+    assert window.composition.text() == "十一十"
+    box.commit_button.click()
+    assert window.composition.text() == "十一十十"
