@@ -4,11 +4,12 @@ The classic way (Wang, Yin & Liu, "Handwritten Chinese text recognition by integ
 multiple contexts", IEEE TPAMI 2012), sized for a pad:
 
 1. **Over-segment.** Strokes are taken in the order they were written; a stroke joins the
-   block before it when their x-ranges overlap clearly (:data:`JOIN` of the narrower one),
-   otherwise it starts a new block. A person finishes one character before starting the
-   next, so every cut between two characters is a cut between two blocks, even where the
-   characters touch or overlap a little; parts of one character (川 八 好 明) become several
-   blocks, which the lattice joins again.
+   block before it when it starts well inside it and their x-ranges overlap clearly
+   (:data:`JOIN` of the narrower one), or when it lies within it away from its right edge
+   (:data:`INSIDE`, :data:`MARGIN`); otherwise it starts a new block. A person finishes one
+   character before starting the next, so every cut between two characters is a cut between
+   two blocks, even where the characters touch or overlap a little; parts of one character
+   (川 八 好 明) become several blocks, which the lattice joins again.
 2. **Lattice.** Every run of 1..:data:`MAX_SPAN` consecutive blocks no wider than
    :data:`MAX_WIDTH` line heights is a candidate character. All of them are drawn with the
    pad's rasterizer and classified in one batched call of the recognizer (results are kept,
