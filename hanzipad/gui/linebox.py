@@ -15,7 +15,7 @@ line too: the written one is committed (when its reading comes, if it is still b
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -52,7 +52,13 @@ def set_line_mode_setting(on: bool) -> None:
 
 
 class LineCanvas(Canvas):
-    """A wide writing box with a guide line instead of the character grid."""
+    """A wide writing box with a guide line instead of the character grid. While it has the
+    keyboard focus, Enter, Backspace and Esc are its own (:attr:`keyCommand`), not the
+    window's shortcuts."""
+
+    #: Enter, Backspace or Esc pressed in the box (the Qt key).
+    keyCommand = Signal(int)
+    KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Backspace, Qt.Key.Key_Escape)
 
     def __init__(self, parent: QWidget | None = None, pen_width: float = 8.0):
         super().__init__(parent, pen_width)
@@ -61,6 +67,24 @@ class LineCanvas(Canvas):
 
     def _grid_rect(self) -> QRectF:
         return QRectF(self.rect()).adjusted(12, 12, -12, -12)
+
+    def _own_key(self, event) -> bool:
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        return mods == Qt.KeyboardModifier.NoModifier and event.key() in self.KEYS
+
+    def event(self, event):
+        if event.type() == QEvent.Type.ShortcutOverride and self._own_key(event):
+            event.accept()  # delivered as a key press here, not as the window's shortcut
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event):  # noqa: N802 - Qt's name
+        if self._own_key(event):
+            key = event.key()
+            self.keyCommand.emit(int(getattr(key, "value", key)))
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _paint_grid(self, painter: QPainter) -> None:
         painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 1))
@@ -116,6 +140,7 @@ class LineBox(QWidget):
         self.canvas.hint = tr("Write a phrase here, left to right")
         self.canvas.strokeFinished.connect(self._on_stroke)
         self.canvas.strokesErased.connect(self._on_erased)
+        self.canvas.keyCommand.connect(self._on_key)
         self.chars_row = QHBoxLayout()
         self.chars_row.setSpacing(4)
         self.status = QLabel()
@@ -195,6 +220,16 @@ class LineBox(QWidget):
     def add_stroke(self, stroke) -> None:
         """Add a finished stroke (as if written) and read the line again."""
         self._on_stroke(tuple(stroke))
+
+    @Slot(int)
+    def _on_key(self, key: int) -> None:
+        """Enter commits the line, Backspace takes its last stroke, Esc clears it."""
+        if key in (Qt.Key.Key_Return.value, Qt.Key.Key_Enter.value):
+            self.commit()
+        elif key == Qt.Key.Key_Backspace.value:
+            self.undo_stroke()
+        elif key == Qt.Key.Key_Escape.value:
+            self.clear()
 
     @Slot(object)
     def _on_erased(self, indices) -> None:

@@ -136,3 +136,22 @@ def test_going_back_to_the_start_commits_the_line_and_starts_a_new_one(line_wind
     assert window.composition.text() == "十一十"
     box.commit_button.click()
     assert window.composition.text() == "十一十十"
+
+
+def test_enter_backspace_and_esc_in_the_line_box(line_window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = line_window
+    box = window.line_box
+    write_shi_yi_shi(box.canvas)
+    box.canvas.setFocus()
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一十", timeout=10000)
+    QTest.keyClick(box.canvas, Qt.Key.Key_Backspace)  # the last stroke, not a text character
+    assert len(box.canvas.strokes()) == 4
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一一", timeout=10000)
+    QTest.keyClick(box.canvas, Qt.Key.Key_Return)  # commits the line, no new line in the text
+    assert window.composition.text() == "十一一" and box.canvas.is_empty()
+    line(box.canvas, 0.05, 0.5, 0.27, 0.5)
+    QTest.keyClick(box.canvas, Qt.Key.Key_Escape)
+    assert box.canvas.is_empty() and window.composition.text() == "十一一"
