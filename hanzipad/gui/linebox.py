@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from hanzipad.compose import Entry
 from hanzipad.gui import settings
-from hanzipad.gui.canvas import GRID_COLOR, Canvas
+from hanzipad.gui.canvas import GRID_COLOR, Canvas, Content
 from hanzipad.gui.i18n import tr
 from hanzipad.ink import Ink
 
@@ -108,8 +108,9 @@ class _Relay(QObject):
 class LineBox(QWidget):
     """The line box: write a phrase, see its reading, pick alternatives, commit."""
 
-    #: The person committed the reading: a list of :class:`hanzipad.compose.Entry`.
-    committed = Signal(object)
+    #: The person committed the reading: a list of :class:`hanzipad.compose.Entry` and, for
+    #: each, whether the person picked it.
+    committed = Signal(object, object)
     #: A new reading is shown (its text; "" when the box is empty).
     readingChanged = Signal(str)
 
@@ -128,7 +129,7 @@ class LineBox(QWidget):
         self._shown = 0  # the generation of the reading shown
         #: A line left for a new one before its reading came: (generation, picks), and its
         #: ink when it still has to be sent.
-        self._leaving: tuple[int, dict] | None = None
+        self._leaving: tuple | None = None  # (generation, picks, canvas content)
         self._leaving_ink: tuple[int, Ink] | None = None
         self._reader = None  # used in the worker thread only
         self._reader_key = None
@@ -210,7 +211,7 @@ class LineBox(QWidget):
             return
         if self._leaving is not None:  # one line waits for its reading at most
             return
-        self._leaving = (self.generation, dict(self._picks))
+        self._leaving = (self.generation, dict(self._picks), self.canvas.content())
         if self._waiting is not None and self._waiting[0] == self.generation:
             self._leaving_ink, self._waiting = self._waiting, None
         self.canvas.clear()
@@ -301,10 +302,11 @@ class LineBox(QWidget):
             waiting, self._waiting = self._waiting, None
             self._send(*waiting)
         if self._leaving is not None and generation == self._leaving[0]:
-            picks = self._leaving[1]
+            _gen, picks, content = self._leaving
             self._leaving = None
-            if reading is not None:
-                self.committed.emit(self._entries(self._chars(reading, picks)))
+            entries, picked = self._entries(reading, picks, content)
+            if entries:
+                self.committed.emit(entries, picked)
             self._show()
             return
         if generation != self.generation:
@@ -386,34 +388,44 @@ class LineBox(QWidget):
     # -- commit ---------------------------------------------------------------------------
 
     def entries(self) -> list[Entry]:
-        """The reading as entries of the text, each with its alternatives (picked first)."""
-        return self._entries(self.chars())
+        """The reading as entries of the text, each with its alternatives (picked first) and
+        its strokes (canvas content: a re-pick in the text learns from them)."""
+        return self._entries(self.reading, self._picks, self.canvas.content())[0]
 
     @staticmethod
-    def _entries(chars) -> list[Entry]:
-        out = []
-        for c, alts in chars:
-            cands = [(c, p) for a, p in alts if a == c] or [(c, 0.0)]
-            cands += [(a, p) for a, p in alts if a != c]
-            out.append(Entry(c, tuple((a, float(p)) for a, p in cands)))
-        return out
+    def _entries(reading, picks: dict, content) -> tuple[list[Entry], list[bool]]:
+        """Entries and, for each, whether the person picked it."""
+        out, picked = [], []
+        if reading is None:
+            return out, picked
+        for ch in reading.chars:
+            c = picks.get(ch.strokes, ch.text)
+            cands = [(c, p) for a, p in ch.alternatives if a == c] or [(c, 0.0)]
+            cands += [(a, p) for a, p in ch.alternatives if a != c]
+            strokes = tuple(content.strokes[i] for i in ch.strokes
+                            if i < len(content.strokes))
+            ink = Content(strokes, content.ink_size) if strokes else None
+            out.append(Entry(c, tuple((a, float(p)) for a, p in cands), ink))
+            picked.append(ch.strokes in picks)
+        return out, picked
 
     @Slot()
     def commit(self) -> None:
         """Emit :attr:`committed` with the reading and clear the box for the next line."""
-        entries = self.entries()
+        entries, picked = self._entries(self.reading, self._picks, self.canvas.content())
         if not entries:
             return
         self.canvas.clear()
         self._picks.clear()
         self.reading = None
         self.request()
-        self.committed.emit(entries)
+        self.committed.emit(entries, picked)
 
 
-def commit_entries(window, entries: list[Entry]) -> None:
+def commit_entries(window, entries: list[Entry], picked: list[bool] | None = None) -> None:
     """Put ``entries`` into ``window``'s text at the cursor, one undo step (a selected
-    character is replaced, as writing over it does)."""
+    character is replaced, as writing over it does); the pad learns the writer's hand from
+    them as from a box's characters (picked: strongly, else weakly)."""
     from hanzipad.gui.commands import CommitCommand, DeleteEntryCommand
 
     if not entries:
@@ -428,6 +440,12 @@ def commit_entries(window, entries: list[Entry]) -> None:
         stack.push(CommitCommand(window, entry, at + i))
     stack.endMacro()
     window._replacing = window._cursor_before_select = None
+    learn = getattr(window, "_learn", None)  # writer adaptation (hanzipad.gui.learning)
+    if learn is not None:
+        from hanzipad.adapt import STRONG, WEAK
+
+        for entry, chosen in zip(entries, picked or [False] * len(entries)):
+            learn(entry, entry.text, STRONG if chosen else WEAK)
 
 
 def install_line_mode(window) -> LineBox:
@@ -439,7 +457,7 @@ def install_line_mode(window) -> LineBox:
     pad = window.boxes[0].parentWidget().layout()
     pad.insertWidget(1, box, 1)  # after the text, where the boxes are
     box.setVisible(False)
-    box.committed.connect(lambda entries: commit_entries(window, entries))
+    box.committed.connect(lambda entries, picked: commit_entries(window, entries, picked))
     action = QAction(tr("&Line"), window)
     action.setCheckable(True)
     action.setShortcut("Ctrl+Shift+L")

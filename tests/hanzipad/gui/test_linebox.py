@@ -49,12 +49,19 @@ def test_a_written_line_is_read_picked_and_committed(line_window, qtbot):
     other = choices[1]
     menu.actions()[1].trigger()
     assert box.text() == f"十{other}十"
-    # commit: three entries with their alternatives, one undo step, the box is cleared
+    # commit: three entries with their alternatives and strokes, one undo step, the box is
+    # cleared; the pad learns from them (the picked one strongly)
+    learned = []
+    window._learn = lambda entry, label, weight: learned.append((label, weight))
     before = window.undo_stack.count()
     box.commit_button.click()
     assert window.composition.text() == f"十{other}十"
     entries = [window.composition.entry(i) for i in range(3)]
     assert entries[1].candidates[0][0] == other and "一" in [c for c, _ in entries[1].candidates]
+    assert [len(e.ink.strokes) for e in entries] == [2, 1, 2]
+    from hanzipad.adapt import STRONG, WEAK
+
+    assert learned == [("十", WEAK), (other, STRONG), ("十", WEAK)]
     assert canvas.is_empty() and box.text() == ""
     assert window.undo_stack.count() == before + 1
     window.undo_stack.undo()
