@@ -6,10 +6,12 @@ multiple contexts", IEEE TPAMI 2012), sized for a pad:
 1. **Over-segment.** Strokes are taken in the order they were written; a stroke joins the
    block before it when it starts well inside it and their x-ranges overlap clearly
    (:data:`JOIN` of the narrower one), or when it lies within it away from its right edge
-   (:data:`INSIDE`, :data:`MARGIN`); otherwise it starts a new block. A person finishes one
-   character before starting the next, so every cut between two characters is a cut between
-   two blocks, even where the characters touch or overlap a little; parts of one character
-   (川 八 好 明) become several blocks, which the lattice joins again.
+   (:data:`INSIDE`, :data:`MARGIN`), or when it goes back under or over the last few blocks
+   (心 of 感: those blocks and the stroke become one); otherwise it starts a new block. A
+   person finishes one character before starting the next, so every cut between two
+   characters is a cut between two blocks, even where the characters touch or overlap a
+   little; parts of one character (川 八 好 明) become several blocks, which the lattice joins
+   again.
 2. **Lattice.** Every run of 1..:data:`MAX_SPAN` consecutive blocks no wider than
    :data:`MAX_WIDTH` line heights is a candidate character. All of them are drawn with the
    pad's rasterizer and classified in one batched call of the recognizer (results are kept,
@@ -60,6 +62,8 @@ MIN_WIDTH = 0.15
 #: would touch it).
 INSIDE = 0.8
 MARGIN = 0.1
+#: How many blocks back a stroke may join (beyond the last one).
+BACK = 3
 #: Half the pen's width, in line heights: a stroke's box is this much wider on each side.
 PEN = 0.005
 #: Classes kept per candidate character (its alternatives).
@@ -85,8 +89,8 @@ class Weights:
 
 #: Logistic model of "these blocks are one whole character" on the features of
 #: :func:`features`, fitted on the composed lines of CASIA writers 1181-1190.
-GEOMETRY = (-10.361, 26.567, -17.332, -0.110, 0.540, 1.247, 1.020, 33.930, 27.519, -1.638,
-            -17.980, 0.779)
+GEOMETRY = (-11.045, 26.773, -17.450, -0.637, 0.777, 1.193, 1.029, 34.093, 27.648, -2.552,
+            -17.220, 1.669)
 #: Gaps are clipped to this many line heights in the features.
 GAP_CLIP = 1.0
 
@@ -186,8 +190,37 @@ def segment(boxes: list[Box], height: float | None = None) -> list[Segment]:
                 last.strokes.append(i)
                 last.box = last.box.union(b)
                 continue
+            k = _back_into(out, b, h)
+            if k is not None:  # back under or over the blocks just written (心 of 感)
+                merged = out[k]
+                for seg in out[k + 1:]:
+                    merged.strokes += seg.strokes
+                    merged.box = merged.box.union(seg.box)
+                merged.strokes.append(i)
+                merged.box = merged.box.union(b)
+                del out[k + 1:]
+                continue
         out.append(Segment([i], b))
     return out
+
+
+def _back_into(out: list[Segment], b: Box, h: float) -> int | None:
+    """The earliest of the last :data:`BACK` blocks (before the last one) whose x-range holds
+    the middle of ``b`` well inside, when ``b`` lies within those blocks; else None."""
+    mid = (b.x0 + b.x1) / 2
+    union = out[-1].box
+    found = None
+    for k in range(len(out) - 2, max(len(out) - 2 - BACK, -1), -1):
+        union = union.union(out[k].box)
+        if out[k].box.x0 <= mid <= out[k].box.x1 - MARGIN * h:
+            found = k
+    if found is None:
+        return None
+    union = out[found].box
+    for seg in out[found + 1:]:
+        union = union.union(seg.box)
+    inside = _x_overlap(b, union) >= INSIDE * b.width and mid <= union.x1 - MARGIN * h
+    return found if inside else None
 
 
 @dataclass

@@ -125,6 +125,9 @@ def written(real, text: str, writer: str, gap: float) -> Ink:
 @pytest.mark.parametrize("text, writer, gap", [
     ("近代化", "japanese-native1", 0.3), ("近代化", "japanese-learner1", 0.0),
     ("金水", "japanese-native1", 0.0), ("想象", "japanese-learner1", 0.3),
+    # 心 written last under the parts before it (感 想): one character, not two
+    ("安全感", "japanese-native1", 0.15), ("安全感", "japanese-learner1", 0.0),
+    ("想象", "japanese-native1", 0.0), ("女神", "japanese-learner1", 0.3),
 ])
 def test_real_lines_are_read(reader, real, text, writer, gap):
     ink = written(real, text, writer, gap)
