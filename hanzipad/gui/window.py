@@ -124,6 +124,23 @@ def os_error_text(exc: OSError) -> str:
     return os_error(exc)
 
 
+def state_fits(saved: bytes, fresh: bytes) -> bool:
+    """Whether ``saved`` (QMainWindow.saveState of an earlier session) differs from ``fresh``
+    (this window's own state now) only where a session changes it: the central area's size
+    (two 32-bit integers after the 0xfd dock-layout marker) and the toolbar's visibility byte
+    (after its name).  Everything else, counts above all, must be byte for byte the same."""
+    name = "main-toolbar".encode("utf-16-be")
+    at = fresh.find(name)
+    if len(saved) != len(fresh) or len(fresh) < 21 or fresh[8] != 0xFD or at < 0:
+        return False
+    visible = at + len(name)
+    for i, (a, b) in enumerate(zip(saved, fresh)):
+        if a != b and not (13 <= i < 21 or (i == visible and a in (0, 1))):
+            return False
+    width, height = int.from_bytes(saved[13:17], "big"), int.from_bytes(saved[17:21], "big")
+    return width < 100_000 and height < 100_000
+
+
 class FileLoader(QObject):
     """Reads and parses a file in a Python thread (an ink near the size limit takes seconds;
     the window keeps answering meanwhile); :attr:`done` comes in the UI thread."""
@@ -251,7 +268,7 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
             if geometry is not None:
                 settings.bad_window_state("window/geometry")
             self.resize(self._default_size())
-        if state is not None and not self.restoreState(state):
+        if state is not None and not self._restore_state(state):
             settings.bad_window_state("window/state")
         self.canvas.setFocus()
         if load_model:
@@ -269,16 +286,24 @@ class MainWindow(LearningMixin, WritingMixin, QMainWindow):
             apply_on_top(self, True)  # before the first show: it never takes the focus
             QTimer.singleShot(0, self, lambda: self.set_always_on_top(True))
         #: Settings that could not be read at start-up and were moved aside (messages).
-        self.settings_problems: list[str] = []
+        self.settings_problems: list[str] = settings.take_problems()
         QTimer.singleShot(0, self, self._show_settings_problems)  # after "loading model…"
+
+    def _restore_state(self, state) -> bool:
+        """``restoreState`` for a saved state of the shape this window saves, False for any
+        other: Qt reads counts from the bytes and loops over them (a forged toolbar-line count
+        froze the start for 20 s)."""
+        if not state_fits(bytes(state.data()), bytes(self.saveState().data())):
+            return False
+        return self.restoreState(state)
 
     def _show_settings_problems(self) -> None:
         """Say in the status bar that settings were moved aside (each message names the
         settings file and the copy kept of it; they are in the log too)."""
-        problems = settings.take_problems()
-        if problems:
-            self.settings_problems.extend(problems)
-            self.statusBar().showMessage(tr("Settings reset: {}").format(problems[0]))
+        self.settings_problems.extend(settings.take_problems())  # (compact mode's, say)
+        if self.settings_problems:
+            self.statusBar().showMessage(
+                tr("Settings reset: {}").format(self.settings_problems[0]))
 
     @property
     def canvas(self) -> Canvas:

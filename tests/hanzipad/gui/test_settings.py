@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,10 @@ def _write_ini(folder: Path, section: str, key: str, raw: str) -> Path:
     return ini
 
 
+def _said_in_status_bar(window):
+    return lambda: window.statusBar().currentMessage().startswith("Settings reset: ")
+
+
 def _kept_aside(ini: Path) -> list[Path]:
     return sorted(ini.parent.glob(ini.name + ".bad-*"))
 
@@ -76,7 +81,7 @@ def test_hostile_setting_is_moved_aside_and_the_window_starts(name, qtbot, tmp_p
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: bool(window.settings_problems), timeout=3000)
+    qtbot.waitUntil(_said_in_status_bar(window), timeout=3000)
 
     assert len(window.composition) == 0  # the bad text is not shown, nothing else is made up
     assert window.canvas.pen_width == settings.DEFAULT_PEN_WIDTH
@@ -122,7 +127,7 @@ def test_settings_file_that_is_not_a_file_is_renamed_aside(kind, qtbot, tmp_path
         ini.mkdir()
     window = MainWindow(load_model=False, load_context=False)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: bool(window.settings_problems), timeout=3000)
+    qtbot.waitUntil(_said_in_status_bar(window), timeout=3000)
     (aside,) = _kept_aside(ini)
     assert (aside.is_fifo() if kind == "fifo" else aside.is_dir())
     assert str(ini) in window.settings_problems[0] and str(aside) in window.settings_problems[0]
@@ -186,3 +191,48 @@ def test_hanzipad_starts_with_a_hostile_settings_file(tmp_path):
     assert str(copy) in run.stderr
     text = ini.read_text(encoding="utf-8")
     assert "@Variant" not in text and "9" * 400 not in text and "[[[" not in text
+
+
+def _ini_bytes(data: bytes) -> str:
+    return "@ByteArray(" + "".join(f"\\x{b:02x}" for b in data) + ")"
+
+
+def test_a_forged_window_state_never_freezes_the_start(qtbot, tmp_path):
+    """A saved window state whose toolbar-line count was changed to 0x40000001: Qt's
+    restoreState looped over it for 20-24 s at every start."""
+    fresh = MainWindow(load_model=False, load_context=False)
+    qtbot.addWidget(fresh)
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    state = bytes(fresh.saveState().data())
+    fresh.close()
+    line_count = state.index(bytes.fromhex("fc00000001")) + 1
+    forged = state[:line_count] + bytes.fromhex("40000001") + state[line_count + 4:]
+    ini = _write_ini(tmp_path / "settings2", "window", "state", _ini_bytes(forged))
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(tmp_path / "settings2"))
+    start = time.monotonic()
+    window = MainWindow(load_model=False, load_context=False)
+    qtbot.addWidget(window)
+    assert time.monotonic() - start < 5
+    qtbot.waitUntil(_said_in_status_bar(window), timeout=3000)
+    assert "window/state" in window.settings_problems[0] and len(_kept_aside(ini)) == 1
+    assert window.toolbar.isVisibleTo(window)
+
+
+def test_a_hidden_toolbar_and_the_size_are_restored(qtbot):
+    first = MainWindow(load_model=False, load_context=False)
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    first.toolbar.hide()
+    first.resize(640, 600)
+    first.close()
+    second = MainWindow(load_model=False, load_context=False)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    assert not second.toolbar.isVisible() and (second.width(), second.height()) == (640, 600)
+    assert second.settings_problems == [] and settings.take_problems() == []
