@@ -66,12 +66,10 @@ BLOCKED_FILE = "blocked-suggestions.txt"
 def read_blocked(file: Path, limit: int = 64 * 1024) -> frozenset[str]:
     """The words of a blocked-suggestions file; empty when it is missing or not a regular
     file (a FIFO or device is never opened), at most ``limit`` bytes read."""
-    import stat
+    from hanzipad import fileio
 
     try:
-        if not stat.S_ISREG(file.stat().st_mode):
-            return frozenset()
-        with open(file, "rb") as f:
+        with fileio.open_regular(file) as f:  # the one file-type check: never blocks
             text = f.read(limit).decode("utf-8", "replace")
     except OSError:
         return frozenset()

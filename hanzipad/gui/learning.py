@@ -20,7 +20,6 @@ from pathlib import Path
 from PySide6.QtCore import (
     QCoreApplication,
     QObject,
-    QSettings,
     QStandardPaths,
     QTimer,
     Signal,
@@ -30,6 +29,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from hanzipad import adapt
+from hanzipad.gui import settings
 from hanzipad.gui.i18n import tr
 from hanzipad.ink import Ink
 
@@ -45,12 +45,12 @@ def profile_path() -> Path:
 
 
 def learning_enabled() -> bool:
-    value = QSettings().value(ENABLED_KEY, True)
+    value = settings.settings().value(ENABLED_KEY, True)
     return value not in (False, "false", "0", 0)
 
 
 def set_learning_enabled(on: bool) -> None:
-    QSettings().setValue(ENABLED_KEY, bool(on))
+    settings.settings().setValue(ENABLED_KEY, bool(on))
 
 
 class HandLearner(QObject):
