@@ -683,43 +683,43 @@
     </message>
     <message>
         <source>Write a phrase here, left to right</source>
-        <translation type="unfinished"></translation>
+        <translation>在这里从左到右写一句话</translation>
     </message>
     <message>
         <source>Remove the last stroke</source>
-        <translation type="unfinished"></translation>
+        <translation>删除最后一笔</translation>
     </message>
     <message>
         <source>Clear the line</source>
-        <translation type="unfinished"></translation>
+        <translation>清除这一行</translation>
     </message>
     <message>
         <source>Commit the line into the text</source>
-        <translation type="unfinished"></translation>
+        <translation>把这一行放进文字</translation>
     </message>
     <message>
         <source>Commit</source>
-        <translation type="unfinished"></translation>
+        <translation>确认</translation>
     </message>
     <message>
         <source>Click for other characters</source>
-        <translation type="unfinished"></translation>
+        <translation>点击选择其他字</translation>
     </message>
     <message>
         <source>cannot read this line: {}</source>
-        <translation type="unfinished"></translation>
+        <translation>无法识别这一行：{}</translation>
     </message>
     <message>
         <source>reading…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在识别…</translation>
     </message>
     <message>
         <source>&amp;Line</source>
-        <translation type="unfinished"></translation>
+        <translation>整行书写(&amp;L)</translation>
     </message>
     <message>
         <source>Write a whole phrase in one wide box</source>
-        <translation type="unfinished"></translation>
+        <translation>在一个宽框里写一整句</translation>
     </message>
 </context>
 </TS>
