@@ -484,14 +484,6 @@ def set_line_mode(window, on: bool) -> None:
     for b in (window.backspace_button, window.delete_button, window.space_button,
               window.enter_button):
         b.setVisible(not on)
-    # the (hidden) boxes' row gives its share of the height to the line box
-    layout = window.line_box.parentWidget().layout()
-    for i in range(layout.count()):
-        item = layout.itemAt(i)
-        if item.widget() is window.line_box:
-            layout.setStretch(i, 1 if on else 0)
-        elif item.layout() is not None and item.layout().indexOf(window.boxes[0]) >= 0:
-            layout.setStretch(i, 0 if on else 1)
     if window.line_action.isChecked() != on:
         window.line_action.setChecked(on)
     set_line_mode_setting(on)
