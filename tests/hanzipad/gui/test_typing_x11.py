@@ -324,6 +324,17 @@ def test_hanzipad_always_on_top_types_a_drawn_character_into_the_focused_program
         app.close()
 
 
+def _bundled_fonts_conf(folder: Path) -> Path:
+    """A fontconfig file that knows the repository's own font only: Tk's text widget cannot
+    start without a font, and a fresh machine (CI) may have none."""
+    conf = folder / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+                    f"<fontconfig><dir>{ROOT / 'resources' / 'fonts'}</dir>"
+                    f"<cachedir>{folder / 'fc-cache'}</cachedir></fontconfig>\n",
+                    encoding="utf-8")
+    return conf
+
+
 def _restored_text(path: Path, chars: str) -> None:
     """The settings of an earlier run that left ``chars`` in the pad (each with a second
     candidate to re-pick)."""
@@ -362,7 +373,8 @@ def test_always_on_top_never_deletes_text_it_did_not_type_here(xsession, tmp_pat
     before any of that, the new character is fixed there with cursor keys."""
     _restored_text(tmp_path / "config" / "HanziPad" / "HanziPad.ini", "洪中国")
     out = tmp_path / "tk.txt"
-    tk = xsession.python("tk-holder", HERE / "tk_holder.py", str(out), "tk-holder")
+    tk = xsession.python("tk-holder", HERE / "tk_holder.py", str(out), "tk-holder",
+                         FONTCONFIG_FILE=str(_bundled_fonts_conf(tmp_path)))
     app = None
     try:
         wid = xsession.wait_window("tk-holder")
@@ -438,7 +450,7 @@ def test_always_on_top_never_deletes_text_it_did_not_type_here(xsession, tmp_pat
         after = text()
         # ... and another window taking the focus ends that run too
         other = xsession.python("tk-other", HERE / "tk_holder.py", str(tmp_path / "o.txt"),
-                                "tk-other")
+                                "tk-other", FONTCONFIG_FILE=str(tmp_path / "fonts.conf"))
         try:
             other_wid = xsession.wait_window("tk-other")
             xsession.activate(other_wid)
