@@ -328,7 +328,10 @@ def prepare_main(data_specs: list[str], out, workers: int = 1, shard_size: int =
 
     Problems raise :class:`SourceError` (a ValueError) with a message naming the spec/file.
     """
-    prepare(data_specs, out, workers, shard_size, seed, **kw)
+    index = prepare(data_specs, out, workers, shard_size, seed, **kw)
+    if not index.get("count"):  # every record skipped: nothing to train on, say so
+        raise SourceError(f"{out}: no usable samples in {', '.join(data_specs)} (every record "
+                          "was skipped: see the summary above)")
     return 0
 
 

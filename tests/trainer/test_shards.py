@@ -97,6 +97,9 @@ def test_prepare_two_workers(tmp_path, capsys):
     # prepare_main is the command: exit status 0, single process
     assert prepare_main([f"gnt:{data / '2.gnt'}"], tmp_path / "p2", 1, 8, 0) == 0
     assert read_index(tmp_path / "p2")["count"] == 2
+    # every record skipped (labels outside the class list): a failure that says so, not "ok"
+    with pytest.raises(SourceError, match="no usable samples"):
+        prepare_main([f"gnt:{data / '2.gnt'}"], tmp_path / "p3", 1, 8, 0, classes=list("乙"))
 
 
 def _one_gnt(tmp_path):
