@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from hanzipad import __version__
+from hanzipad import __version__, fileio
 from hanzipad.bundle import BundleError
 from hanzipad.ink import Ink, InkError, display_path, is_ink_path, iter_jsonl_lines
 from hanzipad.ink import load as load_ink
@@ -184,18 +184,6 @@ def _write_text(line: str) -> None:
     out.flush()
 
 
-def _silence_closed_pipe() -> None:
-    """After EPIPE: point stdout/stderr at /dev/null so the exit-time flush stays quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        return
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            os.dup2(devnull, stream.fileno())
-        except (OSError, AttributeError, ValueError):
-            pass
-    os.close(devnull)
 
 
 def classify_main(argv: list[str]) -> int:
@@ -423,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             raise status
         return status
     except BrokenPipeError:
-        _silence_closed_pipe()
+        fileio.silence_closed_pipe()
         return EXIT_BROKEN_PIPE
     except OutputError as exc:
         sys.stdout = real
@@ -444,7 +432,7 @@ def _dispatch(argv: list[str] | None) -> int:
         try:
             return classify_main(argv[1:])
         except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly
-            _silence_closed_pipe()
+            fileio.silence_closed_pipe()
             return EXIT_BROKEN_PIPE
     parser = argparse.ArgumentParser(
         prog="hanzipad",

@@ -24,6 +24,7 @@ import math
 import os
 import re
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -326,3 +327,18 @@ def _disk_full(folder: Path) -> bool:
     except (OSError, AttributeError):
         return False
     return st.f_bavail * st.f_frsize < 64 * 1024
+
+
+def silence_closed_pipe() -> None:
+    """After EPIPE on standard output (``… | head -1``): point stdout and stderr at /dev/null,
+    so nothing more is written and the exit-time flush stays quiet (no "Broken pipe")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, AttributeError, ValueError):
+            pass
+    os.close(devnull)

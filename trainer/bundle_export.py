@@ -98,12 +98,9 @@ def write_bundle(out: str | Path, model_bytes: bytes, labels: list[str], **meta)
     """Write a complete bundle folder atomically (a temp folder renamed into place).
 
     Only a missing folder or an existing bundle is replaced (see :func:`bundle_target`)."""
-    out = bundle_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is installed and shared
-    old = None
-    try:
+    target = bundle_target(out)
+
+    def fill(tmp: Path) -> None:
         for name, write in (
                 (MODEL_FILE, lambda f: f.write_bytes(model_bytes)),
                 (LABELS_FILE, lambda f: write_labels(f, labels)),
@@ -111,14 +108,27 @@ def write_bundle(out: str | Path, model_bytes: bytes, labels: list[str], **meta)
             try:
                 write(tmp / name)
             except OSError as exc:  # a full disk: name the bundle's file, not the temp folder
-                raise fileio.write_error(exc, out / name) from None
+                raise fileio.write_error(exc, target / name) from None
+
+    return replace_bundle(target, fill)
+
+
+def replace_bundle(out: str | Path, fill) -> Path:
+    """Make a bundle folder with ``fill(tmp)`` in a new folder beside ``out``, then rename it
+    into place: an interruption leaves the old bundle (or nothing), never half of one. Only a
+    missing folder or an existing bundle is replaced (:func:`bundle_target`)."""
+    out = bundle_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is installed and shared
+    old = None
+    try:
+        fill(tmp)
         if out.exists():
             out = bundle_target(out)  # checked again right before it is replaced
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             os.replace(out, old / out.name)
-            os.replace(tmp, out)
-        else:
-            os.replace(tmp, out)
+        os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

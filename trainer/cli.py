@@ -11,6 +11,8 @@ import os
 import shlex
 import sys
 
+from hanzipad import fileio
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 EXIT_USAGE = 2
@@ -77,19 +79,6 @@ class _GuardedStdout:
         return getattr(self._stream, name)
 
 
-def _silence_closed_pipe() -> None:
-    """After EPIPE: point stdout/stderr at /dev/null so nothing more is written (no "Broken
-    pipe" message, no error at the exit-time flush)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        return
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            os.dup2(devnull, stream.fileno())
-        except (OSError, AttributeError, ValueError):
-            pass
-    os.close(devnull)
 
 
 def _flush_stdout() -> int:
@@ -99,7 +88,7 @@ def _flush_stdout() -> int:
         if sys.stdout is not None:
             sys.stdout.flush()
     except BrokenPipeError:
-        _silence_closed_pipe()
+        fileio.silence_closed_pipe()
         return EXIT_BROKEN_PIPE
     except OSError as exc:
         _drop_stdout()
@@ -381,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         _err("interrupted")
         return 130
     except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly
-        _silence_closed_pipe()
+        fileio.silence_closed_pipe()
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - known errors become one line, others re-raised
         known = _known_error(exc)

@@ -281,32 +281,17 @@ def weights_in_model(model_bytes: bytes, raw: np.ndarray | None) -> dict | None:
 
 
 def _write(target: Path, model_bytes: bytes, npz: bytes, meta: dict, source: Path) -> None:
-    """Write the whole bundle to a new folder beside ``target`` and rename it into place (as
-    :func:`trainer.bundle_export.write_bundle` does): an interruption leaves the old one."""
-    import os
+    """Write the whole bundle to a new folder beside ``target`` and rename it into place
+    (:func:`trainer.bundle_export.replace_bundle`): an interruption leaves the old one."""
+    from trainer.bundle_export import replace_bundle
 
-    from trainer.bundle_export import bundle_target
-
-    target = bundle_target(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    tmp.chmod(0o755)
-    old = None
-    try:
+    def fill(tmp: Path) -> None:
         shutil.copy2(source / "labels.txt", tmp / "labels.txt")
         (tmp / MODEL_FILE).write_bytes(model_bytes)
         (tmp / ADAPT_FILE).write_bytes(npz)
         write_metadata(tmp / META_FILE, meta)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, old / target.name)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+
+    replace_bundle(target, fill)
 
 
 def prototypes_main(args, argv: list[str] | None = None) -> int:
