@@ -301,9 +301,8 @@ class WritingMixin:
         index = comp.selected if comp.selected is not None else comp.cursor - 1
         if 0 <= index < len(comp):
             self.undo_stack.push(DeleteEntryCommand(self, comp.entry(index)))
-        elif not len(comp):
-            self._send_key("BackSpace")  # nothing here: the focused program may have text
-        # else: the cursor is before the pad's first character; nothing to take back
+        # else: nothing of the pad's before the cursor. Never a bare Backspace to the focused
+        # program: text there that the pad did not type is not the pad's to delete
 
     @Slot()
     def delete(self) -> None:
@@ -317,8 +316,7 @@ class WritingMixin:
             return
         if comp.cursor < len(comp):
             self.undo_stack.push(DeleteEntryCommand(self, comp.entry(comp.cursor), forward=True))
-        else:
-            self._send_key("Delete")
+        # else: nothing of the pad's after the cursor (never a bare Delete, as above)
 
     @Slot()
     def space(self) -> None:
@@ -515,13 +513,6 @@ class WritingMixin:
             self.statusBar().showMessage(tr("Picks stay in the pad: cannot type into other"
                                             " programs here"), 10000)
 
-    def _send_key(self, name: str) -> None:
-        """A key of the pad's own (⌫ or ⌦ with nothing of the pad's there) to the focused
-        program, as a keyboard's key; the run ends (its cursor may move)."""
-        if self.always_on_top and self.typist is not None:
-            self._output.append(("key", name))
-            self._flush_output()
-
     def output_inserted(self, entry: Entry, index: int) -> None:
         """Commands call this after putting ``entry`` at ``index``: in always-on-top mode it
         is typed into the focused program (:mod:`hanzipad.output` says where). A character
@@ -563,10 +554,6 @@ class WritingMixin:
             if item[0] == "insert" and item[1].pending:
                 return
             self._output.pop(0)
-            if item[0] == "key":
-                planner.reset()
-                typist.key(item[1])
-                continue
             if item[0] == "insert":
                 plan = planner.inserted(item[1], self.composition)
             elif item[0] == "remove":

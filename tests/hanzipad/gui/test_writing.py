@@ -729,3 +729,18 @@ def test_unreadable_box_ink_is_dropped(make_window, tiny_bundle):
         window = make_window(tiny_bundle)
         assert all(box.content().is_empty() for box in window.boxes)
         window.close()
+
+
+def test_always_on_top_never_sends_a_bare_backspace_or_delete(window, qtbot, monkeypatch):
+    """With nothing of the pad's there, ⌫ and ⌦ send nothing: the focused program's text is
+    not the pad's to delete (issue 34)."""
+    _stub_on_top(monkeypatch)
+    typist = window.typist = FakeTypist()
+    window.set_always_on_top(True)
+    window.backspace_button.click()
+    window.delete_button.click()
+    window.space_button.click()  # the pad's own space: typed, then taken back by ⌫
+    window.backspace_button.click()
+    window.backspace_button.click()  # nothing left of the pad's: nothing sent
+    window.delete_button.click()
+    assert typist.sent == [("key", "space"), ("key", "BackSpace")]
