@@ -16,8 +16,12 @@ stroke is drawn only the rectangle around its newest segment is repainted.
 What is painted is simplified for display only: points closer than
 :data:`MIN_STEP_PX` to the previous one (at the current scale) are merged and a
 stroke is drawn through at most :data:`MAX_DISPLAY_POINTS` points, so a
-10^6-point stroke costs no more to paint than a hand-drawn one.  The strokes
-kept (and given to the recognizer) are never changed.
+10^6-point stroke costs no more to paint than a hand-drawn one.  Painting costs
+what the pen covers, so the ink painted at once is also capped in length
+(:data:`LENGTH_BUDGET` box sizes): scribbles far beyond anything written by hand
+are thinned evenly (a near-limit random ink took over a minute to paint, now
+well under a second).  The strokes kept (and given to the recognizer) are never
+changed.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ ACTIVE_BORDER = QColor(200, 64, 48)
 #: it is not drawn separately, and a stroke is drawn through at most this many points.
 MIN_STEP_PX = 0.75
 MAX_DISPLAY_POINTS = 2000
+#: Most ink painted at once, in lengths of the box's width + height: a handwritten character
+#: is about 10, a page of scribbles thousands. Beyond it each stroke keeps an even share.
+LENGTH_BUDGET = 200
 #: Most short pieces a stroke whose pressure varies is drawn with.
 MAX_PRESSURE_PIECES = 4000
 #: Radius of a pen's eraser end, in widget pixels (plus the ink's own half width).
@@ -81,6 +88,21 @@ class Content:
 
     def is_empty(self) -> bool:
         return not self.strokes and self.image is None
+
+
+def _length(w: np.ndarray) -> float:
+    """Length of a polyline (widget pixels)."""
+    return float(np.hypot(*np.diff(w, axis=0).T).sum()) if len(w) > 1 else 0.0
+
+
+def _thin(w: np.ndarray, pr: np.ndarray | None, keep: float):
+    """Every point of a display polyline when ``keep`` is 1; else an even ``keep`` share of
+    them (first and last kept)."""
+    if keep >= 1.0 or len(w) <= 2:
+        return w, pr
+    n = max(2, int(len(w) * keep))
+    idx = np.unique(np.linspace(0, len(w) - 1, n).round().astype(int))
+    return w[idx], None if pr is None else pr[idx]
 
 
 class Canvas(QWidget):
@@ -116,6 +138,7 @@ class Canvas(QWidget):
         #: handed to QPainter, path elements / line pieces drawn, full cache rebuilds.
         self.drawn_points = 0
         self.drawn_pieces = 0
+        self.drawn_length = 0.0  # widget pixels of ink handed to QPainter since the last rebuild
         self.cache_builds = 0
         self.hint = ""
         self._active = False
@@ -395,15 +418,21 @@ class Canvas(QWidget):
             self._cache, self._cache_key, self._drawn_count = pix, key, 0
             self.cache_builds += 1
             self.drawn_points = self.drawn_pieces = 0
+            self.drawn_length = 0.0
             alive = {id(s) for s in self._strokes}
             self._arrays = {k: v for k, v in self._arrays.items() if k in alive}
         if self._drawn_count < len(self._strokes):
             painter = QPainter(self._cache)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             hidden = self._erasing or ()
-            for i in range(self._drawn_count, len(self._strokes)):
-                if i not in hidden:
-                    self._paint_stroke(painter, self._strokes[i])
+            todo = [self._strokes[i] for i in range(self._drawn_count, len(self._strokes))
+                    if i not in hidden]
+            shown = [self._display_points(s) for s in todo]
+            total = sum(_length(w) for w, _ in shown)
+            budget = LENGTH_BUDGET * (self.width() + self.height())
+            keep = 1.0 if total <= budget else budget / total
+            for (w, pr) in shown:
+                self._paint_points(painter, *_thin(w, pr, keep))
             painter.end()
             self._drawn_count = len(self._strokes)
         return self._cache
@@ -502,7 +531,15 @@ class Canvas(QWidget):
         if not len(stroke):
             return
         w, pr = self._display_points(stroke)
+        budget = LENGTH_BUDGET * (self.width() + self.height())
+        length = _length(w)
+        self._paint_points(painter, *_thin(w, pr, 1.0 if length <= budget else budget / length))
+
+    def _paint_points(self, painter: QPainter, w: np.ndarray, pr: np.ndarray | None) -> None:
+        if not len(w):
+            return
         self.drawn_points += len(w)
+        self.drawn_length += _length(w)
 
         def pressure(i):
             return None if pr is None or math.isnan(pr[i]) else float(pr[i])

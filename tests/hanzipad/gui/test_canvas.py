@@ -249,3 +249,31 @@ def test_stroke_starting_comes_first_and_the_active_box_is_marked(canvas):
     canvas.set_active(True)
     marked = canvas.grab().toImage().pixelColor(1, 150)
     assert canvas.is_active() and marked != edge and marked.red() > marked.green() + 60
+
+
+def test_scribbled_ink_paints_a_bounded_length(canvas):
+    """A near-limit ink of random scribbles (what an 8 MiB hostile file holds) took over a
+    minute to paint: painting costs the length the pen covers, so the ink painted at once is
+    capped and thinned evenly. The recognizer's ink is not touched."""
+    import numpy as np
+
+    from hanzipad.gui.canvas import LENGTH_BUDGET
+
+    rng = np.random.default_rng(0)
+    strokes = tuple(tuple(Point(float(x), float(y)) for x, y in rng.uniform(0, 300, (2000, 2)))
+                    for _ in range(40))
+    canvas.set_content(Content(strokes=strokes, ink_size=(300.0, 300.0)))
+    canvas.grab()
+    budget = LENGTH_BUDGET * (canvas.width() + canvas.height())
+    assert 0.5 * budget < canvas.drawn_length <= 1.05 * budget
+    assert canvas.drawn_points < 40 * 2000 / 10
+    assert tuple(canvas.ink().strokes) == strokes
+
+
+def test_handwriting_is_painted_whole(canvas):
+    """Ink of a written character is far under the budget: every display point is drawn."""
+    strokes = tuple(_spiral(300) for _ in range(12))
+    canvas.set_content(Content(strokes=strokes, ink_size=(300.0, 300.0)))
+    canvas.grab()
+    whole = sum(len(canvas._display_points(s)[0]) for s in strokes)
+    assert canvas.drawn_points == whole
