@@ -40,6 +40,7 @@ import numpy as np
 
 from hanzipad.bundle import Bundle, BundleError, file_sha256
 from hanzipad.ink import MAX_COORDINATE, Ink, InkError
+from hanzipad.userwords import set_aside  # noqa: F401 - the pad keeps a damaged profile aside
 
 PROFILE_FORMAT = "hanzipad-profile"
 PROFILE_VERSION = 1
@@ -514,17 +515,3 @@ class Profile:
                                           samples_used if isinstance(samples_used, int) else 0)
         profile._trim()
         return profile
-
-
-def set_aside(path: str | os.PathLike) -> Path:
-    """Rename an unusable profile out of the way (``NAME.damaged-YYYYMMDD-HHMMSS``), so the pad
-    starts without it and nothing is lost; returns the new name."""
-    path = Path(path)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.damaged-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
-    os.replace(path, target)
-    return target

@@ -27,6 +27,11 @@ mean of the two and turn two to five times more right answers wrong. Without ``K
 context would still move a few right top-1s above 0.9 (1 in 60,000 across a boundary) for
 46 gains: the threshold keeps a confident answer where the writer put it.
 
+The writer's own words (:attr:`Lexicon.user`, a :class:`hanzipad.userwords.UserWords`, or
+None) are mixed into ``P(c | a word starting with s)`` and into :meth:`Lexicon.next_words`,
+the more the more often the writer has continued ``s`` (:meth:`UserWords.mix
+<hanzipad.userwords.UserWords.mix>`): what the person writes most rises in the ranking.
+
 Qt-free; imports only the standard library.
 """
 
@@ -148,6 +153,8 @@ class Lexicon:
         self._cache: dict[str, int] = {}
         #: Words never offered by :meth:`next_words` (:data:`BLOCKED_FILE`).
         self.blocked: frozenset[str] = frozenset()
+        #: The writer's own words (:class:`hanzipad.userwords.UserWords`), or None.
+        self.user = None
 
     @classmethod
     def load(cls, folder: str | Path | None = None) -> Lexicon:
@@ -203,13 +210,17 @@ class Lexicon:
         return got
 
     def continuation(self, before: str, char: str) -> float:
-        """max over k = 1..3 of P(char | a word starting with before[-k:]) (0 when unknown)."""
+        """max over k = 1..3 of P(char | a word starting with before[-k:]) (0 when unknown),
+        the writer's own words mixed in (:attr:`user`)."""
         best = 0.0
+        user = self.user
         for k in range(1, min(MAX_CONTEXT, len(before)) + 1):
             stem = before[-k:]
             total = self.prefix_total(stem)
-            if total:
-                best = max(best, self.prefix_total(stem + char) / total)
+            p = self.prefix_total(stem + char) / total if total else 0.0
+            if user is not None:
+                p = user.mix(stem, char, p)
+            best = max(best, p)
         return best
 
     def start_probability(self, char: str) -> float:
@@ -227,22 +238,35 @@ class Lexicon:
         """Text that usually follows ``before``: the rest of common words that start with its
         last 1-3 characters (``"中"`` -> ``"国"``, ``"心"``, ``"央"``, …), strongest first.
         A word counts by P(word | its first k characters) times k (a longer match is
-        stronger evidence). No duplicates; ``[]`` when nothing is known."""
+        stronger evidence), the writer's own words mixed in (:attr:`user`; a run the lexicon
+        does not know once written :data:`hanzipad.userwords.MIN_NEW` times). No duplicates;
+        ``[]`` when nothing is known."""
         if not before or n <= 0:
             return []
         scores: dict[str, float] = {}
+        user = self.user
         for k in range(1, min(MAX_CONTEXT, len(before)) + 1):
             stem = before[-k:]
             lo, hi = self._range(stem)
             total = self._cum[hi] - self._cum[lo]
-            if not total:
-                continue
-            for i in range(lo, hi):
-                rest = self.words[i][k:]
-                if rest and self.words[i] not in self.blocked:
-                    s = k * self.counts[i] / total
-                    if s > scores.get(rest, 0.0):
-                        scores[rest] = s
+            here: dict[str, float] = {}
+            if total:
+                for i in range(lo, hi):
+                    rest = self.words[i][k:]
+                    if rest and self.words[i] not in self.blocked:
+                        here[rest] = self.counts[i] / total
+            if user is not None and (lam := user.weight(stem)):
+                from hanzipad.userwords import MIN_NEW
+
+                mine = {r: q for r, q in user.continuations(stem).items()
+                        if stem + r not in self.blocked
+                        and (r in here or user.count(stem + r) >= MIN_NEW)}
+                here = {r: (1 - lam) * here.get(r, 0.0) + lam * mine.get(r, 0.0)
+                        for r in here.keys() | mine.keys()}
+            for rest, q in here.items():
+                s = k * q
+                if s > scores.get(rest, 0.0):
+                    scores[rest] = s
         ranked = sorted(scores.items(), key=lambda rs: (-rs[1], rs[0]))
         return [r for r, _ in ranked[:n]]
 
