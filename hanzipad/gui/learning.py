@@ -25,8 +25,6 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel
 
 from hanzipad import adapt
 from hanzipad.gui import settings
@@ -240,54 +238,55 @@ def _classifier(recognizer, adaptation, transform):
     return classify
 
 
-class LearningMixin:
-    """MainWindow's part: the learner, its menu actions and status label."""
+class LearningController(QObject):
+    """The window's part of writer adaptation: the :class:`HandLearner`, learning from the
+    characters the writing controller reports (:meth:`learn`), Edit's three actions
+    (:meth:`set_enabled`, :meth:`forget`, :meth:`restore`) and what the status bar says."""
 
-    def _install_learning(self) -> None:
-        self.learner = HandLearner(self.recognition, parent=self)
-        self.learning_label = QLabel("")
-        self.learning_label.setStyleSheet("padding: 0 6px;")
-        self.statusBar().addPermanentWidget(self.learning_label)
-        self.learner.changed.connect(self._on_learning_changed)
-        self.learner.problem.connect(lambda m: self.statusBar().showMessage(m, 8000))
-        self.learn_action = QAction(tr("&Learn from my handwriting"), self)
-        self.learn_action.setCheckable(True)
-        self.learn_action.setChecked(self.learner.enabled)
-        self.learn_action.toggled.connect(self.learner.set_enabled)
-        self.forget_action = QAction(tr("&Forget my handwriting"), self)
-        self.forget_action.triggered.connect(self.forget_handwriting)
-        self.restore_action = QAction(tr("&Restore my handwriting"), self)
-        self.restore_action.setEnabled(False)
-        self.restore_action.triggered.connect(self.restore_handwriting)
-        for menu_action in self.menuBar().actions():
-            menu = menu_action.menu()
-            if menu is not None and menu_action.text() == tr("&Edit"):
-                menu.addSeparator()
-                for a in (self.learn_action, self.forget_action, self.restore_action):
-                    menu.addAction(a)
-        self.recognition.modelLoaded.connect(lambda _description: self.learner.start())
+    #: The status bar's learning label: "adapted to your hand: N characters", or "".
+    labelChanged = Signal(str)
+    #: A status bar message: (text, milliseconds it stays).
+    statusMessage = Signal(str, int)
+    #: Whether "Restore my handwriting" can bring something back now.
+    restorableChanged = Signal(bool)
 
-    def _learn(self, entry, label: str, weight: float) -> None:
+    def __init__(self, recognition, parent: QObject | None = None, path: Path | None = None):
+        super().__init__(parent)
+        self.learner = HandLearner(recognition, path, parent=self)
+        self.learner.changed.connect(self._on_changed)
+        self.learner.problem.connect(lambda m: self.statusMessage.emit(m, 8000))
+        recognition.modelLoaded.connect(lambda _description: self.learner.start())
+
+    @property
+    def enabled(self) -> bool:
+        return self.learner.enabled
+
+    @Slot(bool)
+    def set_enabled(self, on: bool) -> None:
+        self.learner.set_enabled(on)
+
+    @Slot(object, str, object)
+    def learn(self, entry, label: str, weight: float) -> None:
         """Learn a confirmed character: ``entry``'s ink (canvas content) is ``label``."""
         content = getattr(entry, "ink", None)
-        learner = getattr(self, "learner", None)
-        if learner is None or content is None or not getattr(content, "strokes", None):
+        if content is None or not getattr(content, "strokes", None):
             return  # an opened image, a symbol, a word: no ink to learn from
         size = content.ink_size or (0.0, 0.0)
-        learner.learn(content, Ink(list(content.strokes), *size), label, weight)
+        self.learner.learn(content, Ink(list(content.strokes), *size), label, weight)
 
-    def forget_handwriting(self) -> None:
+    @Slot()
+    def forget(self) -> None:
         self.learner.forget()
-        self.restore_action.setEnabled(True)
-        self.statusBar().showMessage(tr("Your handwriting is forgotten (Edit > Restore my "
-                                        "handwriting brings it back until HanziPad exits)"),
-                                     8000)
+        self.restorableChanged.emit(True)
+        self.statusMessage.emit(tr("Your handwriting is forgotten (Edit > Restore my "
+                                   "handwriting brings it back until HanziPad exits)"), 8000)
 
-    def restore_handwriting(self) -> None:
+    @Slot()
+    def restore(self) -> None:
         self.learner.restore()
-        self.restore_action.setEnabled(False)
+        self.restorableChanged.emit(False)
 
     @Slot(int, int)
-    def _on_learning_changed(self, count: int, fitted: int) -> None:
-        self.learning_label.setText(
+    def _on_changed(self, count: int, fitted: int) -> None:
+        self.labelChanged.emit(
             tr("adapted to your hand: {} characters").format(count) if fitted >= 0 else "")

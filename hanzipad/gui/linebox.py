@@ -425,34 +425,16 @@ class LineBox(QWidget):
 def commit_entries(window, entries: list[Entry], picked: list[bool] | None = None) -> None:
     """Put ``entries`` into ``window``'s text at the cursor, one undo step (a selected
     character is replaced, as writing over it does); the pad learns the writer's hand from
-    them as from a box's characters (picked: strongly, else weakly)."""
-    from hanzipad.gui.commands import CommitCommand, DeleteEntryCommand
-
-    if not entries:
-        return
-    comp = window.composition
-    stack = window.undo_stack
-    stack.beginMacro(tr("Commit {}").format("".join(e.text for e in entries)))
-    if comp.selected is not None:
-        stack.push(DeleteEntryCommand(window, comp.entry(comp.selected)))
-    at = comp.cursor
-    for i, entry in enumerate(entries):
-        stack.push(CommitCommand(window, entry, at + i))
-    stack.endMacro()
-    window._replacing = window._cursor_before_select = None
-    learn = getattr(window, "_learn", None)  # writer adaptation (hanzipad.gui.learning)
-    if learn is not None:
-        from hanzipad.adapt import STRONG, WEAK
-
-        for entry, chosen in zip(entries, picked or [False] * len(entries)):
-            learn(entry, entry.text, STRONG if chosen else WEAK)
+    them as from a box's characters (picked: strongly, else weakly): the window's
+    :meth:`hanzipad.gui.writing.WritingController.commit_entries`."""
+    window.writing.commit_entries(entries, picked)
 
 
 def install_line_mode(window) -> LineBox:
     """Add the line box (hidden until View > Line) and its action to ``window`` (a
     :class:`hanzipad.gui.window.MainWindow`, after its layout, actions and recognition are
     built). The line box takes the place of the two boxes and their keys."""
-    box = LineBox(window.recognition, lambda: window.lexicon,
+    box = LineBox(window.recognition, lambda: window.writing.lexicon,
                   pen_width=float(window.boxes[0].pen_width))
     pad = window.boxes[0].parentWidget().layout()
     pad.insertWidget(1, box, 1)  # after the text, where the boxes are

@@ -1,5 +1,6 @@
-"""Writing text, not characters: the two writing boxes, commits, the composed text, the
-context (lexicon, readings) and the always-on-top mode, for :class:`MainWindow`.
+"""Writing text, not characters: :class:`WritingController` owns the composed text, the
+two writing boxes' turns, the candidates, the context (lexicon, readings), the undo stack
+and what always-on-top mode types into the focused program.
 
 The two boxes are written in turn. The first stroke that starts in the other box commits
 the top candidate of the box written before (re-ranked by the text before it when a
@@ -9,15 +10,24 @@ never split. A pick, Space or Enter commits at once. Every commit is one undo st
 takes the character out of the text and puts its ink back into its box). The text is a
 :class:`hanzipad.compose.Composition`: a click on a committed character offers its
 candidates again, and picking one replaces it.
+
+The controller is given the boxes (canvases) and the recognition worker; it tells the
+window what to show through signals (:attr:`~WritingController.textShown`,
+:attr:`~WritingController.candidatesChanged`, :attr:`~WritingController.statusMessage`…)
+and what the person confirmed (:attr:`~WritingController.confirmed`, for writer adaptation;
+:attr:`~WritingController.committed`, the text of each commit).
 """
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QUndoStack
 
+from hanzipad import ink as inkfile
 from hanzipad.adapt import STRONG, WEAK
 from hanzipad.compose import KEY, WORD, Composition, Entry
 from hanzipad.gui import settings
@@ -34,19 +44,13 @@ from hanzipad.gui.commands import (
 )
 from hanzipad.gui.i18n import explain, tr
 from hanzipad.gui.symbols import PAIRS
+from hanzipad.output import OutputPlanner
 from hanzipad.recognizer import Candidate
 
 #: Longest wait before the lexicon and readings are loaded when no model load ends first.
 CONTEXT_DELAY_MS = 1500
-
-
-def apply_on_top(window: QMainWindow, on: bool) -> None:
-    """Turn the window's always-on-top mode on or off (:mod:`hanzipad.gui.ontop`; may be
-    called before the window is first shown)."""
-    # imported here, from sys.modules each time: tests put a stand-in in its place
-    from hanzipad.gui.ontop import set_always_on_top
-
-    set_always_on_top(window, on)
+#: The text and the boxes' ink are saved this long after the last change (and at exit).
+SAVE_DELAY_MS = 1000
 
 
 def load_context() -> tuple[object, object, list[str]]:
@@ -84,17 +88,120 @@ class ContextLoader(QObject):
             pass
 
 
-class WritingMixin:
-    """The writing part of :class:`hanzipad.gui.window.MainWindow` (which sets up the
-    attributes used here: ``boxes``, ``composition``, ``candidate_bar``, ``text``,
-    ``recognition``, ``undo_stack`` and the rest)."""
+class RunRelay(QObject):
+    """Brings the typist's ``on_run_broken`` (its thread) to the UI thread."""
+
+    broken = Signal(int, bool)
+
+
+class WritingController(QObject):
+    """The writing logic of the pad. ``boxes`` are the writing boxes (written in turn),
+    ``recognition`` the :class:`hanzipad.gui.worker.Recognition` that gives candidates;
+    ``own_window`` gives the pad's native window id (for the typist), or None.
+
+    It is the *composer* the text commands of :mod:`hanzipad.gui.commands` act on. Call
+    :meth:`start` once the signals are connected."""
+
+    #: The composed text changed (committed, deleted, replaced, undone).
+    textChanged = Signal()
+    #: The text to show: (text, cursor offset, (start, end) of the marked entry or None).
+    textShown = Signal(str, int, object)
+    #: Candidates to show: (list of :class:`~hanzipad.recognizer.Candidate`, whether their
+    #: numbers are probabilities; False for next-word suggestions).
+    candidatesChanged = Signal(object, bool)
+    #: Pick the shown candidate with this index (a number key), as a click on it would.
+    pickRequested = Signal(int)
+    #: Pinyin and gloss data for the candidates (or None).
+    readingsChanged = Signal(object)
+    #: A status bar message: (text, milliseconds it stays; 0: until the next).
+    statusMessage = Signal(str, int)
+    #: The lexicon and readings finished loading (or failed: the pad goes on without).
+    contextLoaded = Signal()
+    #: The person confirmed an entry's ink as a character: (entry, label, weight:
+    #: :data:`hanzipad.adapt.STRONG` for a pick, WEAK for a top candidate written on).
+    confirmed = Signal(object, str, object)
+    #: Text the person put into the composition in one go: a box's character (when its
+    #: candidates came, if it was committed before), a suggested word, a line's characters.
+    #: Not sent for keys, symbols, re-picks, undo and redo.
+    committed = Signal(str)
+
+    def __init__(self, boxes: list[Canvas], recognition,
+                 own_window: Callable[[], int | None] | None = None,
+                 load_context: bool = True, parent: QObject | None = None):
+        super().__init__(parent)
+        self.boxes = list(boxes)
+        self.recognition = recognition
+        self.own_window = own_window
+        self.undo_stack = QUndoStack(self)
+        self.active = 0  # index of the box written in
+        self._restore_boxes()
+        self.composition = self._restored_text()
+        self.lexicon = None
+        self.readings = None
+        self.typist = None
+        #: Commits are typed into the focused program (always-on-top mode).
+        self.typing_out = False
+        self._said_typist = False
+        self._output: list[tuple] = []  # for the focused program, in order (always on top)
+        self._planner = OutputPlanner()  # what the focused program holds of the pad's typing
+        self._run_relay = RunRelay(self)
+        self._run_relay.broken.connect(self._on_run_broken)
+        self._cursor_before_select: int | None = None  # where a re-pick puts the cursor back
+        self._replacing: Entry | None = None  # the selected entry that writing replaces
+        self._pad_generation: int | None = None
+        self._box_candidates: list = []  # re-ranked candidates of the active box's ink
+        self._box_generation: int | None = None  # the request they answer
+        self._pending: dict[int, tuple[Entry, str]] = {}  # generation -> (entry, key)
+        self._bar_mode: str | None = None  # "ink", "entry", "next" or None
+        self._shown: list = []  # the candidates shown
+        #: Milliseconds the last recognition of the active box took.
+        self.last_ms: float | None = None
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save_text)
+        self._context_wanted = load_context
+        self._context_loader = ContextLoader(self)
+        self._context_loader.done.connect(self._on_context_loaded)
+        recognition.candidates.connect(self._on_candidates)
+        recognition.requestFailed.connect(self._on_request_failed)
+        for i, box in enumerate(self.boxes):
+            box.strokeStarting.connect(lambda i=i: self._on_stroke_starting(i))
+            box.strokeFinished.connect(lambda stroke, box=box: self._on_stroke(stroke, box))
+            box.strokesErased.connect(lambda indices, box=box: self._on_erased(indices, box))
+            box.contentChanged.connect(lambda i=i: self._on_box_changed(i))
+
+    def start(self) -> None:
+        """Show the text and the active box (its restored ink is recognized)."""
+        active, self.active = self.active, -1
+        self.set_active_box(active)
+        self._show_text()
+
+    @property
+    def canvas(self) -> Canvas:
+        """The writing box being written in (the other one is empty, or about to be)."""
+        return self.boxes[self.active]
+
+    def has_ink(self) -> bool:
+        return not self.canvas.is_empty()
+
+    def _show_candidates(self, candidates, show_prob: bool = True) -> None:
+        self._shown = list(candidates)[:MORE]
+        self.candidatesChanged.emit(list(candidates), show_prob)
 
     # --------------------------------------------------------------- context
+    @Slot()
+    def load_context(self) -> None:
+        """Load the lexicon and readings in a thread, once (when asked for at all)."""
+        if self._context_wanted:
+            self._context_wanted = False
+            self._context_loader.start()
+
     @Slot(object, object, object)
     def _on_context_loaded(self, lexicon, readings, problems) -> None:
         self.set_context(lexicon, readings)
         if problems:
-            self.statusBar().showMessage(
+            self.statusMessage.emit(
                 tr("Writing works without word suggestions: {}").format(
                     explain("; ".join(problems))), 10000)
         self.contextLoaded.emit()
@@ -103,7 +210,7 @@ class WritingMixin:
         """Use ``lexicon`` (next words, re-ranking) and ``readings`` (pinyin, gloss); None
         for either means without."""
         self.lexicon, self.readings = lexicon, readings
-        self.candidate_bar.set_readings(readings)
+        self.readingsChanged.emit(readings)
         if self.canvas.is_empty():
             self._show_idle_candidates()
 
@@ -132,18 +239,55 @@ class WritingMixin:
         if comp.selected is not None:
             entry = comp.entry(comp.selected)
             self._bar_mode = "entry"
-            self.candidate_bar.set_candidates(
-                [Candidate(c, p) for c, p in entry.candidates], entry.kind != WORD)
+            self._show_candidates([Candidate(c, p) for c, p in entry.candidates],
+                                  entry.kind != WORD)
             return
         words = self._next_words(comp.text_before_cursor())
         self._bar_mode = "next" if words else None
-        self.candidate_bar.set_candidates([Candidate(w, 0.0) for w in words], False)
+        self._show_candidates([Candidate(w, 0.0) for w in words], False)
+
+    # ------------------------------------------------------------ recognition
+    @Slot()
+    def recognize(self) -> None:
+        """Ask the worker for candidates for what the active box shows now (never waits)."""
+        box = self.canvas
+        if box.is_empty():
+            self._pad_generation = self.recognition.request(None)
+            self._box_candidates, self._box_generation = [], None
+            self._show_idle_candidates()
+            return
+        image = box.image()
+        self._pad_generation = self.recognition.request(
+            image.array if image is not None else box.ink())
+
+    @Slot(int, object, float)
+    def _on_candidates(self, generation: int, candidates, ms: float) -> None:
+        if generation in self._pending:
+            self._resolve_pending(generation, candidates)
+            return
+        if generation != self._pad_generation:
+            return
+        self.last_ms = ms
+        self._box_candidates = self.rerank(self.composition.text_before_cursor(), candidates)
+        self._box_generation = generation
+        if self.composition.selected is None:
+            self._bar_mode = "ink"
+            self._show_candidates(self._box_candidates)
+
+    @Slot(int, str)
+    def _on_request_failed(self, generation: int, message: str) -> None:
+        if generation in self._pending:  # a commit that cannot be recognized: drop it
+            self._resolve_pending(generation, [])
+        elif generation == self._pad_generation:  # no candidates rather than stale ones
+            self._box_candidates, self._box_generation = [], None
+            if self._bar_mode == "ink":
+                self._show_candidates([])
 
     # ------------------------------------------------------------ the boxes
     def set_active_box(self, index: int) -> None:
         """Make box ``index`` the one written in (its candidates are shown)."""
-        changed = index != self._active
-        self._active = index
+        changed = index != self.active
+        self.active = index
         for i, box in enumerate(self.boxes):
             box.set_active(i == index)
             box.hint = (tr("Write a character here") if i == index
@@ -152,9 +296,8 @@ class WritingMixin:
         if changed:
             self.recognize()
 
-    @Slot()
     def _on_box_changed(self, index: int) -> None:
-        if index == self._active:
+        if index == self.active:
             self.recognize()
 
     def _on_stroke_starting(self, index: int) -> None:
@@ -165,7 +308,7 @@ class WritingMixin:
             self._cursor_before_select = None
             comp.select(None)
             self._show_text()
-        if index == self._active:
+        if index == self.active:
             return
         if self.canvas.is_empty() or not self.recognition.ready:
             self.set_active_box(index)  # (without a model, the other box keeps its ink)
@@ -176,7 +319,7 @@ class WritingMixin:
         """Commit the active box's character into the text at the cursor: ``choice`` or the
         top candidate. When the candidates of what the box shows are not in yet, the entry
         is filled in when they come (its place in the text is kept). One undo step."""
-        box_index = self._active
+        box_index = self.active
         box = self.boxes[box_index]
         content = box.content()
         current = self._box_generation is not None and self._box_generation == self._pad_generation
@@ -201,7 +344,8 @@ class WritingMixin:
         if replaced is not None:
             self.undo_stack.endMacro()
         if entry.text:  # writer adaptation: a pick is sure, writing on only accepts the top
-            self._learn(entry, entry.text, STRONG if choice is not None else WEAK)
+            self.confirmed.emit(entry, entry.text, STRONG if choice is not None else WEAK)
+            self.committed.emit(entry.text)
         self._show_text()
         return entry
 
@@ -214,14 +358,37 @@ class WritingMixin:
         self.composition.resolve(entry, ranked[0].char if ranked else "",
                                  [(c.char, c.prob) for c in ranked])
         if index is None:
-            if self.always_on_top and self.typist is not None:
+            if self.typing_out and self.typist is not None:
                 self._flush_output()
             return
         if not ranked:  # nothing recognized (blank ink, a failure): no empty entry stays;
             self.composition.remove(entry)  # undo of its commit still brings the ink back
+        else:
+            self.committed.emit(entry.text)
         self.text_changed()
-        if self.always_on_top and self.typist is not None:
+        if self.typing_out and self.typist is not None:
             self._flush_output()  # its text, and what was committed after it
+
+    def commit_entries(self, entries: list[Entry], picked: list[bool] | None = None) -> None:
+        """Put ``entries`` (a written line's characters) into the text at the cursor, one
+        undo step (a selected character is replaced, as writing over it does); the pad
+        learns the writer's hand from them as from a box's characters (picked: strongly,
+        else weakly)."""
+        if not entries:
+            return
+        comp = self.composition
+        stack = self.undo_stack
+        stack.beginMacro(tr("Commit {}").format("".join(e.text for e in entries)))
+        if comp.selected is not None:
+            stack.push(DeleteEntryCommand(self, comp.entry(comp.selected)))
+        at = comp.cursor
+        for i, entry in enumerate(entries):
+            stack.push(CommitCommand(self, entry, at + i))
+        stack.endMacro()
+        self._replacing = self._cursor_before_select = None
+        for entry, chosen in zip(entries, picked or [False] * len(entries)):
+            self.confirmed.emit(entry, entry.text, STRONG if chosen else WEAK)
+        self.committed.emit("".join(e.text for e in entries))
 
     # ---------------------------------------------------------------- editing
     def _on_stroke(self, stroke, box: Canvas) -> None:
@@ -265,15 +432,15 @@ class WritingMixin:
             self._cursor_before_select = None
             if entry.text != char:  # then the cursor goes back where it was
                 self.undo_stack.push(ReplaceEntryCommand(self, entry, char, back))
-                self._learn(entry, char, STRONG)  # a re-pick: that ink was this character
+                self.confirmed.emit(entry, char, STRONG)  # a re-pick: that ink was this
             elif back is not None:  # the same: the selection ends all the same
                 comp.set_cursor(back)
                 self._show_text()
                 self._show_idle_candidates()
         elif mode == "next":
-            entry = Entry(char, tuple((c.char, 0.0) for c in self.candidate_bar.candidates()),
-                          kind=WORD)
+            entry = Entry(char, tuple((c.char, 0.0) for c in self._shown), kind=WORD)
             self.undo_stack.push(CommitCommand(self, entry, comp.cursor))
+            self.committed.emit(char)
         elif not self.canvas.is_empty():
             self.commit_box(choice=char)
         else:
@@ -282,14 +449,11 @@ class WritingMixin:
         # clipboard is the person's own and is only replaced by Copy all
         self.canvas.setFocus()
 
-    def _has_ink(self) -> bool:
-        return not self.canvas.is_empty()
-
     @Slot()
     def backspace(self) -> None:
         """The box's last stroke, or (box empty) the character before the cursor."""
         box = self.canvas
-        if self._has_ink():
+        if self.has_ink():
             if box.strokes():
                 cmd = EraseStrokesCommand(box, [len(box.strokes()) - 1])
                 cmd.setText(tr("Delete stroke"))
@@ -307,7 +471,7 @@ class WritingMixin:
     @Slot()
     def delete(self) -> None:
         """Clear the box, or (box empty) delete the character after the cursor."""
-        if self._has_ink():
+        if self.has_ink():
             self.clear()
             return
         comp = self.composition
@@ -329,7 +493,7 @@ class WritingMixin:
         self._commit_or_key("\n")
 
     def _commit_or_key(self, text: str) -> None:
-        if self._has_ink():
+        if self.has_ink():
             if self.recognition.ready:
                 self.commit_box()
             return
@@ -339,8 +503,8 @@ class WritingMixin:
     def number_key(self, index: int) -> None:
         """1…9, 0: pick candidate ``index`` while one waits (ink in the box, a selected
         character), else type the digit (next-word suggestions are clicked, not typed)."""
-        if self._has_ink() or self.composition.selected is not None:
-            self.candidate_bar.pick(index)
+        if self.has_ink() or self.composition.selected is not None:
+            self.pickRequested.emit(index)
         else:
             self.type_symbol(str((index + 1) % 10))
 
@@ -351,7 +515,7 @@ class WritingMixin:
         pair of marks goes in as a pair with the cursor between them."""
         if not text:
             return
-        if self._has_ink():
+        if self.has_ink():
             if not self.recognition.ready:
                 return
             self.commit_box()
@@ -378,7 +542,8 @@ class WritingMixin:
             self.undo_stack.push(ClearTextCommand(self))
 
     # --------------------------------------------------------------- the text
-    def _restored_text(self) -> Composition:
+    @staticmethod
+    def _restored_text() -> Composition:
         try:
             return Composition.from_dict(settings.composed_text())
         except ValueError:
@@ -393,10 +558,6 @@ class WritingMixin:
 
     def _boxes_json(self) -> str:
         """The boxes' strokes as JSON (an opened image is not kept); "" when both are empty."""
-        import json
-
-        from hanzipad import ink as inkfile
-
         boxes = []
         for box in self.boxes:
             content = box.content()
@@ -408,14 +569,10 @@ class WritingMixin:
             boxes.append(ink.to_dict())
         if not any(boxes):
             return ""
-        return json.dumps({"active": self._active, "boxes": boxes}, ensure_ascii=False)
+        return json.dumps({"active": self.active, "boxes": boxes}, ensure_ascii=False)
 
     def _restore_boxes(self) -> None:
         """Put the last session's ink back into the boxes; unreadable ink is dropped."""
-        import json
-
-        from hanzipad import ink as inkfile
-
         text = settings.box_ink()
         if not text:
             return
@@ -437,7 +594,7 @@ class WritingMixin:
                 box.set_content(Content(tuple(ink.strokes), (ink.width, ink.height)))
         active = data.get("active") if isinstance(data, dict) else None
         if isinstance(active, int) and not isinstance(active, bool) and 0 <= active < 2:
-            self._active = active
+            self.active = active
 
     def _show_text(self) -> None:
         comp = self.composition
@@ -448,7 +605,7 @@ class WritingMixin:
         if marked is not None:
             start = comp.offset_of(marked)
             selected = (start, start + len(comp.entry(marked).text))
-        self.text.show_text(comp.text(), comp.cursor_offset(), selected)
+        self.textShown.emit(comp.text(), comp.cursor_offset(), selected)
 
     def text_changed(self) -> None:
         """The composition changed (commands call this): show it, offer what comes next."""
@@ -458,9 +615,10 @@ class WritingMixin:
         self._save_timer.start()
         self.textChanged.emit()
 
-    def _on_text_clicked(self, offset: int, boundary: int) -> None:
-        """A click on a committed character selects it (its candidates come back); a click
-        beside the text moves the cursor there."""
+    @Slot(int, int)
+    def click_text(self, offset: int, boundary: int) -> None:
+        """A click on a committed character (at text ``offset``; -1: none) selects it (its
+        candidates come back); a click beside the text moves the cursor to ``boundary``."""
         comp = self.composition
         index = comp.entry_at(offset) if offset >= 0 else None
         self._replacing = None
@@ -478,19 +636,15 @@ class WritingMixin:
             self._show_idle_candidates()
         elif self._box_candidates:
             self._bar_mode = "ink"
-            self.candidate_bar.set_candidates(self._box_candidates)
+            self._show_candidates(self._box_candidates)
 
-    # ---------------------------------------------------------- always on top
-    @Slot(bool)
-    def set_always_on_top(self, on: bool) -> None:
-        """Stay above other windows without taking the keyboard focus; commits, Backspace,
-        Delete, Space and Enter then go to the focused program too (:mod:`hanzipad.typist`),
-        and the pad keeps its own copy of the text."""
+    # ------------------------------------------------- typing into other programs
+    def set_typing_out(self, on: bool) -> None:
+        """Always-on-top mode on or off: commits, Backspace, Delete, Space and Enter then go
+        to the focused program too (:mod:`hanzipad.typist`), and the pad keeps its own copy
+        of the text."""
         on = bool(on)
-        self.always_on_top = on
-        if self.on_top_action.isChecked() != on:
-            self.on_top_action.setChecked(on)
-        apply_on_top(self, on)
+        self.typing_out = on
         self._output.clear()
         self._planner.reset()  # what was typed before is left alone
         if on and self.typist is None:
@@ -502,30 +656,30 @@ class WritingMixin:
         if on and self.typist is not None and not self._said_typist:
             self._said_typist = True
             if self.typist.kind == "clipboard":
-                self.statusBar().showMessage(
+                self.statusMessage.emit(
                     tr("Picks are copied to the clipboard (paste them): {}").format(
                         self.typist.reason), 15000)
             else:
-                self.statusBar().showMessage(tr(
+                self.statusMessage.emit(tr(
                     "Always on top: the keyboard stays with the program you write in (digits,"
                     " Space and Esc too); click the pad's candidates and keys"), 15000)
         elif on and self.typist is None:
-            self.statusBar().showMessage(tr("Picks stay in the pad: cannot type into other"
-                                            " programs here"), 10000)
+            self.statusMessage.emit(tr("Picks stay in the pad: cannot type into other"
+                                       " programs here"), 10000)
 
     def output_inserted(self, entry: Entry, index: int) -> None:
         """Commands call this after putting ``entry`` at ``index``: in always-on-top mode it
         is typed into the focused program (:mod:`hanzipad.output` says where). A character
         whose candidates are not in yet is typed when they come, and what was committed after
         it waits for it (the order is kept)."""
-        if self.always_on_top and self.typist is not None:
+        if self.typing_out and self.typist is not None:
             self._output.append(("insert", entry))
             self._flush_output()
 
     def output_removed(self, entry: Entry, index: int, forward: bool) -> None:
         """Commands call this when ``entry`` (at ``index``) left the text: in always-on-top
         mode the focused program loses it too, if the pad typed it there in this run."""
-        if not self.always_on_top or self.typist is None:
+        if not self.typing_out or self.typist is None:
             return
         waiting = [item for item in self._output if item[0] == "insert" and item[1] is entry]
         if waiting:  # never typed (its candidates had not come): forget it
@@ -536,7 +690,7 @@ class WritingMixin:
 
     def output_replaced(self, entry: Entry) -> None:
         """Commands call this when ``entry`` got another text (a re-pick)."""
-        if not self.always_on_top or self.typist is None:
+        if not self.typing_out or self.typist is None:
             return
         if not any(item[0] == "insert" and item[1] is entry for item in self._output):
             self._output.append(("replace", entry, entry.text))  # else typed as it is now
@@ -545,9 +699,9 @@ class WritingMixin:
     def _flush_output(self) -> None:
         """Send what is queued for the focused program, up to a character still unknown."""
         typist = self.typist
-        handle = self.windowHandle()
-        if handle is not None and hasattr(typist, "set_own_window"):
-            typist.set_own_window(int(handle.winId()))
+        own = self.own_window() if self.own_window is not None else None
+        if own is not None and hasattr(typist, "set_own_window"):
+            typist.set_own_window(own)
         planner = self._planner
         while self._output:
             item = self._output[0]
@@ -564,7 +718,7 @@ class WritingMixin:
                 typist.send(batch)
             if plan.pad_only:
                 #: Translators: the other program did not get that text from the pad
-                self.statusBar().showMessage(tr(
+                self.statusMessage.emit(tr(
                     "Changed in the pad only (the other program did not get it from the pad)"),
                     10000)
 
@@ -575,12 +729,12 @@ class WritingMixin:
         if run == self._planner.run.id:
             self._planner.reset()
         if dropped:
-            self.statusBar().showMessage(tr(
+            self.statusMessage.emit(tr(
                 "Changed in the pad only (the other program was used since the pad typed)"),
                 10000)
 
-
-class RunRelay(QObject):
-    """Brings the typist's ``on_run_broken`` (its thread) to the window (the UI thread)."""
-
-    broken = Signal(int, bool)
+    def close(self) -> None:
+        """At exit: keep the text and the ink; the typist lets go of the display."""
+        self.save_text()
+        if self.typist is not None:
+            self.typist.close()

@@ -47,7 +47,7 @@ def main() -> int:
         state = {
             "ready": w.recognition.ready,
             "on_top": w.always_on_top,
-            "typist": [w.typist.kind, w.typist.reason] if w.typist is not None else None,
+            "typist": [w.writing.typist.kind, w.writing.typist.reason] if w.writing.typist is not None else None,
             "active": w.isActiveWindow(),
             "focus_window": QGuiApplication.focusWindow() is not None,
             "focus_changes": focus_changes,

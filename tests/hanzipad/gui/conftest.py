@@ -41,7 +41,7 @@ def make_window(qtbot):
 
     def make(model, wait_model: bool = True, load_context: bool = False):
         # the lexicon and readings are left out unless a test asks for them (it may give
-        # its own with window.set_context)
+        # its own with window.writing.set_context)
         window = MainWindow(model=model, load_context=load_context)
         qtbot.addWidget(window)
         window.show()

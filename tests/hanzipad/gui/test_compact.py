@@ -12,7 +12,7 @@ def test_compact_is_small_floating_in_a_corner_and_remembered(make_window, tiny_
     calls = []
     _stub_on_top(monkeypatch, calls.append)
     window = make_window(tiny_bundle)
-    window.typist = FakeTypist()
+    window.writing.typist = FakeTypist()
     window.resize(760, 700)
     full = window.geometry()
     window.compact_action.trigger()  # View > Compact
@@ -33,13 +33,13 @@ def test_compact_is_small_floating_in_a_corner_and_remembered(make_window, tiny_
     a = window.canvas
     top = shown(window, qtbot, lambda: shi(a))[0].char
     window.candidate_bar.pick(0)
-    assert window.typist.sent == [("text", top)]
+    assert window.writing.typist.sent == [("text", top)]
     window.move(window.x() - 30, window.y() - 20)  # dragged a little
     where = window.pos()
     window.close()
 
     second = make_window(tiny_bundle)  # remembered: starts compact, where it was left
-    second.typist = FakeTypist()
+    second.writing.typist = FakeTypist()
     qtbot.waitUntil(lambda: second.compact_mode.on, timeout=2000)
     assert second.always_on_top and second.compact_action.isChecked()
     assert second.pos() == where

@@ -20,10 +20,10 @@ def adapt_bundle(tmp_path_factory):
 
 def saved(window, qtbot, check=lambda profile: True):
     """The profile on disk once the learner has written it (it waits a while to write)."""
-    window.learner.flush()
-    qtbot.waitUntil(lambda: window.learner.path.exists()
-                    and check(adapt.Profile.load(window.learner.path)), timeout=5000)
-    return adapt.Profile.load(window.learner.path)
+    window.learning.learner.flush()
+    qtbot.waitUntil(lambda: window.learning.learner.path.exists()
+                    and check(adapt.Profile.load(window.learning.learner.path)), timeout=5000)
+    return adapt.Profile.load(window.learning.learner.path)
 
 
 def _write(window, qtbot):
@@ -35,11 +35,11 @@ def _write(window, qtbot):
 
 def test_a_pick_and_a_re_pick_are_learned(make_window, adapt_bundle, qtbot):
     window = make_window(adapt_bundle)
-    learner = window.learner
+    learner = window.learning.learner
     qtbot.waitUntil(lambda: learner._profile is not None, timeout=5000)
     assert window.learning_label.text() == ""  # nothing learned yet
     chars = _write(window, qtbot)
-    window.pick(chars[1])  # a candidate clicked: learned strongly
+    window.writing.pick(chars[1])  # a candidate clicked: learned strongly
     qtbot.waitUntil(lambda: learner.count == 1 and learner.fitted == 1, timeout=5000)
     assert window.learning_label.text() == "adapted to your hand: 1 characters"
     profile = saved(window, qtbot)
@@ -47,14 +47,14 @@ def test_a_pick_and_a_re_pick_are_learned(make_window, adapt_bundle, qtbot):
     assert window.recognition._worker.adapted is not None  # the worker classifies with it
     # writing on commits the next top candidate: learned, weakly
     _write(window, qtbot)
-    line(window.boxes[1 - window._active], 0.2, 0.5, 0.8, 0.5)
+    line(window.boxes[1 - window.writing.active], 0.2, 0.5, 0.8, 0.5)
     qtbot.waitUntil(lambda: learner.count == 2, timeout=5000)
     second = window.composition.entry(1)
     assert saved(window, qtbot, lambda p: len(p) == 2).samples[1].weight == adapt.WEAK
     # that character picked again: the same ink, now sure, as the re-picked character
-    window._on_text_clicked(window.composition.offset_of(1), 0)
+    window.writing.click_text(window.composition.offset_of(1), 0)
     other = next(c.char for c in window.candidate_bar.candidates() if c.char != second.text)
-    window.pick(other)
+    window.writing.pick(other)
     assert window.composition.entry(1).text == other
     profile = saved(window, qtbot, lambda p: p.samples[1].label == other)
     assert len(profile) == 2 and profile.samples[1].weight == adapt.STRONG
@@ -71,12 +71,12 @@ def test_a_pick_and_a_re_pick_are_learned(make_window, adapt_bundle, qtbot):
 
 def test_learning_off_learns_nothing(make_window, adapt_bundle, qtbot):
     window = make_window(adapt_bundle)
-    qtbot.waitUntil(lambda: window.learner._profile is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.learning.learner._profile is not None, timeout=5000)
     window.learn_action.setChecked(False)
     chars = _write(window, qtbot)
-    window.pick(chars[0])
+    window.writing.pick(chars[0])
     qtbot.wait(200)
-    assert window.learner.count == 0 and not window.learner.path.exists()
+    assert window.learning.learner.count == 0 and not window.learning.learner.path.exists()
     from hanzipad.gui.learning import learning_enabled
 
     assert not learning_enabled()  # kept as a setting
@@ -89,10 +89,10 @@ def test_a_damaged_profile_is_kept_aside(make_window, adapt_bundle, qtbot):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b'{"format": "hanzipad-profile", "vers')
     window = make_window(adapt_bundle)
-    qtbot.waitUntil(lambda: window.learner._profile is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.learning.learner._profile is not None, timeout=5000)
     aside = list(path.parent.glob(path.name + ".damaged-*"))
     assert len(aside) == 1 and aside[0].read_bytes().endswith(b'"vers')
     assert "kept aside" in window.statusBar().currentMessage()
     chars = _write(window, qtbot)
-    window.pick(chars[0])  # a new profile starts
-    qtbot.waitUntil(lambda: window.learner.count == 1, timeout=5000)
+    window.writing.pick(chars[0])  # a new profile starts
+    qtbot.waitUntil(lambda: window.learning.learner.count == 1, timeout=5000)

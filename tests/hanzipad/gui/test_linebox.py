@@ -52,7 +52,8 @@ def test_a_written_line_is_read_picked_and_committed(line_window, qtbot):
     # commit: three entries with their alternatives and strokes, one undo step, the box is
     # cleared; the pad learns from them (the picked one strongly)
     learned = []
-    window._learn = lambda entry, label, weight: learned.append((label, weight))
+    window.writing.confirmed.disconnect()  # (the learner's): what it is told, recorded
+    window.writing.confirmed.connect(lambda entry, label, weight: learned.append((label, weight)))
     before = window.undo_stack.count()
     box.commit_button.click()
     assert window.composition.text() == f"十{other}十"
@@ -110,7 +111,7 @@ def test_line_mode_in_the_compact_pad_types_into_the_focused_program(
 
     _stub_on_top(monkeypatch)
     window = make_window(None)
-    window.typist = FakeTypist()
+    window.writing.typist = FakeTypist()
     window.line_action.trigger()
     window.compact_action.trigger()
     assert window.compact_mode.on and window.always_on_top
@@ -124,7 +125,7 @@ def test_line_mode_in_the_compact_pad_types_into_the_focused_program(
     qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一", timeout=10000)
     box.commit_button.click()
     assert window.composition.text() == "十一"
-    assert "".join(t for kind, t in window.typist.sent if kind == "text") == "十一"
+    assert "".join(t for kind, t in window.writing.typist.sent if kind == "text") == "十一"
 
 
 @pytest.mark.parametrize("wait", [True, False])

@@ -38,7 +38,7 @@ def test_one_click_each_pairs_as_pairs(window, qtbot):
 
 
 def test_the_keyboard_types_when_the_box_is_empty(window, qtbot):
-    window.set_context(None, None)
+    window.writing.set_context(None, None)
     QTest.keyClicks(window.canvas, "hi")
     QTest.keyClicks(window.canvas, ",")
     QTest.keyClick(window.canvas, Qt.Key.Key_1)  # nothing to pick: the digit
@@ -61,7 +61,7 @@ def test_a_symbol_after_ink_commits_the_character_first(window, qtbot, monkeypat
     monkeypatch.setitem(sys.modules, "hanzipad.gui.ontop", ontop)
     from tests.hanzipad.gui.test_writing import FakeTypist
 
-    typist = window.typist = FakeTypist()
+    typist = window.writing.typist = FakeTypist()
     window.set_always_on_top(True)
     with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
         line(window.canvas, 0.15, 0.5, 0.85, 0.5)

@@ -43,7 +43,7 @@ def test_drawing_gives_candidates_from_worker(window, qtbot):
     assert [p.t for p in stroke] == sorted(p.t for p in stroke)
     ink = window.canvas.ink()
     assert (ink.width, ink.height) == (window.canvas.width(), window.canvas.height())
-    assert window.last_ms is not None and window.last_ms < 1000
+    assert window.writing.last_ms is not None and window.writing.last_ms < 1000
 
 
 def test_candidates_match_recognizer_on_same_ink(window, qtbot, tiny_bundle):

@@ -83,7 +83,7 @@ def test_a_fifo_as_the_word_list_leaves_the_pad_working(qtbot, tmp_path, monkeyp
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.contextLoaded, timeout=10000):
         window.show()
-    assert window.lexicon is None and window.readings is None
+    assert window.writing.lexicon is None and window.writing.readings is None
     message = window.statusBar().currentMessage()
     assert str(resources / "lexicon" / "words.tsv") in message and "FIFO" in message
 

@@ -78,7 +78,7 @@ def top_of(entry, bundle) -> str:
 
 def settle(window, qtbot):
     """Wait until no commit waits for its candidates."""
-    qtbot.waitUntil(lambda: not window._pending, timeout=5000)
+    qtbot.waitUntil(lambda: not window.writing._pending, timeout=5000)
 
 
 def test_three_characters_in_a_row_without_picking(window, qtbot, tiny_bundle):
@@ -264,9 +264,9 @@ class FakeReadings:
 
 def test_context_reranks_suggests_and_shows_pinyin(window, qtbot):
     lexicon = FakeLexicon()
-    window.set_context(lexicon, FakeReadings())
+    window.writing.set_context(lexicon, FakeReadings())
     a, b = window.boxes
-    raw = window.rerank  # re-ranked with the text before the cursor
+    raw = window.writing.rerank  # re-ranked with the text before the cursor
     cands = shown(window, qtbot, lambda: shi(a))
     assert lexicon.rerank_calls[-1] == "" and raw is not None
     top = cands[0].char
@@ -330,7 +330,7 @@ def test_broken_context_data_leaves_the_pad_working(make_window, tiny_bundle, qt
         window.show()
     assert threads == [threading.main_thread()]  # loaded in a thread, used in the UI's
     qtbot.waitUntil(lambda: window.recognition.ready, timeout=10000)
-    assert window.lexicon is None
+    assert window.writing.lexicon is None
     assert "not a count" in window.statusBar().currentMessage()
     shown(window, qtbot, lambda: shi(window.boxes[0]))
     QTest.keyClick(window.canvas, Qt.Key.Key_Space)
@@ -344,11 +344,11 @@ def test_real_lexicon_and_readings_load_after_the_window(make_window, tiny_bundl
 
     window = MainWindow(tiny_bundle)
     qtbot.addWidget(window)
-    assert window.lexicon is None  # not on the start-up path
+    assert window.writing.lexicon is None  # not on the start-up path
     with qtbot.waitSignal(window.contextLoaded, timeout=20000):
         window.show()
-    assert window.lexicon is not None and window.readings is not None
-    assert "xíng" in window.readings.pinyin("行")
+    assert window.writing.lexicon is not None and window.writing.readings is not None
+    assert "xíng" in window.writing.readings.pinyin("行")
 
 
 def test_text_is_kept_across_restarts(make_window, tiny_bundle, qtbot):
@@ -404,7 +404,7 @@ class FakeTypist(Typist):
 def test_always_on_top_types_into_the_focused_program(window, qtbot, monkeypatch):
     calls = []
     _stub_on_top(monkeypatch, calls.append)
-    typist = window.typist = FakeTypist()
+    typist = window.writing.typist = FakeTypist()
     window.on_top_action.trigger()  # View > Always on top
     assert window.always_on_top and calls == [True]
     assert "no X display" in window.statusBar().currentMessage()  # the fallback, said once
@@ -489,7 +489,7 @@ def test_always_on_top_fixes_an_earlier_character_there_too(window, qtbot, monke
     with the pad's text, with the fewest keys (cursor keys, not erasing and retyping), and
     the cursor goes back where it was (new writing lands at the end, there and here)."""
     _stub_on_top(monkeypatch)
-    typist = window.typist = FakeTypist()
+    typist = window.writing.typist = FakeTypist()
     window.set_always_on_top(True)
     text = _write_four(window, qtbot)
     assert len(text) == 4 and text[-1] == " " and _program_text(typist.sent) == text
@@ -539,7 +539,7 @@ def test_always_on_top_never_touches_text_it_did_not_type_in_this_run(
     first.close()
     window = make_window(tiny_bundle)
     assert window.text.text() == restored
-    typist = window.typist = FakeTypist()
+    typist = window.writing.typist = FakeTypist()
     window.set_always_on_top(True)
     program = Program("Dear Li, ")
     a = window.canvas
@@ -568,7 +568,7 @@ def test_always_on_top_leaves_the_text_alone_once_the_program_was_used(window, q
     re-pick then changes the pad's copy only; new characters are still typed, at the
     program's cursor."""
     _stub_on_top(monkeypatch)
-    typist = window.typist = FakeTypist()
+    typist = window.writing.typist = FakeTypist()
     window.set_always_on_top(True)
     text = _write_four(window, qtbot)
     sent = len(typist.sent)
@@ -598,7 +598,7 @@ def test_always_on_top_leaves_the_text_alone_once_the_program_was_used(window, q
 
 def test_writing_over_a_selected_character_replaces_it(window, qtbot, monkeypatch):
     _stub_on_top(monkeypatch)
-    typist = window.typist = FakeTypist()
+    typist = window.writing.typist = FakeTypist()
     window.set_always_on_top(True)
     text = _write_four(window, qtbot)
     _click_char(window, qtbot, 0)
@@ -685,7 +685,7 @@ def test_always_on_top_types_in_the_order_written(window, qtbot, monkeypatch):
     was committed after it waits for it."""
 
     _stub_on_top(monkeypatch)
-    typist = window.typist = FakeTypist()
+    typist = window.writing.typist = FakeTypist()
     window.set_always_on_top(True)
     gate, started = _gate_recognizer(monkeypatch)
     a, b = window.boxes
@@ -735,7 +735,7 @@ def test_always_on_top_never_sends_a_bare_backspace_or_delete(window, qtbot, mon
     """With nothing of the pad's there, ⌫ and ⌦ send nothing: the focused program's text is
     not the pad's to delete (issue 34)."""
     _stub_on_top(monkeypatch)
-    typist = window.typist = FakeTypist()
+    typist = window.writing.typist = FakeTypist()
     window.set_always_on_top(True)
     window.backspace_button.click()
     window.delete_button.click()
