@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 
 from hanzipad import fileio
 from hanzipad import ink as inkfile
-from hanzipad.bundle import resources_dir
 from hanzipad.compose import Composition
 from hanzipad.gui import settings
 from hanzipad.gui.actions import build_actions
@@ -41,32 +40,18 @@ from hanzipad.gui.candidates import CandidateBar
 from hanzipad.gui.canvas import Canvas, Content
 from hanzipad.gui.commands import ReplaceContentCommand
 from hanzipad.gui.compact import CompactMode
+from hanzipad.gui.context import CONTEXT_DELAY_MS
 from hanzipad.gui.files import FileLoader, load_content, open_filters, os_error_text
 from hanzipad.gui.i18n import explain, tr
 from hanzipad.gui.learning import LearningController
+from hanzipad.gui.style import STYLE_SHEET, app_icon
 from hanzipad.gui.symbols import SymbolBar, keyboard_symbol
 from hanzipad.gui.textview import ComposedText
 from hanzipad.gui.worker import Recognition
-from hanzipad.gui.writing import CONTEXT_DELAY_MS, WritingController
+from hanzipad.gui.writing import WritingController
 from hanzipad.normalize import ImageError
 
 __all__ = ["MainWindow", "apply_on_top", "app_icon", "open_filters", "state_fits"]
-
-#: Shapes and the accent only: every other colour is a palette role, so a dark system
-#: palette gives light text on dark fields (re-applied when the palette changes).
-STYLE_SHEET = (
-    "QPlainTextEdit#text { border: 1px solid palette(mid); border-radius: 8px; padding: 2px 6px;"
-    " background: palette(base); color: palette(text); }"
-    "QPushButton, QToolButton#more, QToolButton#key { border: 1px solid palette(mid);"
-    " border-radius: 10px; padding: 4px 14px; background: palette(button);"
-    " color: palette(button-text); }"
-    "QToolButton#key { padding: 2px; font-size: 18px; }"
-    "QPushButton:hover, QToolButton#more:hover, QToolButton#key:hover { border-color: #c84030; }"
-    "QToolButton#more:checked { background: palette(alternate-base); border-color: #c84030; }"
-    "QScrollArea#more-panel { border: 1px solid #c84030; border-radius: 8px;"
-    " background: palette(window); }"
-)
-
 
 def apply_on_top(window: QMainWindow, on: bool) -> None:
     """Turn the window's always-on-top mode on or off (:mod:`hanzipad.gui.ontop`; may be
@@ -75,14 +60,6 @@ def apply_on_top(window: QMainWindow, on: bool) -> None:
     from hanzipad.gui.ontop import set_always_on_top
 
     set_always_on_top(window, on)
-
-
-def app_icon() -> QIcon:
-    icons = resources_dir() / "icons"
-    for name in ("hanzipad.svg", "hanzipad.png"):
-        if (icons / name).is_file():
-            return QIcon(str(icons / name))
-    return QIcon()
 
 
 def state_fits(saved: bytes, fresh: bytes) -> bool:

@@ -20,16 +20,13 @@ and what the person confirmed (:attr:`~WritingController.confirmed`, for writer 
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
-from hanzipad import ink as inkfile
 from hanzipad.adapt import STRONG, WEAK
-from hanzipad.compose import KEY, WORD, Composition, Entry
+from hanzipad.compose import KEY, WORD, Entry
 from hanzipad.gui import settings
 from hanzipad.gui.candidates import MORE
 from hanzipad.gui.canvas import Canvas, Content
@@ -42,56 +39,15 @@ from hanzipad.gui.commands import (
     ReplaceContentCommand,
     ReplaceEntryCommand,
 )
+from hanzipad.gui.context import ContextLoader
 from hanzipad.gui.i18n import explain, tr
+from hanzipad.gui.session import boxes_json, restore_boxes, restored_text
 from hanzipad.gui.symbols import PAIRS
-from hanzipad.output import OutputPlanner
+from hanzipad.gui.typing_out import TypingOut
 from hanzipad.recognizer import Candidate
 
-#: Longest wait before the lexicon and readings are loaded when no model load ends first.
-CONTEXT_DELAY_MS = 1500
 #: The text and the boxes' ink are saved this long after the last change (and at exit).
 SAVE_DELAY_MS = 1000
-
-
-def load_context() -> tuple[object, object, list[str]]:
-    """``(lexicon, readings, problems)``: the next-word/re-ranking lexicon and the pinyin
-    and gloss data, each None when missing (a build without them) or broken (then
-    ``problems`` says why)."""
-    found, problems = [], []
-    for module, name in (("hanzipad.lexicon", "Lexicon"), ("hanzipad.readings", "Readings")):
-        try:
-            cls = getattr(__import__(module, fromlist=[name]), name)
-        except (ImportError, AttributeError):
-            found.append(None)  # not in this build: the pad works without it, silently
-            continue
-        try:
-            found.append(cls.load())
-        except Exception as exc:  # noqa: BLE001 - LexiconError, OSError, bad data: go on
-            found.append(None)
-            problems.append(str(exc) or type(exc).__name__)
-    return found[0], found[1], problems
-
-
-class ContextLoader(QObject):
-    """Loads the lexicon and readings in a Python thread; :attr:`done` in the UI thread."""
-
-    done = Signal(object, object, object)
-
-    def start(self) -> None:
-        threading.Thread(target=self._run, name="hanzipad-context", daemon=True).start()
-
-    def _run(self) -> None:
-        result = load_context()
-        try:
-            self.done.emit(*result)
-        except RuntimeError:  # the window (and this object) went away meanwhile
-            pass
-
-
-class RunRelay(QObject):
-    """Brings the typist's ``on_run_broken`` (its thread) to the UI thread."""
-
-    broken = Signal(int, bool)
 
 
 class WritingController(QObject):
@@ -131,21 +87,17 @@ class WritingController(QObject):
         super().__init__(parent)
         self.boxes = list(boxes)
         self.recognition = recognition
-        self.own_window = own_window
         self.undo_stack = QUndoStack(self)
         self.active = 0  # index of the box written in
-        self._restore_boxes()
-        self.composition = self._restored_text()
+        restored = restore_boxes(self.boxes)  # the last session's ink
+        if restored is not None:
+            self.active = restored
+        self.composition = restored_text()
         self.lexicon = None
         self.readings = None
-        self.typist = None
-        #: Commits are typed into the focused program (always-on-top mode).
-        self.typing_out = False
-        self._said_typist = False
-        self._output: list[tuple] = []  # for the focused program, in order (always on top)
-        self._planner = OutputPlanner()  # what the focused program holds of the pad's typing
-        self._run_relay = RunRelay(self)
-        self._run_relay.broken.connect(self._on_run_broken)
+        #: Always-on-top mode's typing into the focused program.
+        self.out = TypingOut(lambda: self.composition, own_window, parent=self)
+        self.out.statusMessage.connect(self.statusMessage)
         self._cursor_before_select: int | None = None  # where a re-pick puts the cursor back
         self._replacing: Entry | None = None  # the selected entry that writing replaces
         self._pad_generation: int | None = None
@@ -358,16 +310,14 @@ class WritingController(QObject):
         self.composition.resolve(entry, ranked[0].char if ranked else "",
                                  [(c.char, c.prob) for c in ranked])
         if index is None:
-            if self.typing_out and self.typist is not None:
-                self._flush_output()
+            self.out.flush()
             return
         if not ranked:  # nothing recognized (blank ink, a failure): no empty entry stays;
             self.composition.remove(entry)  # undo of its commit still brings the ink back
         else:
             self.committed.emit(entry.text)
         self.text_changed()
-        if self.typing_out and self.typist is not None:
-            self._flush_output()  # its text, and what was committed after it
+        self.out.flush()  # its text, and what was committed after it (always on top)
 
     def commit_entries(self, entries: list[Entry], picked: list[bool] | None = None) -> None:
         """Put ``entries`` (a written line's characters) into the text at the cursor, one
@@ -542,59 +492,12 @@ class WritingController(QObject):
             self.undo_stack.push(ClearTextCommand(self))
 
     # --------------------------------------------------------------- the text
-    @staticmethod
-    def _restored_text() -> Composition:
-        try:
-            return Composition.from_dict(settings.composed_text())
-        except ValueError:
-            return Composition()
-
     @Slot()
     def save_text(self) -> None:
         """Keep the composed text and the boxes' ink for the next start (settings)."""
         self._save_timer.stop()
         settings.set_composed_text(self.composition.to_dict())
-        settings.set_box_ink(self._boxes_json())
-
-    def _boxes_json(self) -> str:
-        """The boxes' strokes as JSON (an opened image is not kept); "" when both are empty."""
-        boxes = []
-        for box in self.boxes:
-            content = box.content()
-            if not content.strokes or content.image is not None:
-                boxes.append(None)
-                continue
-            w, h = content.ink_size or (float(box.width()), float(box.height()))
-            ink = inkfile.Ink(list(content.strokes), w, h)
-            boxes.append(ink.to_dict())
-        if not any(boxes):
-            return ""
-        return json.dumps({"active": self.active, "boxes": boxes}, ensure_ascii=False)
-
-    def _restore_boxes(self) -> None:
-        """Put the last session's ink back into the boxes; unreadable ink is dropped."""
-        text = settings.box_ink()
-        if not text:
-            return
-        try:  # at most settings.MAX_BOX_INK characters; each box's ink validated below
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            return
-        saved = data.get("boxes") if isinstance(data, dict) else None
-        if not isinstance(saved, list):
-            return
-        for box, item in zip(self.boxes, saved[:len(self.boxes)]):
-            if item is None:
-                continue
-            try:
-                ink = inkfile.ink_from_dict(item, "saved box")
-            except (inkfile.InkError, ValueError, RecursionError):
-                continue
-            if ink.strokes and ink.width > 0 and ink.height > 0:
-                box.set_content(Content(tuple(ink.strokes), (ink.width, ink.height)))
-        active = data.get("active") if isinstance(data, dict) else None
-        if isinstance(active, int) and not isinstance(active, bool) and 0 <= active < 2:
-            self.active = active
+        settings.set_box_ink(boxes_json(self.boxes, self.active))
 
     def _show_text(self) -> None:
         comp = self.composition
@@ -639,102 +542,36 @@ class WritingController(QObject):
             self._show_candidates(self._box_candidates)
 
     # ------------------------------------------------- typing into other programs
+    @property
+    def typist(self):
+        """What types into the focused program (:mod:`hanzipad.typist`; made when
+        always-on-top mode is first turned on), or None."""
+        return self.out.typist
+
+    @typist.setter
+    def typist(self, typist) -> None:
+        self.out.typist = typist
+
     def set_typing_out(self, on: bool) -> None:
         """Always-on-top mode on or off: commits, Backspace, Delete, Space and Enter then go
-        to the focused program too (:mod:`hanzipad.typist`), and the pad keeps its own copy
-        of the text."""
-        on = bool(on)
-        self.typing_out = on
-        self._output.clear()
-        self._planner.reset()  # what was typed before is left alone
-        if on and self.typist is None:
-            from hanzipad.typist import make_typist
-
-            self.typist = make_typist()
-        if on and self.typist is not None:
-            self.typist.on_run_broken = self._run_relay.broken.emit
-        if on and self.typist is not None and not self._said_typist:
-            self._said_typist = True
-            if self.typist.kind == "clipboard":
-                self.statusMessage.emit(
-                    tr("Picks are copied to the clipboard (paste them): {}").format(
-                        self.typist.reason), 15000)
-            else:
-                self.statusMessage.emit(tr(
-                    "Always on top: the keyboard stays with the program you write in (digits,"
-                    " Space and Esc too); click the pad's candidates and keys"), 15000)
-        elif on and self.typist is None:
-            self.statusMessage.emit(tr("Picks stay in the pad: cannot type into other"
-                                       " programs here"), 10000)
+        to the focused program too (:mod:`hanzipad.gui.typing_out`), and the pad keeps its
+        own copy of the text."""
+        self.out.set_on(on)
 
     def output_inserted(self, entry: Entry, index: int) -> None:
-        """Commands call this after putting ``entry`` at ``index``: in always-on-top mode it
-        is typed into the focused program (:mod:`hanzipad.output` says where). A character
-        whose candidates are not in yet is typed when they come, and what was committed after
-        it waits for it (the order is kept)."""
-        if self.typing_out and self.typist is not None:
-            self._output.append(("insert", entry))
-            self._flush_output()
+        """Commands call this after putting ``entry`` at ``index`` (always on top: typed
+        into the focused program)."""
+        self.out.inserted(entry)
 
     def output_removed(self, entry: Entry, index: int, forward: bool) -> None:
-        """Commands call this when ``entry`` (at ``index``) left the text: in always-on-top
-        mode the focused program loses it too, if the pad typed it there in this run."""
-        if not self.typing_out or self.typist is None:
-            return
-        waiting = [item for item in self._output if item[0] == "insert" and item[1] is entry]
-        if waiting:  # never typed (its candidates had not come): forget it
-            self._output = [item for item in self._output if item not in waiting]
-        else:
-            self._output.append(("remove", entry, entry.text))
-        self._flush_output()
+        """Commands call this when ``entry`` (at ``index``) left the text."""
+        self.out.removed(entry)
 
     def output_replaced(self, entry: Entry) -> None:
         """Commands call this when ``entry`` got another text (a re-pick)."""
-        if not self.typing_out or self.typist is None:
-            return
-        if not any(item[0] == "insert" and item[1] is entry for item in self._output):
-            self._output.append(("replace", entry, entry.text))  # else typed as it is now
-        self._flush_output()
-
-    def _flush_output(self) -> None:
-        """Send what is queued for the focused program, up to a character still unknown."""
-        typist = self.typist
-        own = self.own_window() if self.own_window is not None else None
-        if own is not None and hasattr(typist, "set_own_window"):
-            typist.set_own_window(own)
-        planner = self._planner
-        while self._output:
-            item = self._output[0]
-            if item[0] == "insert" and item[1].pending:
-                return
-            self._output.pop(0)
-            if item[0] == "insert":
-                plan = planner.inserted(item[1], self.composition)
-            elif item[0] == "remove":
-                plan = planner.removed(item[1], item[2])
-            else:
-                plan = planner.replaced(item[1], item[2])
-            for batch in plan.batches:
-                typist.send(batch)
-            if plan.pad_only:
-                #: Translators: the other program did not get that text from the pad
-                self.statusMessage.emit(tr(
-                    "Changed in the pad only (the other program did not get it from the pad)"),
-                    10000)
-
-    @Slot(int, bool)
-    def _on_run_broken(self, run: int, dropped: bool) -> None:
-        """The typist found the focus moved or another key or click reached the program:
-        what the pad typed there is left alone from now on."""
-        if run == self._planner.run.id:
-            self._planner.reset()
-        if dropped:
-            self.statusMessage.emit(tr(
-                "Changed in the pad only (the other program was used since the pad typed)"),
-                10000)
+        self.out.replaced(entry)
 
     def close(self) -> None:
         """At exit: keep the text and the ink; the typist lets go of the display."""
         self.save_text()
-        if self.typist is not None:
-            self.typist.close()
+        self.out.close()

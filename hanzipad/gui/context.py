@@ -1,0 +1,46 @@
+"""The writing context: the lexicon (next words, re-ranking) and the readings (pinyin,
+gloss), loaded in a thread after the window is up (:class:`ContextLoader`)."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+#: Longest wait before the lexicon and readings are loaded when no model load ends first.
+CONTEXT_DELAY_MS = 1500
+
+
+def load_context() -> tuple[object, object, list[str]]:
+    """``(lexicon, readings, problems)``: the next-word/re-ranking lexicon and the pinyin
+    and gloss data, each None when missing (a build without them) or broken (then
+    ``problems`` says why)."""
+    found, problems = [], []
+    for module, name in (("hanzipad.lexicon", "Lexicon"), ("hanzipad.readings", "Readings")):
+        try:
+            cls = getattr(__import__(module, fromlist=[name]), name)
+        except (ImportError, AttributeError):
+            found.append(None)  # not in this build: the pad works without it, silently
+            continue
+        try:
+            found.append(cls.load())
+        except Exception as exc:  # noqa: BLE001 - LexiconError, OSError, bad data: go on
+            found.append(None)
+            problems.append(str(exc) or type(exc).__name__)
+    return found[0], found[1], problems
+
+
+class ContextLoader(QObject):
+    """Loads the lexicon and readings in a Python thread; :attr:`done` in the UI thread."""
+
+    done = Signal(object, object, object)
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="hanzipad-context", daemon=True).start()
+
+    def _run(self) -> None:
+        result = load_context()
+        try:
+            self.done.emit(*result)
+        except RuntimeError:  # the window (and this object) went away meanwhile
+            pass
