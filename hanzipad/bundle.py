@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hanzipad import CONVENTION_VERSION, IMAGE_SIZE
+from hanzipad.errors import HanziPadError, Message, os_reason
 from hanzipad.fileio import check_regular_file, read_bytes_bounded, read_json
 
 MODEL_FILE = "model.tflite"
@@ -40,8 +41,9 @@ BUNDLE_FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format", "format_version", "input_size", "convention_version", "classes")
 
 
-class BundleError(RuntimeError):
-    """A model bundle that is missing, incomplete or inconsistent."""
+class BundleError(HanziPadError, RuntimeError):
+    """A model bundle that is missing, incomplete or inconsistent (with a code:
+    :mod:`hanzipad.errors`)."""
 
 
 @dataclass
@@ -106,38 +108,36 @@ def load_bundle(path: str | Path | None = None) -> Bundle:
     recognizer when it loads it, against these)."""
     path = Path(path) if path is not None else default_bundle_path()
     if not path.exists():
-        raise BundleError(f"model bundle not found: {path}")
+        raise BundleError.coded("bundle.not_found", path=str(path))
     if not path.is_dir():
-        raise BundleError(f"{path}: a model bundle is a folder (with {MODEL_FILE}, {LABELS_FILE}, {META_FILE})")
+        raise BundleError.coded("bundle.not_folder", str(path),
+                                files=f"{MODEL_FILE}, {LABELS_FILE}, {META_FILE}")
     missing = [n for n in (MODEL_FILE, LABELS_FILE, META_FILE) if not (path / n).exists()]
     if missing:
-        raise BundleError(f"{path}: incomplete model bundle, missing {', '.join(missing)}")
+        raise BundleError.coded("bundle.incomplete", str(path), missing=", ".join(missing))
     for name in (MODEL_FILE, LABELS_FILE, META_FILE):
         try:  # a FIFO or a device would block or never end: refused before it is opened
             check_regular_file(path / name)
         except OSError as exc:
-            raise BundleError(f"{path / name}: {exc.strerror}") from None
+            reason = os_reason(exc)
+            raise BundleError.coded(reason.code, str(path / name), **reason.params) from None
     meta = read_metadata(path / META_FILE)
     labels = read_labels(path / LABELS_FILE)
     if meta["classes"] != len(labels):
-        raise BundleError(
-            f"{path}: {META_FILE} says {meta['classes']} classes but {LABELS_FILE} has {len(labels)} lines"
-        )
+        raise BundleError.coded("bundle.classes_mismatch", str(path), meta=META_FILE,
+                                classes=meta["classes"], labels=LABELS_FILE, lines=len(labels))
     if meta["convention_version"] != CONVENTION_VERSION:
-        raise BundleError(
-            f"{path}: made for preprocessing convention {meta['convention_version']}, "
-            f"this HanziPad uses {CONVENTION_VERSION}; export the model again with this version"
-        )
+        raise BundleError.coded("bundle.convention", str(path),
+                                theirs=meta["convention_version"], ours=CONVENTION_VERSION)
     if meta["input_size"] != IMAGE_SIZE:
-        raise BundleError(f"{path}: input size {meta['input_size']} is not {IMAGE_SIZE}")
+        raise BundleError.coded("bundle.input_size", str(path), theirs=meta["input_size"],
+                                ours=IMAGE_SIZE)
     if "sha256" in meta:
         digest = file_sha256(path / MODEL_FILE)
         if digest != meta["sha256"].lower():
-            raise BundleError(
-                f"{path / MODEL_FILE}: its SHA-256 ({digest[:12]}…) is not the one {META_FILE} "
-                f"records ({meta['sha256'][:12]}…): the file is damaged or was replaced; "
-                "reinstall or export the model again"
-            )
+            raise BundleError.coded("bundle.sha256_mismatch", str(path / MODEL_FILE),
+                                    digest=digest[:12], meta=META_FILE,
+                                    recorded=meta["sha256"][:12])
     return Bundle(path=path, labels=labels, meta=meta)
 
 
@@ -149,8 +149,13 @@ def file_sha256(file: Path) -> str:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
     except OSError as exc:
-        raise BundleError(f"{file}: cannot read ({exc.strerror or exc})") from None
+        raise _cannot_read(exc, file) from None
     return h.hexdigest()
+
+
+def _cannot_read(exc: OSError, file: Path) -> BundleError:
+    reason = Message("os.error", errno=exc.errno, text=exc.strerror or str(exc))
+    return BundleError.coded("file.cannot_read_short", str(file), reason=reason)
 
 
 #: Bounds of a bundle's model.json (the shipped one: 100 KB, 27 levels deep).
@@ -166,27 +171,30 @@ def read_metadata(file: Path) -> dict:
     try:
         meta = read_json(file, max_bytes=META_MAX_BYTES, max_depth=META_MAX_DEPTH)
     except OSError as exc:
-        raise BundleError(f"{file}: cannot read ({exc.strerror or exc})") from None
+        raise _cannot_read(exc, file) from None
     except ValueError as exc:  # the message names the file (too deep, huge numbers, not JSON)
-        raise BundleError(str(exc)) from None
+        raise BundleError.of(exc) from None
     if not isinstance(meta, dict):
-        raise BundleError(f"{file}: expected a JSON object")
+        raise BundleError.coded("json.not_object", str(file))
     missing = [k for k in REQUIRED_KEYS if k not in meta]
     if missing:
-        raise BundleError(f"{file}: missing keys {', '.join(missing)}")
+        raise BundleError.coded("bundle.missing_keys", str(file), keys=", ".join(missing))
     if meta["format"] != BUNDLE_FORMAT:
-        raise BundleError(f"{file}: format is {meta['format']!r}, expected {BUNDLE_FORMAT!r}")
+        raise BundleError.coded("bundle.format", str(file), found=repr(meta["format"]),
+                                expected=repr(BUNDLE_FORMAT))
     if meta["format_version"] != BUNDLE_FORMAT_VERSION:
-        raise BundleError(f"{file}: bundle format version {meta['format_version']} is not supported")
+        raise BundleError.coded("bundle.format_version", str(file),
+                                version=meta["format_version"])
     for key in ("input_size", "convention_version", "classes"):
         if not isinstance(meta[key], int) or isinstance(meta[key], bool) or meta[key] <= 0:
-            raise BundleError(f"{file}: {key} must be a positive integer, got {meta[key]!r}")
+            raise BundleError.coded("bundle.not_positive", str(file), key=key,
+                                    value=repr(meta[key]))
     if meta["classes"] > MAX_CLASSES:
-        raise BundleError(f"{file}: classes is {meta['classes']:.3g}, more than the "
-                          f"{MAX_CLASSES:,} a bundle may have")
+        raise BundleError.coded("bundle.too_many_classes", str(file), classes=meta["classes"],
+                                limit=MAX_CLASSES)
     if "sha256" in meta and not (isinstance(meta["sha256"], str)
                                  and re.fullmatch(r"[0-9a-fA-F]{64}", meta["sha256"])):
-        raise BundleError(f"{file}: sha256 must be 64 hexadecimal digits, got {meta['sha256']!r}")
+        raise BundleError.coded("bundle.bad_sha256", str(file), value=repr(meta["sha256"]))
     return meta
 
 
@@ -194,17 +202,17 @@ def read_labels(file: Path) -> list[str]:
     try:
         text = read_bytes_bounded(file, LABELS_MAX_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{file}: cannot read labels ({exc})") from None
+        raise BundleError.coded("bundle.cannot_read_labels", str(file), detail=str(exc)) from None
     except ValueError as exc:
-        raise BundleError(f"cannot read labels: {exc}") from None
+        raise BundleError.of(exc, Message("bundle.reading_labels")) from None
     labels = text.split("\n")
     if labels and labels[-1] == "":
         labels.pop()
     if not labels:
-        raise BundleError(f"{file}: no labels")
+        raise BundleError.coded("bundle.no_labels", str(file))
     for i, label in enumerate(labels):
         if not label or label != label.strip():
-            raise BundleError(f"{file}: line {i + 1} is not a single label ({label!r})")
+            raise BundleError.coded("bundle.bad_label", str(file), line=i + 1, label=repr(label))
     return labels
 
 

@@ -28,6 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hanzipad.errors import HanziPadError, kind_of, with_reason
+
 
 class ReadOnlyFileError(PermissionError):
     """The destination exists and is read-only: it was left as it is."""
@@ -38,6 +40,11 @@ class NotAFileError(OSError):
 
     #: What it is instead ("a FIFO (named pipe)", "a character device", …).
     kind = "a special file"
+
+
+class ContentError(HanziPadError, ValueError):
+    """A file's content refused by a bounded reader (too large, too deep, not JSON), with a
+    code (:mod:`hanzipad.errors`) and a one-line message naming the file."""
 
 
 def target_path(path: str | os.PathLike) -> Path:
@@ -68,12 +75,15 @@ def _check_destination(target: Path, shown: str) -> os.stat_result | None:
     except FileNotFoundError:
         return None
     if stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", shown)
+        raise with_reason(IsADirectoryError(errno.EISDIR, "is a folder, not a file", shown),
+                          "file.is_folder")
     if not stat.S_ISREG(st.st_mode):
-        raise NotAFileError(errno.EINVAL, "not a regular file", shown)
+        raise with_reason(NotAFileError(errno.EINVAL, "not a regular file", shown),
+                          "file.special")
     if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
             target, os.W_OK):
-        raise ReadOnlyFileError(errno.EACCES, "the file is read-only", shown)
+        raise with_reason(ReadOnlyFileError(errno.EACCES, "the file is read-only", shown),
+                          "file.read_only")
     return st
 
 
@@ -144,13 +154,6 @@ DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024
 
 _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-               (stat.S_ISSOCK, "a socket"))
-
-
-def _label(what: str) -> str:
-    return f"{what}: " if what else ""
 
 
 def _too_deep(text: str, max_depth: int) -> bool:
@@ -179,24 +182,24 @@ def loads_bounded(text: str, *, max_depth: int = 64, max_number_digits: int = 40
     """``json.loads`` that refuses what would hang or crash a reader: nesting deeper than
     ``max_depth``, numbers longer than ``max_number_digits`` digits, floats that overflow
     to infinity, and NaN/Infinity.  Every refusal is a :class:`ValueError` with a one-line
-    message that starts with ``what`` (a file name, say) when given."""
-    label = _label(what)
+    message that starts with ``what`` (a file name, say) when given: a
+    :class:`ContentError`."""
 
     def parse_int(s: str) -> int:
         if len(s.lstrip("-")) > max_number_digits:
-            raise ValueError(f"{label}a number with more than {max_number_digits} digits")
+            raise ContentError.coded("json.too_many_digits", what, limit=max_number_digits)
         return int(s)
 
     def parse_float(s: str) -> float:
         if sum(c.isdigit() for c in s) > max_number_digits:
-            raise ValueError(f"{label}a number with more than {max_number_digits} digits")
+            raise ContentError.coded("json.too_many_digits", what, limit=max_number_digits)
         value = float(s)
         if math.isinf(value):
-            raise ValueError(f"{label}a number too large for a float ({s[:20]}…)")
+            raise ContentError.coded("json.number_too_large", what, start=s[:20])
         return value
 
     def parse_constant(s: str) -> float:
-        raise ValueError(f"{label}{s} is not a number JSON allows")
+        raise ContentError.coded("json.not_a_number", what, text=s)
 
     if not isinstance(text, str):
         raise TypeError("loads_bounded takes text (str)")
@@ -204,19 +207,19 @@ def loads_bounded(text: str, *, max_depth: int = 64, max_number_digits: int = 40
         try:
             json.loads(text)
         except json.JSONDecodeError as e:
-            raise ValueError(f"{label}not valid JSON ({e})") from None
+            raise ContentError.coded("json.invalid", what, detail=str(e)) from None
         except RecursionError:
             pass
         except ValueError:
             pass
-        raise ValueError(f"{label}nested deeper than {max_depth} levels")
+        raise ContentError.coded("json.too_deep", what, limit=max_depth)
     try:
         return json.loads(text, parse_int=parse_int, parse_float=parse_float,
                           parse_constant=parse_constant)
     except json.JSONDecodeError as e:
-        raise ValueError(f"{label}not valid JSON ({e})") from None
+        raise ContentError.coded("json.invalid", what, detail=str(e)) from None
     except RecursionError:  # pragma: no cover - the depth check comes first
-        raise ValueError(f"{label}nested deeper than {max_depth} levels") from None
+        raise ContentError.coded("json.too_deep", what, limit=max_depth) from None
 
 
 def check_regular_file(path: str | os.PathLike, what: str = "") -> os.stat_result:
@@ -228,7 +231,8 @@ def check_regular_file(path: str | os.PathLike, what: str = "") -> os.stat_resul
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise FileNotFoundError(errno.ENOENT, "no such file", shown) from None
+        raise with_reason(FileNotFoundError(errno.ENOENT, "no such file", shown),
+                          "file.missing") from None
     _refuse_kind(st, shown)
     return st
 
@@ -236,11 +240,13 @@ def check_regular_file(path: str | os.PathLike, what: str = "") -> os.stat_resul
 def _refuse_kind(st: os.stat_result, shown: str) -> None:
     if stat.S_ISREG(st.st_mode):
         return
-    kind = next((name for test, name in _FILE_KINDS if test(st.st_mode)), "a special file")
+    kind = kind_of(st.st_mode)
     if stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(errno.EISDIR, f"is {kind}, not a file", shown)
-    refusal = NotAFileError(errno.EINVAL, f"is {kind}, not a regular file", shown)
-    refusal.kind = kind
+        raise with_reason(IsADirectoryError(errno.EISDIR, f"is {kind}, not a file", shown),
+                          "file.is_folder")
+    refusal = with_reason(NotAFileError(errno.EINVAL, f"is {kind}, not a regular file", shown),
+                          "file.not_regular", kind=kind)
+    refusal.kind = str(kind)
     raise refusal
 
 
@@ -268,15 +274,16 @@ def _open_nonblocking(path, flags: int) -> int:
 
 def read_bytes_bounded(path: str | os.PathLike, max_bytes: int, what: str = "") -> bytes:
     """The bytes of a regular file (:func:`open_regular`) of at most ``max_bytes`` bytes; a
-    larger file is a :class:`ValueError` naming the path."""
+    larger file is a :class:`ContentError` (a ValueError) naming the path."""
     shown = what or str(path)
     with open_regular(path, shown) as f:
         st = os.fstat(f.fileno())
         if st.st_size > max_bytes:
-            raise ValueError(f"{shown}: {st.st_size:,} bytes, more than the {max_bytes:,} allowed")
+            raise ContentError.coded("file.too_many_bytes", shown, size=st.st_size,
+                                     limit=max_bytes)
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ValueError(f"{shown}: more than the {max_bytes:,} bytes allowed")
+        raise ContentError.coded("file.more_than_allowed", shown, limit=max_bytes)
     return data
 
 
@@ -290,7 +297,7 @@ def read_json(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_JSON_BYTE
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ValueError(f"{shown}: not valid JSON (not UTF-8 text at byte {e.start})") from None
+        raise ContentError.coded("json.not_utf8", shown, offset=e.start) from None
     return loads_bounded(text, max_depth=max_depth, max_number_digits=max_number_digits,
                          what=shown)
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from hanzipad.errors import HanziPadError, Message
+
 #: Pressure assumed for points that carry none (a mouse).
 DEFAULT_PRESSURE = 0.5
 #: Largest ink in bytes: a whole ``.json`` file, or one line of a ``.jsonl`` file
@@ -44,8 +46,9 @@ MIN_EXTENT = 1e-6
 MAX_INT_DIGITS = 30
 
 
-class InkError(ValueError):
-    """Ink that cannot be used, with a message naming where and why."""
+class InkError(HanziPadError, ValueError):
+    """Ink that cannot be used, with a message naming where and why (and a code:
+    :mod:`hanzipad.errors`)."""
 
 
 class InkFileError(InkError):
@@ -112,10 +115,7 @@ class Ink:
         if bounds is not None:
             extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
             if 0 < extent < MIN_EXTENT:
-                raise InkError(
-                    f"the ink spans only {extent:.3g} units, too small to draw "
-                    f"(at least {MIN_EXTENT:g}, or a single point)"
-                )
+                raise InkError.coded("ink.too_small", extent=extent, minimum=MIN_EXTENT)
         return ink
 
     def to_dict(self) -> dict:
@@ -159,21 +159,21 @@ class Ink:
         )
 
 
-def _number(value, where: str) -> float:
+def _number(value, where: str | Message) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InkError(f"{where}: expected a number, got {_short(value)}")
+        raise InkError.coded("ink.not_a_number", where, value=_short(value))
     if isinstance(value, int) and abs(value) >= 10**MAX_INT_DIGITS:
-        raise InkError(f"{where}: number with {len(str(abs(value)))} digits is too large")
+        raise InkError.coded("ink.too_many_digits", where, digits=len(str(abs(value))))
     f = float(value)
     if not math.isfinite(f):
-        raise InkError(f"{where}: coordinate is not finite ({value!r})")
+        raise InkError.coded("ink.not_finite", where, value=repr(value))
     return f
 
 
-def _coordinate(value, where: str) -> float:
+def _coordinate(value, where: str | Message) -> float:
     f = _number(value, where)
     if abs(f) > MAX_COORDINATE:
-        raise InkError(f"{where}: {f:.3g} is outside the accepted range (±{MAX_COORDINATE:g})")
+        raise InkError.coded("ink.out_of_range", where, value=f, limit=MAX_COORDINATE)
     return f
 
 
@@ -184,12 +184,12 @@ def _short(value) -> str:
 
 def _parse_stroke(stroke, index: int) -> Stroke:
     if not isinstance(stroke, (list, tuple)):
-        raise InkError(f"stroke {index}: expected a list of points")
+        raise InkError.coded("ink.stroke_not_list", Message("place.stroke", stroke=index))
     points = []
     for j, p in enumerate(stroke):
-        where = f"stroke {index} point {j}"
+        where = Message("place.stroke_point", stroke=index, point=j)
         if not isinstance(p, (list, tuple)) or not 2 <= len(p) <= 4:
-            raise InkError(f"{where}: expected [x, y], [x, y, t] or [x, y, t, pressure]")
+            raise InkError.coded("ink.bad_point", where)
         x, y = _coordinate(p[0], where), _coordinate(p[1], where)
         t = _number(p[2], where) if len(p) > 2 and p[2] is not None else None
         pr = _number(p[3], where) if len(p) > 3 and p[3] is not None else None
@@ -201,17 +201,17 @@ def _parse_stroke(stroke, index: int) -> Stroke:
 
 def ink_from_dict(obj, where: str = "ink") -> Ink:
     if not isinstance(obj, dict):
-        raise InkError(f"{where}: expected a JSON object with 'strokes'")
+        raise InkError.coded("ink.not_object", where)
     if "strokes" not in obj:
-        raise InkError(f"{where}: no 'strokes' key")
+        raise InkError.coded("ink.no_strokes_key", where)
     strokes = obj["strokes"]
     if not isinstance(strokes, list):
-        raise InkError(f"{where}: 'strokes' must be a list")
+        raise InkError.coded("ink.strokes_not_list", where)
     try:
         meta = {k: v for k, v in obj.items() if k not in ("strokes", "width", "height")}
         return Ink.from_lists(strokes, obj.get("width", 0), obj.get("height", 0), meta)
     except InkError as exc:
-        raise InkError(f"{where}: {exc}") from None
+        raise exc.within(where) from None
 
 
 def _parse_json(text: str, where: str):
@@ -219,21 +219,24 @@ def _parse_json(text: str, where: str):
         # NaN/Infinity are not JSON; refuse them instead of accepting Python's extension.
         return json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
-        raise InkError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        raise InkError.coded("ink.invalid_json", where, detail=exc.msg, line=exc.lineno,
+                             column=exc.colno) from None
+    except InkError as exc:
+        raise exc.within(where) from None
     except ValueError as exc:
-        raise InkError(f"{where}: {exc}") from None
+        raise InkError.of(exc, where) from None
     except RecursionError:
-        raise InkError(f"{where}: JSON nested too deeply (an ink is a few levels deep)") from None
+        raise InkError.coded("ink.too_deep", where) from None
 
 
 def _reject_constant(name: str):
-    raise ValueError(f"non-finite number {name} in coordinates")
+    raise InkError.coded("ink.non_finite_constant", name=name)
 
 
 def _parse_int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_INT_DIGITS:
-        raise ValueError(f"number with {digits} digits is too large (at most {MAX_INT_DIGITS})")
+        raise InkError.coded("ink.int_too_long", digits=digits, limit=MAX_INT_DIGITS)
     return int(text)
 
 
@@ -272,8 +275,8 @@ def saved_text(ink: Ink) -> str:
         text = json.dumps(rounded.to_dict(), ensure_ascii=False, separators=(",", ":"))
         if len(text.encode("utf-8")) < MAX_INK_BYTES:
             return text
-    raise InkError(f"{ink.point_count():,} points: larger than {_size(MAX_INK_BYTES)} even in "
-                   "whole units, too large for an ink file")
+    raise InkError.coded("ink.too_large_to_save", points=ink.point_count(),
+                         size=_size(MAX_INK_BYTES))
 
 
 def load(path: str | Path) -> Ink:
@@ -284,11 +287,11 @@ def load(path: str | Path) -> Ink:
         too_large = os.fstat(f.fileno()).st_size > MAX_INK_BYTES
         data = b"" if too_large else _read(f, MAX_INK_BYTES + 1, shown)
     if too_large or len(data) > MAX_INK_BYTES:
-        raise InkError(f"{shown}: larger than {_size(MAX_INK_BYTES)}, too large for an ink file")
+        raise InkError.coded("ink.file_too_large", shown, size=_size(MAX_INK_BYTES))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InkError(f"{shown}: {_not_utf8(data, exc)}") from None
+        raise _not_utf8(data, exc, shown) from None
     return loads(text, shown)
 
 
@@ -328,15 +331,15 @@ def iter_jsonl_lines(path: str | Path) -> Iterator[JsonlRecord]:
             if len(raw) > MAX_INK_BYTES and not raw.endswith(b"\n"):
                 while (rest := _read(f, 1 << 20, where, line=True)) and not rest.endswith(b"\n"):
                     pass  # skip the rest of the over-long line
-                item: Ink | InkError = InkError(
-                    f"{where}: line longer than {_size(MAX_INK_BYTES)}, too large for one ink")
+                item: Ink | InkError = InkError.coded("ink.line_too_long", where,
+                                                      size=_size(MAX_INK_BYTES))
             elif not raw.strip():
                 continue
             else:
                 try:
                     item = loads(raw.decode("utf-8"), where)
                 except UnicodeDecodeError as exc:
-                    item = InkError(f"{where}: {_not_utf8(raw, exc)}")
+                    item = _not_utf8(raw, exc, where)
                 except InkError as exc:
                     item = exc
             yield JsonlRecord(index, lineno, item)
@@ -362,32 +365,34 @@ def _open(path: str | Path, shown: str) -> BinaryIO:
     try:
         return open_regular(path, shown)
     except IsADirectoryError:
-        raise InkFileError(f"{shown}: not a regular file but a folder; refused unread") from None
+        raise InkFileError.coded("file.folder_refused", shown) from None
     except NotAFileError as exc:
-        raise InkFileError(f"{shown}: not a regular file but {exc.kind}; refused unread") from None
+        kind = getattr(exc, "reason", None) and exc.reason.params.get("kind") or exc.kind
+        raise InkFileError.coded("file.special_refused", shown, kind=kind) from None
     except OSError as exc:
-        raise InkFileError(f"{shown}: {_os_reason(exc)}") from None
+        raise _os_error(exc, shown) from None
 
 
 def _read(f: BinaryIO, limit: int, where: str, line: bool = False) -> bytes:
     try:
         return f.readline(limit) if line else f.read(limit)
     except OSError as exc:
-        raise InkFileError(f"{where}: {_os_reason(exc)}") from None
+        raise _os_error(exc, where) from None
 
 
-def _os_reason(exc: OSError) -> str:
+def _os_error(exc: OSError, where: str) -> InkFileError:
     if isinstance(exc, FileNotFoundError):
-        return "no such file"
+        return InkFileError.coded("file.missing", where)
     if isinstance(exc, PermissionError):
-        return "cannot read the file (permission denied)"
+        return InkFileError.coded("file.permission_denied", where)
     if isinstance(exc, IsADirectoryError):
-        return "not a regular file but a folder; refused unread"
-    return f"cannot read the file ({(exc.strerror or str(exc)).lower()})"
+        return InkFileError.coded("file.folder_refused", where)
+    reason = Message("os.error", errno=exc.errno, text=(exc.strerror or str(exc)).lower())
+    return InkFileError.coded("file.cannot_read", where, reason=reason)
 
 
-def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
-    return f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+def _not_utf8(data: bytes, exc: UnicodeDecodeError, where: str) -> InkError:
+    return InkError.coded("ink.not_utf8", where, byte=data[exc.start], offset=exc.start)
 
 
 def _size(n: int) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from hanzipad import IMAGE_SIZE
+from hanzipad.errors import HanziPadError, os_reason
 from hanzipad.fileio import NotAFileError, open_regular
 
 #: Longer side of the character inside the 64x64 image (a 4-pixel margin).
@@ -43,8 +44,9 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".we
 IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
 
 
-class ImageError(ValueError):
-    """An image that cannot be used, with a message naming the file and the problem."""
+class ImageError(HanziPadError, ValueError):
+    """An image that cannot be used, with a message naming the file and the problem (and a
+    code: :mod:`hanzipad.errors`)."""
 
 
 def fit(ink: np.ndarray, size: int = IMAGE_SIZE, box: int = BOX) -> np.ndarray:
@@ -93,32 +95,31 @@ def open_image(path: str | Path) -> Image.Image:
             image = Image.open(file, formats=_available_formats())
             w, h = image.size
             if w * h > MAX_PIXELS:
-                raise ImageError(
-                    f"{path}: image too large ({w}x{h} pixels; the limit is {MAX_PIXELS:,} pixels)"
-                )
+                raise ImageError.coded("image.too_large", str(path), width=w, height=h,
+                                       limit=MAX_PIXELS)
             if w < 1 or h < 1:
-                raise ImageError(f"{path}: image has no pixels ({w}x{h})")
+                raise ImageError.coded("image.no_pixels", str(path), width=w, height=h)
             image.load()
             # a phone photo stored sideways with an EXIF orientation tag: upright, as viewers show it
             return ImageOps.exif_transpose(image)
     except ImageError:
         raise
     except FileNotFoundError:
-        raise ImageError(f"{path}: no such file") from None
+        raise ImageError.coded("file.missing", str(path)) from None
     except IsADirectoryError:
-        raise ImageError(f"{path}: is a folder, not an image") from None
+        raise ImageError.coded("image.is_folder", str(path)) from None
     except NotAFileError as exc:
-        raise ImageError(f"{path}: {exc.strerror}") from None
+        reason = os_reason(exc)
+        raise ImageError.coded(reason.code, str(path), **reason.params) from None
     except PermissionError:
-        raise ImageError(f"{path}: cannot be read (permission denied)") from None
+        raise ImageError.coded("image.permission_denied", str(path)) from None
     except UnidentifiedImageError:
         shown = ", ".join("PGM/PPM" if f == "PPM" else f for f in _available_formats())
-        raise ImageError(f"{path}: not an image file HanziPad opens (it opens {shown} "
-                         "images)") from None
+        raise ImageError.coded("image.unknown_format", str(path), formats=shown) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"{path}: image too large (decompression bomb limit)") from None
+        raise ImageError.coded("image.bomb", str(path)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError(f"{path}: corrupt or truncated image ({exc})") from None
+        raise ImageError.coded("image.corrupt", str(path), detail=str(exc)) from None
 
 
 def load_image(path: str | Path) -> np.ndarray:
@@ -127,9 +128,9 @@ def load_image(path: str | Path) -> np.ndarray:
     try:
         return normalize_image(image)
     except ImageError as exc:
-        raise ImageError(f"{path}: {exc}") from None
+        raise exc.within(str(path)) from None
     except (OSError, ValueError) as exc:
-        raise ImageError(f"{path}: cannot use this image ({exc})") from None
+        raise ImageError.coded("image.unusable", str(path), detail=str(exc)) from None
 
 
 def normalize_image(image: Image.Image | np.ndarray) -> np.ndarray:
@@ -213,7 +214,7 @@ def _array_luminance(arr: np.ndarray) -> np.ndarray:
     elif a.ndim == 2:
         scale = 65535.0 if a.dtype == np.uint16 else (1.0 if a.dtype.kind == "f" and a.max(initial=0) <= 1.0 else 255.0)
     else:
-        raise ImageError(f"expected a 2-D or 3-D image array, got shape {a.shape}")
+        raise ImageError.coded("image.bad_array", shape=a.shape)
     return _reduce(np.clip(a.astype(np.float32) / scale, 0.0, 1.0))
 
 

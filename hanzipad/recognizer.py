@@ -16,16 +16,16 @@ import numpy as np
 
 from hanzipad import IMAGE_SIZE
 from hanzipad.bundle import Bundle, BundleError, load_bundle
+from hanzipad.errors import TEMPLATES, HanziPadError
 
 
-class NonFiniteScores(ValueError):
+class NonFiniteScores(HanziPadError, ValueError):
     """The model gave scores that are not finite (NaN or infinity) for an input: no candidate
     can be ranked, the bundle is broken (a diverged training run, a damaged file)."""
 
 
 #: The reason :class:`NonFiniteScores` gives.
-NON_FINITE = ("the model's scores are not finite (NaN or infinity); the model bundle is "
-              "broken")
+NON_FINITE = TEMPLATES["model.scores_not_finite"]
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,7 @@ def _interpreter_class():
 
         return tf.lite.Interpreter, "tensorflow"
     except ImportError:
-        raise BundleError(
-            "no model runtime: install ai-edge-litert (or TensorFlow) to run the recognizer"
-        ) from None
+        raise BundleError.coded("model.no_runtime") from None
 
 
 @contextlib.contextmanager
@@ -89,8 +87,9 @@ class Recognizer:
         except BundleError:
             raise
         except Exception as exc:  # noqa: BLE001 - a damaged model fails in many ways
-            raise BundleError(f"{self.bundle.model_path}: not a valid TFLite model "
-                              f"({type(exc).__name__}: {str(exc).strip()[:300]})") from None
+            raise BundleError.coded("model.invalid", str(self.bundle.model_path),
+                                    detail=f"{type(exc).__name__}: {str(exc).strip()[:300]}"
+                                    ) from None
 
     def _open(self, cls, num_threads: int) -> None:
         with _quiet_native_stderr():
@@ -98,19 +97,15 @@ class Recognizer:
         inp = self._interp.get_input_details()
         out = self._interp.get_output_details()
         if len(inp) != 1 or len(out) not in (1, 2):
-            raise BundleError(f"{self.bundle.model_path}: expected one input and one output "
-                              "(and the feature vector as a second output)")
+            raise BundleError.coded("model.inputs_outputs", str(self.bundle.model_path))
         shape = tuple(int(d) for d in inp[0]["shape"])
         if len(shape) != 4 or shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
-            raise BundleError(
-                f"{self.bundle.model_path}: input shape {list(shape)} is not [batch, {IMAGE_SIZE}, {IMAGE_SIZE}, 1]"
-            )
+            raise BundleError.coded("model.input_shape", str(self.bundle.model_path),
+                                    shape=list(shape), size=IMAGE_SIZE)
         classes = int(out[0]["shape"][-1])
         if classes != self.bundle.classes:
-            raise BundleError(
-                f"{self.bundle.path}: the model has {classes} outputs but labels.txt lists "
-                f"{self.bundle.classes} characters"
-            )
+            raise BundleError.coded("model.classes_mismatch", str(self.bundle.path),
+                                    outputs=classes, classes=self.bundle.classes)
         self._in = inp[0]["index"]
         self._in_dtype = inp[0]["dtype"]
         self._out = out[0]["index"]
@@ -123,12 +118,10 @@ class Recognizer:
             # check that the model computes numbers (a diverged training run gives NaN).
             probs = self.probabilities(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.uint8))
         if probs.shape != (1, classes):
-            raise BundleError(f"{self.bundle.model_path}: output shape {list(probs.shape)} is not "
-                              f"[1, {classes}]")
+            raise BundleError.coded("model.output_shape", str(self.bundle.model_path),
+                                    shape=list(probs.shape), classes=classes)
         if not np.isfinite(probs).all():
-            raise BundleError(f"{self.bundle.model_path}: the model's outputs are not finite "
-                              "(NaN or infinity): a diverged training run or a damaged file; "
-                              "train or export it again")
+            raise BundleError.coded("model.outputs_not_finite", str(self.bundle.model_path))
 
     @property
     def labels(self) -> list[str]:
@@ -148,8 +141,7 @@ class Recognizer:
         dense layer's input (a bundle prepared by ``hanzipad-train prototypes``); BundleError
         for a model without it."""
         if self._features is None:
-            raise BundleError(f"{self.bundle.model_path}: the model has no feature output "
-                              "(run hanzipad-train prototypes on the bundle)")
+            raise BundleError.coded("model.no_features", str(self.bundle.model_path))
         return self._run(images, True)
 
     def _run(self, images: np.ndarray, features: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -185,7 +177,7 @@ class Recognizer:
         """The ``k`` best of one row of scores; :class:`NonFiniteScores` when any score is NaN
         or infinite (a ranking of them means nothing: NaN sorts anywhere)."""
         if not np.isfinite(p).all():
-            raise NonFiniteScores(NON_FINITE)
+            raise NonFiniteScores.coded("model.scores_not_finite")
         k = max(1, min(k, p.shape[0]))
         idx = np.argpartition(-p, k - 1)[:k]
         idx = idx[np.argsort(-p[idx], kind="stable")]

@@ -9,7 +9,7 @@ compiles the ``.qm`` with ``pyside6-lrelease``.
 ``tr("Open…")`` returns the text in the current language.  pyside6-lupdate extracts every
 string literal passed to a plain function called ``tr`` (in the empty context ``""``) and
 the strings marked with ``QT_TR_NOOP("…")`` (same context) for text translated later, such
-as the templates of :func:`explain`.  So call ``tr`` with a literal (``tr("Saved {}")
+as the templates of :func:`explain` (:data:`CODES`: the core's errors, by code).  So call ``tr`` with a literal (``tr("Saved {}")
 .format(path)``, never ``tr(f"Saved {path}")``); a ``#: Translators: …`` comment on the
 line above a string is a note shown to translators.  :func:`tr` works before a QApplication
 exists (it asks the translator directly, not through QCoreApplication).
@@ -23,6 +23,8 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QT_TR_NOOP
+
+from hanzipad import errors
 
 #: The lupdate context of ``tr()`` and ``QT_TR_NOOP()`` calls outside a class method.
 CONTEXT = ""
@@ -44,110 +46,116 @@ ERRNO_TEXT = {
 if hasattr(errno, "EDQUOT"):
     ERRNO_TEXT[errno.EDQUOT] = QT_TR_NOOP("disk quota exceeded")
 
-#: The reasons hanzipad's core modules (ink, normalize, bundle, recognizer) give, in
-#: English: a regular expression matching the whole reason and the template translated
-#: (``%1``, ``%2``: its groups).  A message there reads "WHERE: REASON"; WHERE (a file name,
-#: "stroke 3 point 1") is kept, REASON is matched whole.  Reasons not listed stay English.
-REASONS = [(re.compile(pattern + r"\Z", re.S), template) for pattern, template in (
-    (r"no such file", QT_TR_NOOP("no such file")),
-    (r"not a UTF-8 text file", QT_TR_NOOP("not a UTF-8 text file")),
-    (r"not UTF-8 text \(byte (0x[0-9a-fA-F]+) at offset (\d+)\)",
-     QT_TR_NOOP("not UTF-8 text (byte %1 at offset %2)")),
-    (r"cannot (?:read the file|be read) \(permission denied\)",
-     QT_TR_NOOP("cannot read the file (permission denied)")),
-    (r"cannot read the file \((.*)\)", QT_TR_NOOP("cannot read the file (%1)")),
-    (r"is a folder, not an image", QT_TR_NOOP("is a folder, not an image")),
-    (r"not a regular file but a folder; refused unread",
-     QT_TR_NOOP("not a regular file but a folder; refused unread")),
-    (r"not a regular file but (.*); refused unread",
-     QT_TR_NOOP("not a regular file but %1; refused unread")),
-    (r"larger than (.*), too large for an ink file",
-     QT_TR_NOOP("larger than %1, too large for an ink file")),
-    (r"line longer than (.*), too large for one ink",
-     QT_TR_NOOP("line longer than %1, too large for one ink")),
-    (r"the ink spans only (.*) units, too small to draw \(at least (.*), or a single point\)",
-     QT_TR_NOOP("the ink spans only %1 units, too small to draw (at least %2, or a single point)")),
-    (r"not valid JSON \((.*) at line (\d+) column (\d+)\)",
-     QT_TR_NOOP("not valid JSON (%1 at line %2 column %3)")),
-    (r"not valid JSON \((.*) at line (\d+)\)", QT_TR_NOOP("not valid JSON (%1 at line %2)")),
-    (r"JSON nested too deeply.*", QT_TR_NOOP("JSON nested too deeply")),
-    (r"coordinate is not finite \((.*)\)", QT_TR_NOOP("coordinate is not finite (%1)")),
-    (r"non-finite number (.*) in coordinates", QT_TR_NOOP("non-finite number %1 in coordinates")),
-    (r"number with (\d+) digits is too large.*", QT_TR_NOOP("number with %1 digits is too large")),
-    (r"(\S+) is outside the accepted range \((.*)\)",
-     QT_TR_NOOP("%1 is outside the accepted range (%2)")),
-    (r"expected a number, got (.*)", QT_TR_NOOP("expected a number, got %1")),
-    (r"expected a list of points", QT_TR_NOOP("expected a list of points")),
-    (r"expected \[x, y\], \[x, y, t\] or \[x, y, t, pressure\]",
-     QT_TR_NOOP("expected [x, y], [x, y, t] or [x, y, t, pressure]")),
-    (r"expected a JSON object with 'strokes'", QT_TR_NOOP("expected a JSON object with 'strokes'")),
-    (r"no 'strokes' key", QT_TR_NOOP("no 'strokes' key")),
-    (r"'strokes' must be a list", QT_TR_NOOP("'strokes' must be a list")),
-    (r"not an image file HanziPad opens \(it opens (.*?)(?: images)?\)",
-     QT_TR_NOOP("not an image file HanziPad opens (it opens %1)")),
-    (r"image too large \((\d+)x(\d+) pixels; the limit is (.*) pixels\)",
-     QT_TR_NOOP("image too large (%1x%2 pixels; the limit is %3 pixels)")),
-    (r"image too large.*", QT_TR_NOOP("image too large")),
-    (r"image has no pixels \((.*)\)", QT_TR_NOOP("image has no pixels (%1)")),
-    (r"corrupt or truncated image \((.*)\)", QT_TR_NOOP("corrupt or truncated image (%1)")),
-    (r"cannot use this image \((.*)\)", QT_TR_NOOP("cannot use this image (%1)")),
-    (r"a model bundle is a folder \(with (.*)\)",
-     QT_TR_NOOP("a model bundle is a folder (with %1)")),
-    (r"incomplete model bundle, missing (.*)", QT_TR_NOOP("incomplete model bundle, missing %1")),
-    (r"(\S+) says (\d+) classes but (\S+) has (\d+) lines",
-     QT_TR_NOOP("%1 says %2 classes but %3 has %4 lines")),
-    (r"made for preprocessing convention (.*), this HanziPad uses (.*); "
-     r"export the model again with this version",
-     QT_TR_NOOP("made for preprocessing convention %1, this HanziPad uses %2; "
-                "export the model again with this version")),
-    (r"input size (.*) is not (.*)", QT_TR_NOOP("input size %1 is not %2")),
-    (r"its SHA-256 \((.*)\) is not the one (\S+) records \((.*)\): the file is damaged or was "
-     r"replaced; reinstall or export the model again",
-     QT_TR_NOOP("its SHA-256 (%1) is not the one %2 records (%3): the file is damaged or was "
-                "replaced; reinstall or export the model again")),
-    (r"expected a JSON object", QT_TR_NOOP("expected a JSON object")),
-    (r"missing keys (.*)", QT_TR_NOOP("missing keys %1")),
-    (r"format is (.*), expected (.*)", QT_TR_NOOP("format is %1, expected %2")),
-    (r"bundle format version (.*) is not supported",
-     QT_TR_NOOP("bundle format version %1 is not supported")),
-    (r"(\w+) must be a positive integer, got (.*)",
-     QT_TR_NOOP("%1 must be a positive integer, got %2")),
-    (r"sha256 must be 64 hexadecimal digits, got (.*)",
-     QT_TR_NOOP("sha256 must be 64 hexadecimal digits, got %1")),
-    (r"cannot read labels \((.*)\)", QT_TR_NOOP("cannot read labels (%1)")),
-    (r"line (\d+) is not a single label \((.*)\)",
-     QT_TR_NOOP("line %1 is not a single label (%2)")),
-    (r"not a valid TFLite model.*", QT_TR_NOOP("not a valid TFLite model")),
-    (r"expected one input and one output", QT_TR_NOOP("expected one input and one output")),
-    (r"input shape (.*) is not (.*)", QT_TR_NOOP("input shape %1 is not %2")),
-    (r"the model has (\d+) outputs but (\S+) lists (\d+) characters",
-     QT_TR_NOOP("the model has %1 outputs but %2 lists %3 characters")),
-    (r"output shape (.*) is not (.*)", QT_TR_NOOP("output shape %1 is not %2")),
-    (r"the model's outputs are not finite.*",
-     QT_TR_NOOP("the model's outputs are not finite (NaN or infinity): a diverged training run "
-                "or a damaged file; train or export it again")),
-    (r"cannot read \((.*)\)", QT_TR_NOOP("cannot read (%1)")),
-    (r"no labels", QT_TR_NOOP("no labels")),
-    # hanzipad.fileio's one file-type check (a FIFO opened in the window, on the command line)
-    (r"is a FIFO \(named pipe\), not a regular file",
-     QT_TR_NOOP("is a FIFO (named pipe), not a regular file")),
-    (r"is (.*), not a regular file", QT_TR_NOOP("is %1, not a regular file")),
-    # hanzipad.recognizer.NON_FINITE: a model giving NaN scores for an input
-    (r"the model's scores are not finite.*",
-     QT_TR_NOOP("the model's scores are not finite (NaN or infinity); the model bundle is "
-                "broken")),
-)]
-#: Messages translated whole (they have no "WHERE: " in front).
-WHOLE = [(re.compile(pattern + r"\Z", re.S), template) for pattern, template in (
-    (r"model bundle not found: (.*)", QT_TR_NOOP("model bundle not found: %1")),
-    (r"no model runtime: .*", QT_TR_NOOP("no model runtime: install ai-edge-litert (or "
-                                         "TensorFlow) to run the recognizer")),
-)]
-#: Places inside a file that a core message names before the reason.
-WHERE = [(re.compile(r"\bstroke (\d+) point (\d+)\Z"), QT_TR_NOOP("stroke %1 point %2")),
-         (re.compile(r"\bstroke (\d+)\Z"), QT_TR_NOOP("stroke %1"))]
+#: The reasons hanzipad's core errors give (:mod:`hanzipad.errors`), by code: the English
+#: template (the same fields as ``hanzipad.errors.TEMPLATES``; the text need not be the same)
+#: that the .ts translates.  Keyed by code, so rewording the core's English keeps the
+#: translation; tests/hanzipad/gui/test_i18n.py fails when a code has none here.  The fields
+#: are ``str.format`` fields: a translation keeps them as they are ("{path}", "{size:,}").
+#: ``os.error`` (the system's text of an OS error) is translated by errno (:data:`ERRNO_TEXT`).
+CODES = {
+    "place.stroke_point": QT_TR_NOOP("stroke {stroke} point {point}"),
+    "place.stroke": QT_TR_NOOP("stroke {stroke}"),
+    "kind.folder": QT_TR_NOOP("a folder"),
+    "kind.fifo": QT_TR_NOOP("a FIFO (named pipe)"),
+    "kind.char_device": QT_TR_NOOP("a character device"),
+    "kind.block_device": QT_TR_NOOP("a block device"),
+    "kind.socket": QT_TR_NOOP("a socket"),
+    "kind.special": QT_TR_NOOP("a special file"),
+    "file.missing": QT_TR_NOOP("no such file"),
+    "file.is_folder": QT_TR_NOOP("is a folder, not a file"),
+    #: Translators: {kind} is "a FIFO (named pipe)", "a socket"…
+    "file.not_regular": QT_TR_NOOP("is {kind}, not a regular file"),
+    "file.special": QT_TR_NOOP("not a regular file"),
+    "file.read_only": QT_TR_NOOP("the file is read-only"),
+    "file.folder_refused": QT_TR_NOOP("not a regular file but a folder; refused unread"),
+    "file.special_refused": QT_TR_NOOP("not a regular file but {kind}; refused unread"),
+    "file.permission_denied": QT_TR_NOOP("cannot read the file (permission denied)"),
+    "file.cannot_read": QT_TR_NOOP("cannot read the file ({reason})"),
+    "file.cannot_read_short": QT_TR_NOOP("cannot read ({reason})"),
+    "file.too_many_bytes": QT_TR_NOOP("{size:,} bytes, more than the {limit:,} allowed"),
+    "file.more_than_allowed": QT_TR_NOOP("more than the {limit:,} bytes allowed"),
+    "json.too_many_digits": QT_TR_NOOP("a number with more than {limit} digits"),
+    "json.number_too_large": QT_TR_NOOP("a number too large for a float ({start}…)"),
+    "json.not_a_number": QT_TR_NOOP("{text} is not a number JSON allows"),
+    "json.invalid": QT_TR_NOOP("not valid JSON ({detail})"),
+    "json.too_deep": QT_TR_NOOP("nested deeper than {limit} levels"),
+    "json.not_utf8": QT_TR_NOOP("not valid JSON (not UTF-8 text at byte {offset})"),
+    "json.not_object": QT_TR_NOOP("expected a JSON object"),
+    "ink.too_small": QT_TR_NOOP("the ink spans only {extent:.3g} units, too small to draw "
+                                "(at least {minimum:g}, or a single point)"),
+    "ink.not_a_number": QT_TR_NOOP("expected a number, got {value}"),
+    "ink.too_many_digits": QT_TR_NOOP("number with {digits} digits is too large"),
+    "ink.int_too_long": QT_TR_NOOP("number with {digits} digits is too large (at most {limit})"),
+    "ink.not_finite": QT_TR_NOOP("coordinate is not finite ({value})"),
+    "ink.non_finite_constant": QT_TR_NOOP("non-finite number {name} in coordinates"),
+    "ink.out_of_range": QT_TR_NOOP("{value:.3g} is outside the accepted range (±{limit:g})"),
+    "ink.stroke_not_list": QT_TR_NOOP("expected a list of points"),
+    "ink.bad_point": QT_TR_NOOP("expected [x, y], [x, y, t] or [x, y, t, pressure]"),
+    "ink.not_object": QT_TR_NOOP("expected a JSON object with 'strokes'"),
+    "ink.no_strokes_key": QT_TR_NOOP("no 'strokes' key"),
+    "ink.strokes_not_list": QT_TR_NOOP("'strokes' must be a list"),
+    #: Translators: {detail} is Python's English description ("Expecting value")
+    "ink.invalid_json": QT_TR_NOOP("not valid JSON ({detail} at line {line} column {column})"),
+    "ink.too_deep": QT_TR_NOOP("JSON nested too deeply (an ink is a few levels deep)"),
+    "ink.not_utf8": QT_TR_NOOP("not UTF-8 text (byte 0x{byte:02x} at offset {offset})"),
+    "ink.file_too_large": QT_TR_NOOP("larger than {size}, too large for an ink file"),
+    "ink.line_too_long": QT_TR_NOOP("line longer than {size}, too large for one ink"),
+    "ink.too_large_to_save": QT_TR_NOOP("{points:,} points: larger than {size} even in whole "
+                                        "units, too large for an ink file"),
+    "image.too_large": QT_TR_NOOP("image too large ({width}x{height} pixels; the limit is "
+                                  "{limit:,} pixels)"),
+    "image.bomb": QT_TR_NOOP("image too large (decompression bomb limit)"),
+    "image.no_pixels": QT_TR_NOOP("image has no pixels ({width}x{height})"),
+    "image.is_folder": QT_TR_NOOP("is a folder, not an image"),
+    "image.permission_denied": QT_TR_NOOP("cannot be read (permission denied)"),
+    #: Translators: {formats} lists image formats ("PNG, JPEG, BMP")
+    "image.unknown_format": QT_TR_NOOP("not an image file HanziPad opens (it opens {formats} "
+                                       "images)"),
+    "image.corrupt": QT_TR_NOOP("corrupt or truncated image ({detail})"),
+    "image.unusable": QT_TR_NOOP("cannot use this image ({detail})"),
+    "image.bad_array": QT_TR_NOOP("expected a 2-D or 3-D image array, got shape {shape}"),
+    "bundle.not_found": QT_TR_NOOP("model bundle not found: {path}"),
+    "bundle.not_folder": QT_TR_NOOP("a model bundle is a folder (with {files})"),
+    "bundle.incomplete": QT_TR_NOOP("incomplete model bundle, missing {missing}"),
+    "bundle.classes_mismatch": QT_TR_NOOP("{meta} says {classes} classes but {labels} has "
+                                          "{lines} lines"),
+    "bundle.convention": QT_TR_NOOP("made for preprocessing convention {theirs}, this HanziPad "
+                                    "uses {ours}; export the model again with this version"),
+    "bundle.input_size": QT_TR_NOOP("input size {theirs} is not {ours}"),
+    "bundle.sha256_mismatch": QT_TR_NOOP("its SHA-256 ({digest}…) is not the one {meta} "
+                                         "records ({recorded}…): the file is damaged or was "
+                                         "replaced; reinstall or export the model again"),
+    "bundle.missing_keys": QT_TR_NOOP("missing keys {keys}"),
+    "bundle.format": QT_TR_NOOP("format is {found}, expected {expected}"),
+    "bundle.format_version": QT_TR_NOOP("bundle format version {version} is not supported"),
+    "bundle.not_positive": QT_TR_NOOP("{key} must be a positive integer, got {value}"),
+    "bundle.too_many_classes": QT_TR_NOOP("classes is {classes:.3g}, more than the {limit:,} a "
+                                          "bundle may have"),
+    "bundle.bad_sha256": QT_TR_NOOP("sha256 must be 64 hexadecimal digits, got {value}"),
+    "bundle.reading_labels": QT_TR_NOOP("cannot read labels"),
+    "bundle.cannot_read_labels": QT_TR_NOOP("cannot read labels ({detail})"),
+    "bundle.no_labels": QT_TR_NOOP("no labels"),
+    "bundle.bad_label": QT_TR_NOOP("line {line} is not a single label ({label})"),
+    "model.no_runtime": QT_TR_NOOP("no model runtime: install ai-edge-litert (or TensorFlow) "
+                                   "to run the recognizer"),
+    "model.invalid": QT_TR_NOOP("not a valid TFLite model ({detail})"),
+    "model.inputs_outputs": QT_TR_NOOP("expected one input and one output (and the feature "
+                                       "vector as a second output)"),
+    "model.input_shape": QT_TR_NOOP("input shape {shape} is not [batch, {size}, {size}, 1]"),
+    "model.classes_mismatch": QT_TR_NOOP("the model has {outputs} outputs but labels.txt lists "
+                                         "{classes} characters"),
+    "model.output_shape": QT_TR_NOOP("output shape {shape} is not [1, {classes}]"),
+    "model.outputs_not_finite": QT_TR_NOOP("the model's outputs are not finite (NaN or "
+                                           "infinity): a diverged training run or a damaged "
+                                           "file; train or export it again"),
+    "model.no_features": QT_TR_NOOP("the model has no feature output (run hanzipad-train "
+                                    "prototypes on the bundle)"),
+    "model.scores_not_finite": QT_TR_NOOP("the model's scores are not finite (NaN or infinity); "
+                                          "the model bundle is broken"),
+}
 #: Translators: how a file name or place (%1) and what is wrong there (%2) are joined
 WHERE_REASON = QT_TR_NOOP("%1: %2")
+
 
 _language = "en"
 _translators: dict[str, object] = {}  # locale -> QTranslator (or None: no .qm)
@@ -253,55 +261,131 @@ def os_error(exc: OSError) -> str:
 
 
 def _strerror_text() -> dict[str, str]:
-    """The system's (lower-cased) text of the errors in :data:`ERRNO_TEXT` -> ours."""
-    return {os.strerror(code).lower(): text for code, text in ERRNO_TEXT.items()}
+    """The system's text of the errors in :data:`ERRNO_TEXT` (as is and lower-cased) -> ours."""
+    out = {}
+    for code, text in ERRNO_TEXT.items():
+        out[os.strerror(code)] = out[os.strerror(code).lower()] = text
+    return out
 
 
-def _fill(template: str, groups) -> str:
-    """``%1``… in ``template`` -> ``groups`` (a group that is the system's text of a listed
-    OS error is translated too)."""
-    known = _strerror_text()
+def _message(code: str, params: dict) -> str | None:
+    """The reason ``code`` with ``params`` in the UI language; None when not translated."""
+    if code == "os.error":
+        key = ERRNO_TEXT.get(params.get("errno"))
+        return None if key is None else _lookup(key)
+    source = CODES.get(code)
+    template = None if source is None else _lookup(source)
+    if template is None:
+        return None
+    values = {k: _part(v) if isinstance(v, errors.Message) else v for k, v in params.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation with a wrong field: English
+        return None
 
-    def arg(m: re.Match) -> str:
-        i = int(m.group(1)) - 1
-        value = groups[i] if i < len(groups) and groups[i] is not None else ""
-        return tr(known[value]) if value in known else value
 
-    return re.sub(r"%(\d)", arg, template)
+def _part(message: errors.Message) -> str:
+    """A place or a parameter that is itself a message, in the UI language (or English)."""
+    return _message(message.code, message.params) or str(message)
 
 
-def _reason(reason: str) -> str | None:
-    for pattern, template in REASONS:
-        m = pattern.match(reason)
-        if m:
-            translated = _lookup(template)
-            return None if translated is None else _fill(translated, m.groups())
+def _join(places: str, reason: str) -> str:
+    joined = _lookup(WHERE_REASON) or WHERE_REASON
+    return re.sub(r"%([12])", lambda m: places if m.group(1) == "1" else reason, joined)
+
+
+def _coded(code: str, params: dict, where: tuple) -> str | None:
+    reason = _message(code, params)
+    if reason is None:
+        return None
+    if not where:
+        return reason
+    return _join(": ".join(_part(w) if isinstance(w, errors.Message) else str(w)
+                           for w in where), reason)
+
+
+# --- Text only: read back by the English templates -------------------------------------------
+# A message that reaches the GUI as text its error did not make (a module that puts a core
+# error's text into its own message) is read back with matchers made from
+# hanzipad.errors.TEMPLATES, so no pattern is written twice.
+
+_FIELD = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def _matcher(template: str) -> re.Pattern:
+    parts, pos, seen = [], 0, set()
+    for m in _FIELD.finditer(template):
+        parts.append(re.escape(template[pos:m.start()]))
+        name = m.group(1)
+        if name in seen:
+            parts.append(f"(?P={name})")
+        else:  # a field first in the reason must not swallow the places before it
+            seen.add(name)
+            parts.append(f"(?P<{name}>[^\\s:]+)" if m.start() == 0 else f"(?P<{name}>.+?)")
+        pos = m.end()
+    parts.append(re.escape(template[pos:]))
+    return re.compile("".join(parts) + r"\Z", re.S)
+
+
+def _matchers() -> list[tuple[str, re.Pattern]]:
+    """(code, matcher) of every reason, the most literal text first (the most specific)."""
+    codes = [c for c in errors.TEMPLATES if c != "os.error" and c.split(".")[0] != "place"]
+    codes.sort(key=lambda c: -len(_FIELD.sub("", errors.TEMPLATES[c])))
+    return [(c, _matcher(errors.TEMPLATES[c])) for c in codes]  # (re caches the compiling)
+
+
+def _read_back(text: str, prefix: str = "") -> str | None:
+    """A reason (``text``) read back by its English template, in the UI language."""
+    for code, matcher in _matchers():
+        if not code.startswith(prefix):
+            continue
+        m = matcher.match(text)
+        if m is None:
+            continue
+        source = CODES.get(code)
+        template = None if source is None else _lookup(source)
+        if template is None:
+            return None
+        known = _strerror_text()
+        values = {k: tr(known[v]) if v in known else _read_back(v, "kind.") or v
+                  for k, v in m.groupdict().items()}
+        return _FIELD.sub(lambda f, v=values: v.get(f.group(1), f.group(0)), template)
     return None
 
 
-def explain(message: str) -> str:
-    """A message from hanzipad's core modules ("WHERE: REASON") in the UI language: in
-    Chinese, the reasons listed in :data:`REASONS` are translated, WHERE is kept (but for
-    the places in :data:`WHERE`); other messages are returned unchanged."""
+def _place(text: str) -> str:
+    for code in ("place.stroke_point", "place.stroke"):
+        m = _matcher(errors.TEMPLATES[code]).match(text)
+        if m:
+            return _part(errors.Message(code, **m.groupdict()))
+    return text
+
+
+def explain(error: BaseException | str) -> str:
+    """A message of hanzipad's core in the UI language.
+
+    ``error`` is an exception or its text.  A :class:`hanzipad.errors.HanziPadError` (or the
+    text of one made lately: a worker thread sends text) is translated by its code: the
+    reason, and the places that are messages ("stroke 3 point 1"); file names are kept.  Other
+    text ("WHERE: REASON") is read back by the English templates of the codes.  A code with no
+    translation, and text no template makes, stay English."""
+    message = str(error)
     if _language == "en":
         return message
-    for pattern, template in WHOLE:
-        m = pattern.match(message)
-        if m:
-            translated = _lookup(template)
-            return message if translated is None else _fill(translated, m.groups())
-    start = 0
+    if isinstance(error, errors.HanziPadError) and error.code is not None:
+        found = (error.code, error.params, error.where)
+    else:
+        found = errors.find(message)
+    if found is not None:
+        return _coded(*found) or message
+    cut = -2
     while True:  # try each ": " as the end of WHERE (a file name may contain one)
-        cut = message.find(": ", start)
-        if cut < 0:
-            return _reason(message) or message  # a reason with no WHERE
-        where, reason = message[:cut], message[cut + 2:]
-        translated = _reason(reason)
+        where, reason = message[:max(cut, 0)], message[cut + 2:]
+        translated = _read_back(reason)
         if translated is not None:
-            for w_pattern, w_template in WHERE:
-                w_translated = _lookup(w_template)
-                if w_translated is not None:
-                    where = w_pattern.sub(lambda m, t=w_translated: _fill(t, m.groups()), where)
-            joined = _lookup(WHERE_REASON) or WHERE_REASON
-            return _fill(joined, (where, translated))
-        start = cut + 2
+            if not where:
+                return translated
+            return _join(": ".join(_place(p) for p in where.split(": ")), translated)
+        cut = message.find(": ", cut + 2)
+        if cut < 0:
+            return message

@@ -108,24 +108,44 @@
         <translation>超出磁盘配额</translation>
     </message>
     <message>
+        <source>stroke {stroke} point {point}</source>
+        <translation>第 {stroke} 笔第 {point} 点</translation>
+    </message>
+    <message>
+        <source>stroke {stroke}</source>
+        <translation>第 {stroke} 笔</translation>
+    </message>
+    <message>
+        <source>a folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>a FIFO (named pipe)</source>
+        <translation>命名管道（FIFO）</translation>
+    </message>
+    <message>
+        <source>a character device</source>
+        <translation>字符设备</translation>
+    </message>
+    <message>
+        <source>a block device</source>
+        <translation>块设备</translation>
+    </message>
+    <message>
+        <source>a socket</source>
+        <translation>套接字</translation>
+    </message>
+    <message>
+        <source>a special file</source>
+        <translation>特殊文件</translation>
+    </message>
+    <message>
         <source>no such file</source>
         <translation>文件不存在</translation>
     </message>
     <message>
-        <source>not a UTF-8 text file</source>
-        <translation>不是 UTF-8 文本文件</translation>
-    </message>
-    <message>
-        <source>not UTF-8 text (byte %1 at offset %2)</source>
-        <translation>不是 UTF-8 文本（偏移 %2 处的字节 %1）</translation>
-    </message>
-    <message>
         <source>cannot read the file (permission denied)</source>
         <translation>没有读取权限</translation>
-    </message>
-    <message>
-        <source>cannot read the file (%1)</source>
-        <translation>无法读取文件（%1）</translation>
     </message>
     <message>
         <source>is a folder, not an image</source>
@@ -134,54 +154,6 @@
     <message>
         <source>not a regular file but a folder; refused unread</source>
         <translation>是文件夹，不是文件；未读取</translation>
-    </message>
-    <message>
-        <source>not a regular file but %1; refused unread</source>
-        <translation>不是普通文件（%1）；未读取</translation>
-    </message>
-    <message>
-        <source>larger than %1, too large for an ink file</source>
-        <translation>超过 %1，笔迹文件太大</translation>
-    </message>
-    <message>
-        <source>line longer than %1, too large for one ink</source>
-        <translation>这一行超过 %1，单个笔迹太大</translation>
-    </message>
-    <message>
-        <source>the ink spans only %1 units, too small to draw (at least %2, or a single point)</source>
-        <translation>笔迹只有 %1 个单位大，太小，无法显示（至少 %2，或只有一个点）</translation>
-    </message>
-    <message>
-        <source>not valid JSON (%1 at line %2 column %3)</source>
-        <translation>不是有效的 JSON（第 %2 行第 %3 列：%1）</translation>
-    </message>
-    <message>
-        <source>not valid JSON (%1 at line %2)</source>
-        <translation>不是有效的 JSON（第 %2 行：%1）</translation>
-    </message>
-    <message>
-        <source>JSON nested too deeply</source>
-        <translation>JSON 嵌套太深</translation>
-    </message>
-    <message>
-        <source>coordinate is not finite (%1)</source>
-        <translation>坐标不是有限数（%1）</translation>
-    </message>
-    <message>
-        <source>non-finite number %1 in coordinates</source>
-        <translation>坐标中有非有限数 %1</translation>
-    </message>
-    <message>
-        <source>number with %1 digits is too large</source>
-        <translation>数字太大（%1 位）</translation>
-    </message>
-    <message>
-        <source>%1 is outside the accepted range (%2)</source>
-        <translation>%1 超出允许范围（%2）</translation>
-    </message>
-    <message>
-        <source>expected a number, got %1</source>
-        <translation>应为数字，实际是 %1</translation>
     </message>
     <message>
         <source>expected a list of points</source>
@@ -204,144 +176,251 @@
         <translation>&apos;strokes&apos; 必须是列表</translation>
     </message>
     <message>
-        <source>not an image file HanziPad opens (it opens %1)</source>
-        <translation>不是 HanziPad 能打开的图片文件（支持 %1）</translation>
-    </message>
-    <message>
-        <source>image too large (%1x%2 pixels; the limit is %3 pixels)</source>
-        <translation>图片太大（%1x%2 像素；上限为 %3 像素）</translation>
-    </message>
-    <message>
-        <source>image too large</source>
-        <translation>图片太大</translation>
-    </message>
-    <message>
-        <source>image has no pixels (%1)</source>
-        <translation>图片没有像素（%1）</translation>
-    </message>
-    <message>
-        <source>corrupt or truncated image (%1)</source>
-        <translation>图片已损坏或不完整（%1）</translation>
-    </message>
-    <message>
-        <source>cannot use this image (%1)</source>
-        <translation>无法使用这张图片（%1）</translation>
-    </message>
-    <message>
-        <source>a model bundle is a folder (with %1)</source>
-        <translation>模型包应是一个文件夹（含 %1）</translation>
-    </message>
-    <message>
-        <source>incomplete model bundle, missing %1</source>
-        <translation>模型包不完整，缺少 %1</translation>
-    </message>
-    <message>
-        <source>%1 says %2 classes but %3 has %4 lines</source>
-        <translation>%1 写的是 %2 类，但 %3 有 %4 行</translation>
-    </message>
-    <message>
-        <source>made for preprocessing convention %1, this HanziPad uses %2; export the model again with this version</source>
-        <translation>模型是为预处理约定 %1 制作的，本 HanziPad 使用约定 %2；请用此版本重新导出模型</translation>
-    </message>
-    <message>
-        <source>input size %1 is not %2</source>
-        <translation>输入尺寸 %1 不是 %2</translation>
-    </message>
-    <message>
-        <source>its SHA-256 (%1) is not the one %2 records (%3): the file is damaged or was replaced; reinstall or export the model again</source>
-        <translation>它的 SHA-256（%1）与 %2 记录的（%3）不一致：文件已损坏或被替换；请重新安装或重新导出模型</translation>
-    </message>
-    <message>
         <source>expected a JSON object</source>
         <translation>应为 JSON 对象</translation>
-    </message>
-    <message>
-        <source>missing keys %1</source>
-        <translation>缺少键 %1</translation>
-    </message>
-    <message>
-        <source>format is %1, expected %2</source>
-        <translation>格式是 %1，应为 %2</translation>
-    </message>
-    <message>
-        <source>bundle format version %1 is not supported</source>
-        <translation>不支持模型包格式版本 %1</translation>
-    </message>
-    <message>
-        <source>%1 must be a positive integer, got %2</source>
-        <translation>%1 必须是正整数，实际是 %2</translation>
-    </message>
-    <message>
-        <source>sha256 must be 64 hexadecimal digits, got %1</source>
-        <translation>sha256 必须是 64 位十六进制数字，实际是 %1</translation>
-    </message>
-    <message>
-        <source>cannot read labels (%1)</source>
-        <translation>无法读取标签（%1）</translation>
-    </message>
-    <message>
-        <source>line %1 is not a single label (%2)</source>
-        <translation>第 %1 行不是单个标签（%2）</translation>
-    </message>
-    <message>
-        <source>not a valid TFLite model</source>
-        <translation>不是有效的 TFLite 模型</translation>
-    </message>
-    <message>
-        <source>expected one input and one output</source>
-        <translation>模型应有一个输入和一个输出</translation>
-    </message>
-    <message>
-        <source>input shape %1 is not %2</source>
-        <translation>输入形状 %1 不是 %2</translation>
-    </message>
-    <message>
-        <source>the model has %1 outputs but %2 lists %3 characters</source>
-        <translation>模型有 %1 个输出，但 %2 列出了 %3 个字</translation>
-    </message>
-    <message>
-        <source>output shape %1 is not %2</source>
-        <translation>输出形状 %1 不是 %2</translation>
     </message>
     <message>
         <source>the model&apos;s outputs are not finite (NaN or infinity): a diverged training run or a damaged file; train or export it again</source>
         <translation>模型的输出不是有限数（NaN 或无穷大）：训练发散或文件已损坏；请重新训练或导出</translation>
     </message>
     <message>
-        <source>cannot read (%1)</source>
-        <translation>无法读取（%1）</translation>
-    </message>
-    <message>
         <source>no labels</source>
         <translation>没有标签</translation>
     </message>
     <message>
-        <source>is a FIFO (named pipe), not a regular file</source>
-        <translation>是命名管道（FIFO），不是普通文件</translation>
+        <source>is {kind}, not a regular file</source>
+        <extracomment>{kind} is &quot;a FIFO (named pipe)&quot;, &quot;a socket&quot;…</extracomment>
+        <translation>是{kind}，不是普通文件</translation>
     </message>
     <message>
-        <source>is %1, not a regular file</source>
-        <translation>是%1，不是普通文件</translation>
+        <source>the file is read-only</source>
+        <translation>文件是只读的</translation>
+    </message>
+    <message>
+        <source>not a regular file but {kind}; refused unread</source>
+        <translation>是{kind}，不是普通文件；未读取</translation>
+    </message>
+    <message>
+        <source>cannot read the file ({reason})</source>
+        <translation>无法读取文件（{reason}）</translation>
+    </message>
+    <message>
+        <source>cannot read ({reason})</source>
+        <translation>无法读取（{reason}）</translation>
+    </message>
+    <message>
+        <source>{size:,} bytes, more than the {limit:,} allowed</source>
+        <translation>{size:,} 字节，超过允许的 {limit:,} 字节</translation>
+    </message>
+    <message>
+        <source>more than the {limit:,} bytes allowed</source>
+        <translation>超过允许的 {limit:,} 字节</translation>
+    </message>
+    <message>
+        <source>a number with more than {limit} digits</source>
+        <translation>数字超过 {limit} 位</translation>
+    </message>
+    <message>
+        <source>a number too large for a float ({start}…)</source>
+        <translation>数字太大，超出浮点数范围（{start}…）</translation>
+    </message>
+    <message>
+        <source>{text} is not a number JSON allows</source>
+        <translation>{text} 不是 JSON 允许的数字</translation>
+    </message>
+    <message>
+        <source>not valid JSON ({detail})</source>
+        <translation>不是有效的 JSON（{detail}）</translation>
+    </message>
+    <message>
+        <source>nested deeper than {limit} levels</source>
+        <translation>嵌套超过 {limit} 层</translation>
+    </message>
+    <message>
+        <source>not valid JSON (not UTF-8 text at byte {offset})</source>
+        <translation>不是有效的 JSON（第 {offset} 字节处不是 UTF-8 文本）</translation>
+    </message>
+    <message>
+        <source>the ink spans only {extent:.3g} units, too small to draw (at least {minimum:g}, or a single point)</source>
+        <translation>笔迹只有 {extent:.3g} 个单位大，太小，无法显示（至少 {minimum:g}，或只有一个点）</translation>
+    </message>
+    <message>
+        <source>expected a number, got {value}</source>
+        <translation>应为数字，实际是 {value}</translation>
+    </message>
+    <message>
+        <source>number with {digits} digits is too large</source>
+        <translation>数字太大（{digits} 位）</translation>
+    </message>
+    <message>
+        <source>number with {digits} digits is too large (at most {limit})</source>
+        <translation>数字太大（{digits} 位，最多 {limit} 位）</translation>
+    </message>
+    <message>
+        <source>coordinate is not finite ({value})</source>
+        <translation>坐标不是有限数（{value}）</translation>
+    </message>
+    <message>
+        <source>non-finite number {name} in coordinates</source>
+        <translation>坐标中有非有限数 {name}</translation>
+    </message>
+    <message>
+        <source>{value:.3g} is outside the accepted range (±{limit:g})</source>
+        <translation>{value:.3g} 超出允许范围（±{limit:g}）</translation>
+    </message>
+    <message>
+        <source>not valid JSON ({detail} at line {line} column {column})</source>
+        <extracomment>{detail} is Python&apos;s English description (&quot;Expecting value&quot;)</extracomment>
+        <translation>不是有效的 JSON（第 {line} 行第 {column} 列：{detail}）</translation>
+    </message>
+    <message>
+        <source>JSON nested too deeply (an ink is a few levels deep)</source>
+        <translation>JSON 嵌套太深</translation>
+    </message>
+    <message>
+        <source>not UTF-8 text (byte 0x{byte:02x} at offset {offset})</source>
+        <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 0x{byte:02x}）</translation>
+    </message>
+    <message>
+        <source>larger than {size}, too large for an ink file</source>
+        <translation>超过 {size}，笔迹文件太大</translation>
+    </message>
+    <message>
+        <source>line longer than {size}, too large for one ink</source>
+        <translation>这一行超过 {size}，单个笔迹太大</translation>
+    </message>
+    <message>
+        <source>{points:,} points: larger than {size} even in whole units, too large for an ink file</source>
+        <translation>{points:,} 个点：即使取整也超过 {size}，笔迹文件太大</translation>
+    </message>
+    <message>
+        <source>image too large ({width}x{height} pixels; the limit is {limit:,} pixels)</source>
+        <translation>图片太大（{width}x{height} 像素；上限为 {limit:,} 像素）</translation>
+    </message>
+    <message>
+        <source>image too large (decompression bomb limit)</source>
+        <translation>图片太大（超出解压炸弹限制）</translation>
+    </message>
+    <message>
+        <source>image has no pixels ({width}x{height})</source>
+        <translation>图片没有像素（{width}x{height}）</translation>
+    </message>
+    <message>
+        <source>cannot be read (permission denied)</source>
+        <translation>没有读取权限</translation>
+    </message>
+    <message>
+        <source>not an image file HanziPad opens (it opens {formats} images)</source>
+        <extracomment>{formats} lists image formats (&quot;PNG, JPEG, BMP&quot;)</extracomment>
+        <translation>不是 HanziPad 能打开的图片文件（支持 {formats}）</translation>
+    </message>
+    <message>
+        <source>corrupt or truncated image ({detail})</source>
+        <translation>图片已损坏或不完整（{detail}）</translation>
+    </message>
+    <message>
+        <source>cannot use this image ({detail})</source>
+        <translation>无法使用这张图片（{detail}）</translation>
+    </message>
+    <message>
+        <source>expected a 2-D or 3-D image array, got shape {shape}</source>
+        <translation>应为二维或三维图片数组，实际形状是 {shape}</translation>
+    </message>
+    <message>
+        <source>model bundle not found: {path}</source>
+        <translation>找不到模型包：{path}</translation>
+    </message>
+    <message>
+        <source>a model bundle is a folder (with {files})</source>
+        <translation>模型包应是一个文件夹（含 {files}）</translation>
+    </message>
+    <message>
+        <source>incomplete model bundle, missing {missing}</source>
+        <translation>模型包不完整，缺少 {missing}</translation>
+    </message>
+    <message>
+        <source>{meta} says {classes} classes but {labels} has {lines} lines</source>
+        <translation>{meta} 写的是 {classes} 类，但 {labels} 有 {lines} 行</translation>
+    </message>
+    <message>
+        <source>made for preprocessing convention {theirs}, this HanziPad uses {ours}; export the model again with this version</source>
+        <translation>模型是为预处理约定 {theirs} 制作的，本 HanziPad 使用约定 {ours}；请用此版本重新导出模型</translation>
+    </message>
+    <message>
+        <source>input size {theirs} is not {ours}</source>
+        <translation>输入尺寸 {theirs} 不是 {ours}</translation>
+    </message>
+    <message>
+        <source>its SHA-256 ({digest}…) is not the one {meta} records ({recorded}…): the file is damaged or was replaced; reinstall or export the model again</source>
+        <translation>它的 SHA-256（{digest}…）与 {meta} 记录的（{recorded}…）不一致：文件已损坏或被替换；请重新安装或重新导出模型</translation>
+    </message>
+    <message>
+        <source>missing keys {keys}</source>
+        <translation>缺少键 {keys}</translation>
+    </message>
+    <message>
+        <source>format is {found}, expected {expected}</source>
+        <translation>格式是 {found}，应为 {expected}</translation>
+    </message>
+    <message>
+        <source>bundle format version {version} is not supported</source>
+        <translation>不支持模型包格式版本 {version}</translation>
+    </message>
+    <message>
+        <source>{key} must be a positive integer, got {value}</source>
+        <translation>{key} 必须是正整数，实际是 {value}</translation>
+    </message>
+    <message>
+        <source>classes is {classes:.3g}, more than the {limit:,} a bundle may have</source>
+        <translation>类别数为 {classes:.3g}，超过模型包允许的 {limit:,}</translation>
+    </message>
+    <message>
+        <source>sha256 must be 64 hexadecimal digits, got {value}</source>
+        <translation>sha256 必须是 64 位十六进制数字，实际是 {value}</translation>
+    </message>
+    <message>
+        <source>cannot read labels</source>
+        <translation>无法读取标签</translation>
+    </message>
+    <message>
+        <source>cannot read labels ({detail})</source>
+        <translation>无法读取标签（{detail}）</translation>
+    </message>
+    <message>
+        <source>line {line} is not a single label ({label})</source>
+        <translation>第 {line} 行不是单个标签（{label}）</translation>
+    </message>
+    <message>
+        <source>not a valid TFLite model ({detail})</source>
+        <translation>不是有效的 TFLite 模型（{detail}）</translation>
+    </message>
+    <message>
+        <source>expected one input and one output (and the feature vector as a second output)</source>
+        <translation>模型应有一个输入和一个输出（特征向量可作为第二个输出）</translation>
+    </message>
+    <message>
+        <source>input shape {shape} is not [batch, {size}, {size}, 1]</source>
+        <translation>输入形状 {shape} 不是 [batch, {size}, {size}, 1]</translation>
+    </message>
+    <message>
+        <source>the model has {outputs} outputs but labels.txt lists {classes} characters</source>
+        <translation>模型有 {outputs} 个输出，但 labels.txt 列出了 {classes} 个字</translation>
+    </message>
+    <message>
+        <source>output shape {shape} is not [1, {classes}]</source>
+        <translation>输出形状 {shape} 不是 [1, {classes}]</translation>
+    </message>
+    <message>
+        <source>the model has no feature output (run hanzipad-train prototypes on the bundle)</source>
+        <translation>模型没有特征输出（请对模型包运行 hanzipad-train prototypes）</translation>
     </message>
     <message>
         <source>the model&apos;s scores are not finite (NaN or infinity); the model bundle is broken</source>
         <translation>模型的得分不是有限数（NaN 或无穷大）；模型包已损坏</translation>
     </message>
     <message>
-        <source>model bundle not found: %1</source>
-        <translation>找不到模型包：%1</translation>
-    </message>
-    <message>
         <source>no model runtime: install ai-edge-litert (or TensorFlow) to run the recognizer</source>
         <translation>没有模型运行库：请安装 ai-edge-litert（或 TensorFlow）</translation>
-    </message>
-    <message>
-        <source>stroke %1 point %2</source>
-        <translation>第 %1 笔第 %2 点</translation>
-    </message>
-    <message>
-        <source>stroke %1</source>
-        <translation>第 %1 笔</translation>
     </message>
     <message>
         <source>%1: %2</source>

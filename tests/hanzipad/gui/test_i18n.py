@@ -93,7 +93,7 @@ def _accelerator(text: str) -> str | None:
 def test_every_string_of_the_code_has_a_finished_chinese_translation():
     strings, bad = _source_strings()
     assert not bad
-    assert len(strings) > 100 and "&File" in strings and "stroke %1 point %2" in strings
+    assert len(strings) > 100 and "&File" in strings and "stroke {stroke} point {point}" in strings
     messages = _ts_messages(TS)
     missing = [f"{where}: {text!r}" for text, where in strings.items()
                if not messages.get(text, ("", False))[1]]
@@ -150,7 +150,11 @@ def test_tr_works_before_a_qapplication_exists():
         "i18n.set_language(i18n.system_language())\n"
         "assert QCoreApplication.instance() is None\n"
         "print(i18n.language(), i18n.tr('&File'), i18n.tr('{} more files ignored').format(2))\n"
-        "print(i18n.explain('a.json: stroke 3: expected a list of points'))\n"
+        "from hanzipad import ink\n"
+        "try:\n"
+        "    ink.loads('{\"strokes\": [[], [], [], 3]}', 'a.json')\n"
+        "except ink.InkError as exc:\n"
+        "    print(i18n.explain(exc))\n"
         "assert QCoreApplication.instance() is None\n"
     )
     env = dict(os.environ, HANZIPAD_LANG="zh_CN")
@@ -260,9 +264,12 @@ def test_explain_gives_chinese_for_the_usual_errors(tmp_path):
             == [], f"{message} -> {zh}"
     assert i18n.os_error(OSError(errno.ENOSPC, "No space left on device")) == "磁盘已满"
     assert i18n.os_error(OSError(errno.EACCES, "Permission denied")) == "没有权限"
-    assert i18n.explain(f"{tmp_path}/a.json: cannot read the file "
-                        f"({os.strerror(errno.EIO).lower()})") == \
-        f"{tmp_path}/a.json：无法读取文件（输入/输出错误）"
+    from hanzipad.ink import _os_error
+
+    error = _os_error(OSError(errno.EIO, os.strerror(errno.EIO)), f"{tmp_path}/a.json")
+    assert str(error) == f"{tmp_path}/a.json: cannot read the file " \
+        f"({os.strerror(errno.EIO).lower()})"
+    assert i18n.explain(error) == f"{tmp_path}/a.json：无法读取文件（输入/输出错误）"
 
 
 def test_chinese_menus_and_file_error_box(make_window, qtbot, tmp_path, qapp):
@@ -362,3 +369,77 @@ def test_update_keeps_only_the_notes_for_translators(tmp_path):
         "<message>\n        <source>a</source>\n</message>\n<message>\n"
         "        <source>%1: %2</source>\n"
         "        <extracomment>a place and its problem</extracomment>\n</message>\n")
+
+
+def test_every_error_code_has_an_english_and_a_chinese_template():
+    """The core's errors are translated by code: each code of hanzipad.errors has a template
+    in i18n.CODES with the same fields, and a finished Chinese translation with them too (so
+    rewording the English cannot drop a translation unnoticed, nor a new code go untranslated)."""
+    import string
+
+    from hanzipad import errors
+
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+    assert set(i18n.CODES) | {"os.error"} == set(errors.TEMPLATES)
+    messages = _ts_messages(TS)
+    problems = []
+    for code, english in errors.TEMPLATES.items():
+        if code == "os.error":
+            continue
+        source = i18n.CODES[code]
+        if fields(source) != fields(english):
+            problems.append(f"{code}: i18n.CODES has fields {sorted(fields(source))}, "
+                            f"hanzipad.errors {sorted(fields(english))}")
+        zh, finished = messages.get(source, ("", False))
+        if not finished or not CHINESE.search(zh):
+            problems.append(f"{code}: no Chinese for {source!r}")
+        elif fields(zh) != fields(source):
+            problems.append(f"{code}: {zh!r} has other fields than {source!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_explain_translates_by_code_not_by_the_english_text(monkeypatch):
+    """Rewording an English template changes the CLI's text, not the Chinese; the error's text
+    alone (a worker thread sends text) finds its code too; a code with no translation, or text
+    no template makes, stays English."""
+    from hanzipad import errors, ink
+
+    monkeypatch.setitem(errors.TEMPLATES, "ink.no_strokes_key", "the 'strokes' key is missing")
+    error = ink.InkError.coded("ink.no_strokes_key", "a.json")
+    assert str(error) == "a.json: the 'strokes' key is missing"
+    i18n.set_language("zh")
+    try:
+        assert i18n.explain(error) == i18n.explain(str(error)) == "a.json：缺少 'strokes' 键"
+        nested = ink.InkError.coded("ink.not_a_number",
+                                    errors.Message("place.stroke_point", stroke=2, point=5),
+                                    value="'x'").within("b.json")
+        assert i18n.explain(nested) == "b.json: 第 2 笔第 5 点：应为数字，实际是 'x'"
+        # text only (a module that puts an error's text into its own): read back by template
+        assert i18n.explain("c.json: the 'strokes' key is missing") == "c.json：缺少 'strokes' 键"
+        assert i18n.explain("c.json: something new") == "c.json: something new"
+        monkeypatch.delitem(i18n.CODES, "ink.no_strokes_key")
+        assert i18n.explain(error) == "a.json: the 'strokes' key is missing"
+    finally:
+        i18n.set_language("en")
+    assert i18n.explain(nested) == str(nested)
+
+
+def test_errors_keep_their_english_text_and_class():
+    """Made from a code or from plain text (code None), an error reads as before."""
+    from hanzipad import errors
+    from hanzipad.bundle import BundleError
+    from hanzipad.fileio import ContentError
+
+    plain = BundleError("x/model.json: damaged")
+    assert str(plain) == "x/model.json: damaged" and plain.code is None
+    assert str(plain.within("y")) == "y: x/model.json: damaged"
+    content = ContentError.coded("file.too_many_bytes", "m.json", size=5000, limit=4096)
+    assert str(content) == "m.json: 5,000 bytes, more than the 4,096 allowed"
+    assert isinstance(content, ValueError)
+    moved = BundleError.of(content, errors.Message("bundle.reading_labels"))
+    assert isinstance(moved, RuntimeError) and moved.code == "file.too_many_bytes"
+    assert str(moved) == "cannot read labels: m.json: 5,000 bytes, more than the 4,096 allowed"
+    with pytest.raises(KeyError):
+        errors.Message("no.such.code")
