@@ -159,3 +159,19 @@ def test_context_gives_next_words_and_readings(setup):
     assert seen.candidates[-1] == (["们"], False)  # next words, no probabilities
     writing.pick("们")
     assert writing.composition.text() == "干们" and seen.committed == ["干", "们"]
+
+
+def test_a_line_goes_in_as_one_step_and_one_commit(setup):
+    from hanzipad.compose import Entry
+
+    writing, recognition, seen = setup
+    writing.space()
+    writing.click_text(0, 0)  # the space selected: the line replaces it
+    ink = Content(STROKES, (100.0, 100.0))
+    entries = [Entry("十", (("十", 0.9),), ink), Entry("一", (("一", 0.8),), ink)]
+    steps = writing.undo_stack.count()
+    writing.commit_entries(entries, [False, True])
+    assert writing.composition.text() == "十一" and writing.undo_stack.count() == steps + 1
+    assert seen.committed == ["十一"] and seen.confirmed == [("十", WEAK), ("一", STRONG)]
+    writing.undo_stack.undo()
+    assert writing.composition.text() == " "
