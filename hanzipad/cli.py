@@ -186,30 +186,61 @@ def _write_text(line: str) -> None:
 
 
 
-def classify_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="hanzipad classify",
+#: ``--model``, which every command takes (a parent parser of theirs).
+MODEL_OPTION = argparse.ArgumentParser(add_help=False)
+MODEL_OPTION.add_argument("--model", metavar="DIR",
+                          help="model bundle folder (default: the bundled model)")
+
+
+def classify_parser(commands=None) -> argparse.ArgumentParser:
+    """``hanzipad classify``'s options (a subcommand of ``commands`` when given); runs
+    :func:`run_classify`."""
+    options = dict(
+        prog="hanzipad classify", parents=[MODEL_OPTION],
         description="Classify handwritten characters in images and ink files (.json/.jsonl).",
     )
+    parser = (argparse.ArgumentParser(**options) if commands is None
+              else commands.add_parser("classify", **options))
     parser.add_argument("files", nargs="+", metavar="FILE", help="image (PNG, JPG, BMP, …) or ink .json/.jsonl")
     parser.add_argument("--top", "-k", type=int, default=5, metavar="K", help="candidates per input (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON Lines, one object per input")
-    parser.add_argument("--model", metavar="DIR", help="model bundle folder (default: the bundled model)")
     parser.add_argument("--profile", metavar="FILE",
                         help="classify with this writer's profile (made by hanzipad learn)")
     parser.add_argument("--line", action="store_true",
                         help="read each ink as one written line of several characters "
                              "(hanzipad.linecli: text, readings, per-character alternatives)")
-    args = parser.parse_args(argv)
+    parser.set_defaults(func=run_classify, parser=parser)
+    return parser
+
+
+def classify_main(argv: list[str]) -> int:
+    """``hanzipad classify ARGV…``."""
+    return run_classify(classify_parser().parse_args(argv))
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    """``hanzipad classify``: stops quietly with :data:`EXIT_BROKEN_PIPE` when the reader of
+    the output goes away (``| head -1``)."""
+    try:
+        return _classify(args)
+    except BrokenPipeError:
+        fileio.silence_closed_pipe()
+        return EXIT_BROKEN_PIPE
+
+
+def _classify(args: argparse.Namespace) -> int:
+    parser = args.parser
     if args.top < 1:
         parser.error("--top must be at least 1")
-    if args.line and args.profile:
-        parser.error("--line does not take --profile yet")
     try:
         recognizer = _recognizer(args.model)
     except BundleError as exc:
         _err(f"cannot load the model: {exc}")
         return EXIT_NO_MODEL
+    if args.line:  # issue 37: each ink is one written line (--profile: hanzipad.linecli)
+        from hanzipad.linecli import classify_lines
+
+        return classify_lines(args, recognizer, _err, _write_json, _json_line, _write_text)
     classify = recognizer.classify
     if args.profile:  # writer adaptation (hanzipad.learn)
         from hanzipad.adapt import ProfileError
@@ -220,10 +251,6 @@ def classify_main(argv: list[str]) -> int:
         except ProfileError as exc:
             _err(str(exc))
             return EXIT_NO_MODEL
-    if args.line:  # issue 37: each ink is one written line
-        from hanzipad.linecli import classify_lines
-
-        return classify_lines(args, recognizer, _err, _write_json, _json_line, _write_text)
     status = 0
     for file in args.files:
         for item in iter_inputs(file):
@@ -422,43 +449,69 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = real
 
 
-def _dispatch(argv: list[str] | None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "learn":  # writer adaptation: hanzipad learn --profile FILE INK…
-        from hanzipad.learn import learn_main
-
-        return learn_main(argv[1:])
-    if argv and argv[0] == "classify":
-        try:
-            return classify_main(argv[1:])
-        except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly
-            fileio.silence_closed_pipe()
-            return EXIT_BROKEN_PIPE
+def pad_parser() -> argparse.ArgumentParser:
+    """``hanzipad [FILE…]``: the pad (:func:`run_pad`), or ``--self-test``
+    (:func:`run_self_test`)."""
     parser = argparse.ArgumentParser(
-        prog="hanzipad",
+        prog="hanzipad", parents=[MODEL_OPTION],
         description="Handwriting pad for Chinese: draw a character, get ranked candidates.",
         epilog="Headless classification: hanzipad classify [--top K] [--json] [--model DIR] "
                "[--profile FILE] FILE…; learning a writer's hand: hanzipad learn --profile "
                "FILE INK…",
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="image or ink file to open and classify")
-    parser.add_argument("--model", metavar="DIR", help="model bundle folder (default: the bundled model)")
     parser.add_argument("--version", action="version", version=f"hanzipad {__version__}")
-    parser.add_argument("--self-test", action="store_true", help="classify a built-in sample and exit 0/1")
+    parser.add_argument("--self-test", dest="func", action="store_const", const=run_self_test,
+                        default=run_pad, help="classify a built-in sample and exit 0/1")
     parser.add_argument("--always-on-top", action="store_true",
                         help="keep the pad above other windows without taking the keyboard; "
                              "picks are typed into the focused program")
-    args = parser.parse_args(argv)
-    if args.self_test:
-        return self_test(args.model)
+    return parser
+
+
+def run_self_test(args: argparse.Namespace) -> int:
+    return self_test(args.model)
+
+
+def run_pad(args: argparse.Namespace) -> int:
     from hanzipad.gui.app import main as gui_main
 
     if args.always_on_top:
         from hanzipad.gui.window import MainWindow
 
         MainWindow.start_on_top = True
-
     return gui_main(args.files, args.model)
+
+
+def run_learn(args: argparse.Namespace) -> int:
+    """``hanzipad learn``: writer adaptation (:func:`hanzipad.learn.learn_main` parses its
+    own options)."""
+    from hanzipad.learn import learn_main
+
+    return learn_main(args.rest)
+
+
+def command_parser() -> argparse.ArgumentParser:
+    """``hanzipad COMMAND …``: the commands besides the pad, each with its ``func``."""
+    parser = argparse.ArgumentParser(prog="hanzipad")
+    commands = parser.add_subparsers(dest="command", required=True)
+    classify_parser(commands)
+    # everything after "learn", as it is, is learn_main's: no option of this parser there
+    learn = commands.add_parser("learn", prog="hanzipad learn", add_help=False, prefix_chars="\0")
+    learn.add_argument("rest", nargs=argparse.REMAINDER)
+    learn.set_defaults(func=run_learn)
+    return parser
+
+
+#: The first arguments that name a command rather than a file for the pad.
+COMMANDS = ("classify", "learn")
+
+
+def _dispatch(argv: list[str] | None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = command_parser() if argv and argv[0] in COMMANDS else pad_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
 
 
 if __name__ == "__main__":  # pragma: no cover
