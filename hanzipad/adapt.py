@@ -48,9 +48,12 @@ PROFILE_VERSION = 1
 MAX_SAMPLES = 3000
 #: Largest profile file read (a full profile is a few MB).
 MAX_PROFILE_BYTES = 64 * 1024 * 1024
+#: The map is fitted and applied to the features raised to this power (square roots: the
+#: features are a ReLU's outputs, >= 0), then raised back (see :class:`AdaptedClassifier`).
+POWER = 0.5
 #: Regularisation towards the identity, relative to the mean squared feature per dimension
 #: times the total sample weight (see :func:`fit_stm`).
-BETA = 5.0
+BETA = 2.0
 #: Regularisation of the shift, relative to the total sample weight.
 GAMMA = 1.0
 #: Below this total sample weight, ``beta`` is raised as if there were that much (a few
@@ -197,11 +200,16 @@ class Transform:
     model_sha256: str
     prototypes_sha256: str
     samples: int = 0
+    #: the map works on ``features ** power`` (1: on the features themselves, as version 1's
+    #: maps did; :data:`POWER` for the ones fitted now)
+    power: float = 1.0
 
     def fits(self, adaptation: Adaptation) -> bool:
+        """Fitted for this bundle, the way this HanziPad fits (else it is fitted again)."""
         return (self.model_sha256 == adaptation.model_sha256
                 and self.prototypes_sha256 == adaptation.sha256
-                and self.a.shape == (adaptation.dim, adaptation.dim))
+                and self.a.shape == (adaptation.dim, adaptation.dim)
+                and self.power == POWER)
 
 
 #: Rows of the dense layer multiplied at a time for one character (see AdaptedClassifier).
@@ -210,18 +218,20 @@ _SLICE = 512
 
 class AdaptedClassifier:
     """The last dense layer after a writer's map: features -> probabilities. The map is applied
-    to the features (``A s + b``, 65 k multiply-adds) rather than folded into the layer, so a
-    refit costs no ``[classes, D] x [D, D]`` product."""
+    to the features (``(A s^p + b)^(1/p)``, 65 k multiply-adds; ``s^p`` of a negative feature and
+    a negative mapped value are 0) rather than folded into the layer, so a refit costs no
+    ``[classes, D] x [D, D]`` product."""
 
     def __init__(self, adaptation: Adaptation, transform: Transform | None):
         self.weights, self.bias = adaptation.weights, adaptation.bias
         self.a = None if transform is None else np.ascontiguousarray(transform.a.T, np.float32)
         self.b = None if transform is None else np.asarray(transform.b, np.float32)
+        self.power = 1.0 if transform is None else float(transform.power)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(np.asarray(features, np.float32))
         if self.a is not None:
-            x = x @ self.a + self.b
+            x = _map(x, self.a, self.b, self.power)
         if len(x) <= 4:  # one character: in slices small enough for BLAS to stay on one
             # thread (a whole [3755, 256] product wakes its thread pool: 8 ms on a busy CPU)
             w = self.weights
@@ -235,15 +245,36 @@ class AdaptedClassifier:
         return z
 
 
+def _power(x: np.ndarray, p: float) -> np.ndarray:
+    if p == 1.0:
+        return x
+    x = np.maximum(x, 0)
+    return np.sqrt(x) if p == 0.5 else x ** p
+
+
+def _map(x: np.ndarray, a_t: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
+    """``(x^p A' + b)^(1/p)`` for rows ``x`` (``a_t``: A transposed)."""
+    y = _power(x, p) @ a_t + b
+    if p == 1.0:
+        return y
+    y = np.maximum(y, 0, out=y)
+    return y * y if p == 0.5 else y ** (1.0 / p)
+
+
 def fit_samples(adaptation: Adaptation, features: np.ndarray, labels: np.ndarray,
-                weights: np.ndarray, beta: float = BETA, gamma: float = GAMMA
+                weights: np.ndarray, beta: float = BETA, gamma: float = GAMMA,
+                power: float = POWER, min_weight: float = MIN_WEIGHT
                 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Fit STM on samples whose label indexes a class with a prototype (others, label -1 or
-    a class the prototype data lacked, are left out); returns ``(A, b, samples used)``."""
+    a class the prototype data lacked, are left out); returns ``(A, b, samples used)``, a map
+    of ``features ** power`` onto ``prototypes ** power`` (for a :class:`Transform` of that
+    ``power``)."""
     labels = np.asarray(labels, np.int64)
     ok = labels >= 0
     ok[ok] = adaptation.counts[labels[ok]] > 0
-    a, b = fit_stm(features[ok], adaptation.prototypes[labels[ok]], weights[ok], beta, gamma)
+    a, b = fit_stm(_power(np.asarray(features[ok], np.float64), power),
+                   _power(adaptation.prototypes[labels[ok]].astype(np.float64), power),
+                   weights[ok], beta, gamma, min_weight)
     return a, b, int(ok.sum())
 
 
@@ -419,7 +450,8 @@ class Profile:
         weights = np.array([s.weight for s in self.samples], np.float64)
         a, b, used = fit_samples(adaptation, have.astype(np.float32), labels, weights,
                                  beta, gamma)
-        self.transform = Transform(a, b, adaptation.model_sha256, adaptation.sha256, used)
+        self.transform = Transform(a, b, adaptation.model_sha256, adaptation.sha256, used,
+                                   POWER)
         return self.transform
 
     # ---- file
@@ -434,9 +466,12 @@ class Profile:
                                "array": _b64(self.features, np.float16)}
         if self.transform is not None:
             t = self.transform
-            obj["transform"] = {"model_sha256": t.model_sha256,
-                                "prototypes_sha256": t.prototypes_sha256, "samples": t.samples,
-                                "a": _b64(t.a, np.float32), "b": _b64(t.b, np.float32)}
+            # a map of powered features goes under another key: a HanziPad that knows only
+            # "transform" (applied to the features themselves) fits its own from the ink
+            obj["transform" if t.power == 1.0 else "transform_power"] = {
+                "model_sha256": t.model_sha256, "prototypes_sha256": t.prototypes_sha256,
+                "samples": t.samples, "power": t.power,
+                "a": _b64(t.a, np.float32), "b": _b64(t.b, np.float32)}
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
@@ -504,14 +539,20 @@ class Profile:
                 raise ValueError("features do not fit the samples")
             profile.features = array.astype(np.float16)
             profile.features_for = (str(feats["model_sha256"]), str(feats["prototypes_sha256"]))
-        t = obj.get("transform")
-        if t is not None:
-            a, b = _unb64(t.get("a"), "transform"), _unb64(t.get("b"), "transform")
+        for key in ("transform", "transform_power"):  # the latter wins when both are there
+            t = obj.get(key)
+            if t is None:
+                continue
+            a, b = _unb64(t.get("a"), key), _unb64(t.get("b"), key)
             if a.ndim != 2 or a.shape[0] != a.shape[1] or b.shape != (a.shape[0],):
-                raise ValueError(f"transform of shapes {a.shape} and {b.shape}")
+                raise ValueError(f"{key} of shapes {a.shape} and {b.shape}")
+            power = 1.0 if key == "transform" else _number(t.get("power"), f"{key}: power")
+            if not 0 < power <= 1:
+                raise ValueError(f"{key}: power {power!r}")
             samples_used = t.get("samples", 0)
             profile.transform = Transform(a, b, str(t["model_sha256"]),
                                           str(t["prototypes_sha256"]),
-                                          samples_used if isinstance(samples_used, int) else 0)
+                                          samples_used if isinstance(samples_used, int) else 0,
+                                          power)
         profile._trim()
         return profile

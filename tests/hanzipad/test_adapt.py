@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -209,13 +210,64 @@ def test_the_adapted_classifier_learns_a_writer_style(adapt_bundle):
     # what the (untrained) model answers for this writer's characters written the usual way
     expected = unadapted.probabilities(clean[n // 2:]).argmax(1)
     plain = unadapted.probabilities(styled[n // 2:]).argmax(1)
-    a, b, _ = adapt.fit_samples(ada, styled[:n // 2], y[:n // 2], np.ones(n // 2), beta=0.01)
+    a, b, _ = adapt.fit_samples(ada, styled[:n // 2], y[:n // 2], np.ones(n // 2), beta=0.01,
+                                power=1.0)  # a map of the features themselves
     fitted = adapt.AdaptedClassifier(ada, adapt.Transform(a, b, "", ""))
     adapted = fitted.probabilities(styled[n // 2:]).argmax(1)
     assert (adapted == expected).mean() > 0.8 > (plain == expected).mean() + 0.2
     mapped = styled[n // 2:] @ a.T + b
     assert (np.abs(mapped - clean[n // 2:]).mean()
             < 0.3 * np.abs(styled[n // 2:] - clean[n // 2:]).mean())
+
+
+def test_the_map_of_square_roots_undoes_a_style_of_square_roots(adapt_bundle):
+    """The map the profile fits (POWER 0.5): a style that is affine on the features' square
+    roots is undone, and the mapped features are squared back."""
+    from hanzipad.recognizer import Recognizer
+
+    rec = Recognizer(adapt_bundle)
+    ada = adapt.Adaptation.load(rec.bundle)
+    assert adapt.POWER == 0.5
+    rng = np.random.default_rng(1)
+    n = 3000
+    y = rng.integers(0, rec.bundle.classes, n)
+    roots = np.sqrt(np.maximum(ada.prototypes, 0))
+    clean = roots[y] + rng.normal(scale=0.05 * float(roots.std()), size=(n, ada.dim))
+    style = np.eye(ada.dim) + rng.normal(scale=0.3 / np.sqrt(ada.dim), size=(ada.dim, ada.dim))
+    styled = np.maximum(clean @ style.T + 0.05, 0) ** 2
+    clean = np.maximum(clean, 0) ** 2
+    expected = adapt.AdaptedClassifier(ada, None).probabilities(clean[n // 2:]).argmax(1)
+    a, b, used = adapt.fit_samples(ada, styled[:n // 2], y[:n // 2], np.ones(n // 2),
+                                   beta=0.01)
+    t = adapt.Transform(a, b, "", "", used, adapt.POWER)
+    got = adapt.AdaptedClassifier(ada, t).probabilities(styled[n // 2:]).argmax(1)
+    plain = adapt.AdaptedClassifier(ada, None).probabilities(styled[n // 2:]).argmax(1)
+    assert (got == expected).mean() > 0.9 and (got == expected).mean() > (plain == expected).mean()
+    mapped = np.maximum(np.sqrt(styled[n // 2:]) @ a.T + b, 0) ** 2
+    assert np.abs(mapped - clean[n // 2:]).mean() < 0.3 * np.abs(styled[n // 2:]
+                                                                 - clean[n // 2:]).mean()
+
+
+def test_a_map_of_the_features_themselves_is_fitted_again(tmp_path):
+    """A profile written before maps of square roots ("transform", power 1) reads, is applied
+    as what it is, and is not usable as it is (fitted again from its ink); the new map is kept
+    under "transform_power", so an older HanziPad fits its own instead of misreading it."""
+    p = _profile(tmp_path)
+    p.transform.power = 1.0
+    p.save()
+    obj = json.loads((tmp_path / "me.json").read_text(encoding="utf-8"))
+    assert "transform" in obj and "transform_power" not in obj
+    q = Profile.load(tmp_path / "me.json")
+    assert q.transform.power == 1.0
+    ada = types.SimpleNamespace(model_sha256=q.transform.model_sha256,
+                                sha256=q.transform.prototypes_sha256, dim=4)
+    assert not q.usable(ada)
+    q.transform.power = adapt.POWER
+    assert q.usable(ada)
+    q.save()
+    obj = json.loads((tmp_path / "me.json").read_text(encoding="utf-8"))
+    assert "transform" not in obj and obj["transform_power"]["power"] == 0.5
+    assert Profile.load(tmp_path / "me.json").transform.power == 0.5
 
 
 def test_profile_of_another_bundle_is_refitted_never_applied(adapt_bundle, tmp_path):
