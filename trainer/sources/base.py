@@ -1,4 +1,5 @@
-"""Shared pieces of the data sources: :class:`Source`, :class:`SkipStats`, :class:`SourceError`.
+"""Shared pieces of the data sources: :class:`Source`, :class:`InkSource`, :class:`SkipStats`,
+:class:`SourceError`.
 
 Every source yields ``(image, class_index)`` pairs, ``image`` a normalized
 ``uint8[64, 64]`` (bright ink on black, through :mod:`hanzipad.normalize` /
@@ -6,6 +7,11 @@ Every source yields ``(image, class_index)`` pairs, ``image`` a normalized
 label map.  Work is split into *shards* (strings: file paths, or partition ids
 such as ``part-00003-of-00016``) that can be read independently, interleaved
 by tf.data and divided between workers.
+
+A source whose samples are pen traces is an :class:`InkSource`: it gives its ink
+(:meth:`InkSource.inks`) and where a shard's ink came from (:meth:`InkSource.writer`,
+:meth:`InkSource.origin`), and renders it through the pad's own rasterizer. ``hanzipad-train
+pack`` (:mod:`trainer.pack`) keeps that ink instead of rendering it.
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from hanzipad import labels as _labels
+from hanzipad.ink import Ink
+from hanzipad.raster import rasterize
 from trainer.records import public, public_path, public_text
+from trainer.scanlook import scan_sample
 
 #: How many skip messages a :class:`SkipStats` keeps (the counts are always complete).
 MAX_MESSAGES = 20
@@ -190,6 +200,74 @@ class Source:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec}>"
+
+
+
+class InkSample(NamedTuple):
+    """One sample of an :class:`InkSource`, before it is drawn."""
+
+    ink: Ink
+    #: class index in the source's label map (already checked and counted)
+    label: int
+    #: a synthetic writer's pen width (1: the pen's own); None when the ink has none
+    width_scale: float | None
+    #: where skip messages about it point ("FILE @ byte N", "FILE:LINE")
+    where: str
+
+
+class InkSource(Source):
+    """Base of the sources whose samples are ink (pen traces): ``pot``, ``ink``, ``strokes``,
+    ``inkpack``. Subclasses implement :meth:`inks`; :meth:`iter_shard` draws what it gives.
+
+    ``hanzipad-train pack`` asks such a source for :meth:`inks` (with the same checks and
+    counts as :meth:`iter_shard`, only the drawing left out), :meth:`writer` and
+    :meth:`origin`, and stores the ink instead of images.
+    """
+
+    def __init__(self, spec, **kw):
+        super().__init__(spec, **kw)
+        #: ``?scan=P`` (the kinds that allow it): P % of the samples drawn as paper scans
+        self.scan = min(100, int(self.options.get("scan", 0)))
+
+    def inks(self, shard: str, seed: int = 0) -> Iterator[InkSample]:
+        """The labelled ink of one shard; skipped samples are counted in :attr:`stats`."""
+        raise NotImplementedError
+
+    def writer(self, shard: str) -> int:
+        """The CASIA writer of every sample of ``shard``; 0 when unknown or mixed."""
+        return 0
+
+    def origin(self, shard: str) -> str:
+        """The name a pack records for ``shard``'s block (no machine path in it)."""
+        return public_path(shard.split("::")[-1])
+
+    def scan_rng(self, shard: str, seed: int) -> np.random.Generator:
+        """The generator of ``shard``'s scan draws (``?scan=P``)."""
+        return self.rng(shard, seed)
+
+    def render(self, sample: InkSample, rng: np.random.Generator | None) -> np.ndarray | None:
+        """``sample`` drawn by :func:`hanzipad.raster.rasterize` (or, for the share that
+        ``?scan=P`` draws with ``rng``, by :func:`trainer.scanlook.scan_sample`); None after
+        counting it when nothing was drawn."""
+        if rng is not None and rng.random() * 100 < self.scan:
+            img = scan_sample(sample.ink, rng)
+        elif sample.width_scale is None:
+            img = rasterize(sample.ink)
+        else:
+            img = rasterize(sample.ink, width_scale=sample.width_scale)
+        if not img.any():
+            self.stats.note("corrupt", f"{sample.where}: blank sample (no ink)")
+            return None
+        return img
+
+    def iter_shard(self, shard: str, seed: int = 0) -> Iterator[tuple[np.ndarray, int]]:
+        rng = self.scan_rng(shard, seed) if self.scan else None
+        for sample in self.inks(shard, seed):
+            img = self.render(sample, rng)
+            if img is None:
+                continue
+            self.stats.add_yielded()
+            yield img, sample.label
 
 
 # -- helpers for file-based sources ---------------------------------------

@@ -35,8 +35,8 @@ from hanzipad.fileio import NotAFileError, open_regular
 from hanzipad.ink import Ink, Point
 from hanzipad.labels import gb_code_to_char
 from hanzipad.normalize import normalize_image
-from hanzipad.raster import rasterize
-from trainer.sources.base import SkipStats, Source, SourceError, find_files
+from trainer.sources.base import InkSample, InkSource, SkipStats, Source, SourceError, find_files
+from trainer.sources.spec import writer_set
 
 GNT_HEADER = struct.Struct("<I2sHH")
 POT_HEADER = struct.Struct("<H4sH")
@@ -154,8 +154,6 @@ def select_writers(source: Source, shards: list[str]) -> list[str]:
     text = source.options.get("writers")
     if not text:
         return shards
-    from trainer.sources import writer_set
-
     wanted = writer_set(text)
     kept = [s for s in shards if writer_of(s) in wanted]
     if not kept:
@@ -317,8 +315,9 @@ def _pot_strokes(body: bytes, nstrokes: int, where: str, stats: SkipStats):
     return [s.tolist() for s in strokes]
 
 
-class PotSource(Source):
-    """``pot:PATH`` — CASIA OLHWDB online samples, rendered by the app's rasterizer."""
+class PotSource(InkSource):
+    """``pot:PATH`` — CASIA OLHWDB online samples, rendered by the app's rasterizer (or with
+    ``?scan=P``, P % of them as paper scans: :func:`trainer.scanlook.scan_sample`)."""
 
     kind = "pot"
 
@@ -326,24 +325,15 @@ class PotSource(Source):
         files = find_files(self.path, (".pot", ".zip"), "CASIA .pot", self.spec)
         return select_writers(self, expand_archives(files, ".pot"))
 
-    def iter_shard(self, shard: str, seed: int = 0):
-        scan = min(100, int(self.options.get("scan", 0)))  # percent drawn as paper scans
-        rng = self.rng(shard, seed) if scan else None
+    def inks(self, shard: str, seed: int = 0) -> Iterator[InkSample]:
         for ink, char, offset in iter_pot_inks(shard, self.stats):
-            label = self.label_of(char, f"{shard} @ byte {offset}")
-            if label is None:
-                continue
-            if rng is not None and rng.random() * 100 < scan:
-                from trainer.scanlook import scan_sample
+            where = f"{shard} @ byte {offset}"
+            label = self.label_of(char, where)
+            if label is not None:
+                yield InkSample(ink, label, None, where)
 
-                img = scan_sample(ink, rng)
-            else:
-                img = rasterize(ink)
-            if not img.any():
-                self.stats.note("corrupt", f"{shard} @ byte {offset}: blank sample (no ink)")
-                continue
-            self.stats.add_yielded()
-            yield img, label
+    def writer(self, shard: str) -> int:
+        return writer_of(shard) or 0
 
     def _describe_extra(self) -> dict:
         return _casia_describe("CASIA OLHWDB online (.pot)", self)

@@ -12,12 +12,19 @@ is not corrupt: it is counted as missing, with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import numpy as np
+
 from hanzipad.ink import InkError, InkFileError, display_path, iter_jsonl_lines, load
 from hanzipad.raster import rasterize
-from trainer.sources.base import Source, find_files
+from trainer.sources.base import InkSample, InkSource, find_files
 
 
-class InkSource(Source):
+class InkFileSource(InkSource):
+    """``ink:PATH``; a drawing error is counted as corrupt, and a blank drawing is kept (as
+    the pad would draw it)."""
+
     kind = "ink"
 
     def shards(self) -> list[str]:
@@ -38,19 +45,14 @@ class InkSource(Source):
         except InkError as exc:
             yield display_path(file), exc
 
-    def iter_shard(self, shard: str, seed: int = 0):
-        for where, ink, label in self.iter_labelled_inks(shard):
-            try:
-                image = rasterize(ink)
-            except (ValueError, OverflowError) as exc:  # hanzipad.ink's limits prevent this
-                self.stats.note("corrupt", f"{where}: cannot draw this ink ({exc})")
-                continue
-            self.stats.add_yielded()
-            yield image, label
+    def render(self, sample: InkSample, rng) -> np.ndarray | None:
+        try:
+            return rasterize(sample.ink)
+        except (ValueError, OverflowError) as exc:  # hanzipad.ink's limits prevent this
+            self.stats.note("corrupt", f"{sample.where}: cannot draw this ink ({exc})")
+            return None
 
-    def iter_labelled_inks(self, shard: str):
-        """``(where, ink, class index)`` of one shard, checked and counted as :meth:`iter_shard`
-        does but not drawn (``hanzipad-train pack`` keeps the ink)."""
+    def inks(self, shard: str, seed: int = 0) -> Iterator[InkSample]:
         read = 0
         try:
             for where, ink in self._inks(shard):
@@ -66,7 +68,7 @@ class InkSource(Source):
                     continue
                 label = self.label_of(ink.label, where)
                 if label is not None:
-                    yield where, ink, label
+                    yield InkSample(ink, label, None, where)
         except InkFileError as exc:
             # Not corrupt data: the file system refused it. Counted, with the reason.
             lost = "the rest of the file was not used" if read else "none of its samples were used"

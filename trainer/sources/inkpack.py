@@ -1,4 +1,5 @@
-"""``inkpack:FILE`` — an ink pack made by ``hanzipad-train pack`` (:mod:`trainer.inkpack`).
+"""``inkpack:FILE`` — an ink pack made by ``hanzipad-train pack`` (:mod:`trainer.pack`; the file
+format: :mod:`trainer.sources.inkpack_format`).
 
 Each block of the pack (one source file: one CASIA writer) is a shard. Samples are rendered
 with :func:`hanzipad.raster.rasterize` like ``pot:`` and ``ink:`` (with a synthetic writer's
@@ -14,17 +15,18 @@ inkpack:FILE --workers N``.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 
 import numpy as np
 
-from hanzipad.raster import rasterize
-from trainer.inkpack import PackReader
-from trainer.sources.base import Source, SourceError
+from trainer.sources.base import InkSample, InkSource, SourceError
+from trainer.sources.inkpack_format import PackReader
+from trainer.sources.spec import writer_set
 
 SEP = "::block-"
 
 
-class InkPackSource(Source):
+class InkPackSource(InkSource):
     kind = "inkpack"
 
     def __init__(self, spec, **kw):
@@ -50,23 +52,24 @@ class InkPackSource(Source):
         ks = range(len(self.reader.blocks))
         text = self.options.get("writers")
         if text:
-            from trainer.sources import writer_set
-
             wanted = writer_set(text)
             ks = [k for k in ks if int(self.reader.blocks[k].get("writer", 0)) in wanted]
             if not ks:
                 raise SourceError(f"{self.spec}: the pack holds no sample of writers {text}")
         return [f"{self.path}{SEP}{k:05d}" for k in ks]
 
-    def writer_of_block(self, shard: str) -> int:
+    def writer(self, shard: str) -> int:
         return int(self.reader.blocks[self._block(shard)].get("writer", 0))
 
-    def origin_of_block(self, shard: str) -> str:
+    def origin(self, shard: str) -> str:
         return str(self.reader.blocks[self._block(shard)].get("origin", ""))
 
-    def iter_inks(self, shard: str):
-        """``(ink, class index, width_scale, where)`` of one block, labels mapped and counted
-        as :meth:`iter_shard` does (for repacking, and for rendering)."""
+    def scan_rng(self, shard: str, seed: int) -> np.random.Generator:
+        return self.rng(shard.rpartition("::")[2], seed)  # by block: wherever the pack lies
+
+    def inks(self, shard: str, seed: int = 0) -> Iterator[InkSample]:
+        """The ink of one block, labels mapped to this source's label map and counted (for
+        rendering, and for packing again)."""
         k = self._block(shard)
         every = int(self.options.get("every", 1))
         labels = self.reader.labels
@@ -80,23 +83,7 @@ class InkPackSource(Source):
                 c = labels[sample.label]
                 self.stats.note("out_of_labels", f"{where}: {c!r} is not in the label set")
                 continue
-            yield sample.ink(labels[sample.label]), lab, sample.width_scale, where
-
-    def iter_shard(self, shard: str, seed: int = 0):
-        scan = min(100, int(self.options.get("scan", 0)))
-        rng = self.rng(shard.rpartition("::")[2], seed) if scan else None
-        for ink, label, ws, where in self.iter_inks(shard):
-            if rng is not None and rng.random() * 100 < scan:
-                from trainer.scanlook import scan_sample
-
-                img = scan_sample(ink, rng)
-            else:
-                img = rasterize(ink, width_scale=ws)
-            if not img.any():
-                self.stats.note("corrupt", f"{where}: blank sample (no ink)")
-                continue
-            self.stats.add_yielded()
-            yield img, label
+            yield InkSample(sample.ink(labels[sample.label]), lab, sample.width_scale, where)
 
     def _describe_extra(self) -> dict:
         h = self.reader.header

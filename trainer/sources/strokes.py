@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 
 from hanzipad.raster import rasterize
-from trainer.sources.base import Source, SourceError, parse_partition, partition_ids
+from trainer.sources.base import InkSample, InkSource, SourceError, parse_partition, partition_ids
+from trainer.strokedata import LoadReport, StrokeDataError, load_records, package_info
+from trainer.synth import STYLE_VERSION, Writer, synthesize_ink
 
 DEFAULT_CHUNK = 1024
 
 
-class StrokesSource(Source):
+class StrokesSource(InkSource):
     kind = "strokes"
 
     def __init__(self, spec, **kw):
@@ -70,15 +73,11 @@ class StrokesSource(Source):
             if self._records is None:
                 self._load_records()
             if self.writers and self._pool is None:
-                from trainer.synth import Writer
-
                 rng = np.random.default_rng([self.seed & 0xFFFFFFFF, 0x57A1])
                 self._pool = [Writer.sample(rng) for _ in range(self.writers)]
         return self._records
 
     def _load_records(self) -> None:
-        from trainer.strokedata import LoadReport, StrokeDataError, load_records
-
         report = LoadReport()
         try:
             self._records = load_records(self.path, chars=self.wanted_chars(), report=report)
@@ -96,9 +95,9 @@ class StrokesSource(Source):
         total = len(self.wanted_chars()) * self.per_char
         return partition_ids(max(1, math.ceil(total / self.chunk)))
 
-    def iter_shard(self, shard: str, seed: int = 0):
-        from trainer.synth import Writer, synthesize_ink
-
+    def inks(self, shard: str, seed: int = 0) -> Iterator[InkSample]:
+        """The synthetic ink of one shard; ``where`` names the synthesis ("PATH: synthesis of
+        'X'") for the messages of a synthesis or drawing that fails."""
         k, n = parse_partition(shard, self.spec)
         chars = self.wanted_chars()
         records = self.records()
@@ -112,25 +111,33 @@ class StrokesSource(Source):
                 self.stats.note("missing", f"{self.path}: no stroke data for {char!r} (U+{ord(char):04X})")
                 continue
             medians, rad = rec
+            where = f"{self.path}: synthesis of {char!r}"
             writer = pool[int(rng.integers(len(pool)))] if pool else None
             if writer is None and self.cursive_max < 100:
                 # the draw Writer.sample makes itself, scaled: cursive_max=100 gives the same samples
                 writer = Writer.sample(rng, cursive=float(rng.beta(1.4, 1.4)) * self.cursive_max / 100)
             try:
                 ink = synthesize_ink(medians, rng, writer, rad_strokes=rad, spread=self.spread)
-                img = rasterize(ink, width_scale=float(ink.meta.get("width_scale", 1.0)))
             except Exception as exc:  # noqa: BLE001 - one bad synthesis must not stop training
-                self.stats.note("corrupt", f"{self.path}: synthesis of {char!r} failed ({type(exc).__name__}: {exc})")
+                self.stats.note("corrupt", f"{where} failed ({type(exc).__name__}: {exc})")
                 continue
-            if not img.any():
-                self.stats.note("corrupt", f"{self.path}: synthesis of {char!r} gave an empty image")
-                continue
-            self.stats.add_yielded()
-            yield img, self.label_map[char]
+            yield InkSample(ink, self.label_map[char], float(ink.meta.get("width_scale", 1.0)), where)
+
+    def render(self, sample: InkSample, rng) -> np.ndarray | None:
+        try:
+            img = rasterize(sample.ink, width_scale=sample.width_scale)
+        except Exception as exc:  # noqa: BLE001 - counted as a synthesis that failed
+            self.stats.note("corrupt", f"{sample.where} failed ({type(exc).__name__}: {exc})")
+            return None
+        if not img.any():
+            self.stats.note("corrupt", f"{sample.where} gave an empty image")
+            return None
+        return img
+
+    def origin(self, shard: str) -> str:
+        return shard
 
     def _describe_extra(self) -> dict:
-        from trainer.synth import STYLE_VERSION
-
         out = {"per_char": self.per_char, "writers": self.writers, "seed": self.seed,
                "synthesizer": "trainer.synth", "style_version": STYLE_VERSION}
         if self.spread:
@@ -138,8 +145,6 @@ class StrokesSource(Source):
         if self.cursive_max < 100:
             out["cursive_max"] = self.cursive_max
         try:
-            from trainer.strokedata import package_info
-
             info = package_info(self.path)
             out.update(package=info.get("name", ""), version=info.get("version", ""),
                        licence=info.get("license", ""))

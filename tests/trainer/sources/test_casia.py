@@ -11,7 +11,7 @@ import pytest
 from hanzipad.labels import class_of
 from hanzipad.normalize import normalize_image
 from hanzipad.raster import rasterize
-from trainer.sources import open_source
+from trainer.sources import SourceError, open_source
 from trainer.sources.casia import iter_gnt_bitmaps, iter_pot_inks
 
 
@@ -275,3 +275,18 @@ def test_pot_scan_option_draws_a_share_as_paper_scans(tmp_path):
     ink = next(iter_pot_inks(str(f)))[0]
     page = np.asarray(scan_image(ink, np.random.default_rng(0)))
     assert page.ndim == 2 and np.median(page) > 150  # light paper, dark ink
+
+
+def test_a_gnt_that_is_a_fifo_is_counted_not_waited_for(tmp_path):
+    import os
+
+    from tests.trainer.tinydata import write_gnt
+
+    data = write_gnt(tmp_path / "gnt", per_char=2, seed=0, files=1)
+    os.mkfifo(data / "stuck.gnt")
+    src = open_source(f"gnt:{data}")
+    assert len(list(src)) > 0 and src.stats.corrupt == 1
+    assert any("stuck.gnt: is a FIFO" in m for m in src.stats.messages)
+    os.mkfifo(data / "stuck.zip")  # an archive is opened to list it: refused, not waited on
+    with pytest.raises(SourceError, match=r"stuck\.zip: not a readable zip archive \(is a FIFO"):
+        open_source(f"gnt:{data}").shards()
