@@ -402,7 +402,7 @@ def _dispatch(args, argv: list[str]) -> int:
     if args.command == "prepare":
         return _prepare(args)
     if args.command == "pack":
-        from trainer.inkpack import pack_main
+        from trainer.pack import pack_main
 
         return pack_main(args, argv)
     if args.command == "average":
