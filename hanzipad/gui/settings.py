@@ -19,8 +19,9 @@ import os
 import re
 import stat
 import time
+from typing import NamedTuple
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QT_TR_NOOP, QByteArray, QSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,47 @@ MAX_DIR = 4096
 #: Settings files checked this session (path -> True), and the copy kept aside for each.
 _checked: set[str] = set()
 _aside: dict[str, str] = {}
+
+
+class Said(NamedTuple):
+    """A message about the settings: an English template (a ``QT_TR_NOOP`` literal, so the
+    GUI translates it; ``str.format`` fields) and its fields.  A field may be a :class:`Said`,
+    an OSError or another exception (shown through :mod:`hanzipad.gui.i18n`)."""
+
+    template: str
+    fields: dict
+
+    def text(self, translated: bool = False) -> str:
+        """The message in English, or in the UI language when ``translated``."""
+        from hanzipad.gui import i18n
+
+        translated = translated and i18n.language() != "en"
+        values = {k: _field_text(v, translated) for k, v in self.fields.items()}
+        template = i18n.tr(self.template) if translated else self.template
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):  # a translation with a wrong field
+            return self.template.format(**values)
+
+
+def _said(template: str, **fields) -> Said:
+    return Said(template, fields)
+
+
+def _field_text(value, translated: bool):
+    from hanzipad.gui import i18n
+
+    if isinstance(value, Said):
+        return value.text(translated)
+    if isinstance(value, OSError):
+        return i18n.os_error(value) if translated else str(value.strerror)
+    if isinstance(value, BaseException):
+        return i18n.explain(value) if translated else str(value)
+    return value
+
+
 #: Messages about settings moved aside, not yet shown (:func:`take_problems`).
-_problems: list[str] = []
+_problems: list[Said] = []
 
 #: A value Qt decodes with QDataStream (lengths read from the file): after "=" or "," outside
 #: quotes.  HanziPad writes none.
@@ -87,8 +127,9 @@ def settings() -> QSettings:
 
 
 def take_problems() -> list[str]:
-    """The messages about settings moved aside since the last call (each names the file)."""
-    problems = list(_problems)
+    """The messages about settings moved aside since the last call (each names the file), in
+    the UI language."""
+    problems = [p.text(translated=True) for p in _problems]
     _problems.clear()
     return problems
 
@@ -101,9 +142,9 @@ def _aside_name(path: str) -> str:
     return name
 
 
-def _report(text: str) -> None:
-    log.warning("%s", text)
-    _problems.append(text)
+def _report(said: Said) -> None:
+    log.warning("%s", said.text())
+    _problems.append(said)
 
 
 def _keep_copy(path: str) -> str | None:
@@ -130,15 +171,18 @@ def _check_file(path: str) -> bool:
     except OSError:
         return False  # none yet (or unreachable: Qt will say nothing and use the defaults)
     if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
-        why = ("not a regular file" if not stat.S_ISREG(st.st_mode)
-               else f"{st.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} allowed")
+        why = (_said(QT_TR_NOOP("not a regular file")) if not stat.S_ISREG(st.st_mode)
+               else _said(QT_TR_NOOP("{size:,} bytes, more than the {limit:,} allowed"),
+                          size=st.st_size, limit=MAX_FILE_BYTES))
         name = _aside_name(path)
         try:
             os.rename(path, name)
         except OSError as exc:
-            _report(f"settings file {path}: {why}; it cannot be moved aside ({exc.strerror})")
+            _report(_said(QT_TR_NOOP("settings file {path}: {why}; it cannot be moved aside "
+                                     "({error})"), path=path, why=why, error=exc))
             return False
-        _report(f"settings file {path}: {why}; moved aside to {name}, starting afresh")
+        _report(_said(QT_TR_NOOP("settings file {path}: {why}; moved aside to {name}, "
+                                 "starting afresh"), path=path, why=why, name=name))
         return True
     try:
         with open(path, "rb") as f:
@@ -153,19 +197,22 @@ def _check_file(path: str) -> bool:
             for line in lines if _binary_value(line)]
     copy = _keep_copy(path)
     if copy is None:
-        _report(f"settings file {path}: values that cannot be read ({', '.join(keys)}); "
-                "they cannot be moved aside, the defaults are used")
+        _report(_said(QT_TR_NOOP("settings file {path}: values that cannot be read ({keys}); "
+                                 "they cannot be moved aside, the defaults are used"),
+                      path=path, keys=", ".join(keys)))
         return False
     from hanzipad import fileio
 
     try:
         fileio.write_bytes(path, b"".join(kept))
     except OSError as exc:
-        _report(f"settings file {path}: values that cannot be read ({', '.join(keys)}): "
-                f"cannot be removed ({exc.strerror}); a copy is kept as {copy}")
+        _report(_said(QT_TR_NOOP("settings file {path}: values that cannot be read ({keys}): "
+                                 "cannot be removed ({error}); a copy is kept as {copy}"),
+                      path=path, keys=", ".join(keys), error=exc, copy=copy))
         return False
-    _report(f"settings file {path}: values that cannot be read ({', '.join(keys)}) removed; "
-            f"the file as it was is kept as {copy}")
+    _report(_said(QT_TR_NOOP("settings file {path}: values that cannot be read ({keys}) "
+                             "removed; the file as it was is kept as {copy}"),
+                  path=path, keys=", ".join(keys), copy=copy))
     return True
 
 
@@ -190,18 +237,20 @@ def _binary_value(line: bytes) -> bool:
     return False
 
 
-def _bad(key: str, reason: str) -> None:
+def _bad(key: str, reason: Said | str) -> None:
     """Move a value that cannot be read aside: the file copied (once), the key removed."""
     s = settings()
     path = s.fileName()
     copy = _keep_copy(path)
     if copy is None:
-        _report(f"settings file {path}: {key} cannot be read ({reason}); the default is used")
+        _report(_said(QT_TR_NOOP("settings file {path}: {key} cannot be read ({reason}); the "
+                                 "default is used"), path=path, key=key, reason=reason))
         return
     s.remove(key)
     s.sync()
-    _report(f"settings file {path}: {key} cannot be read ({reason}); removed, the file as it "
-            f"was is kept as {copy}")
+    _report(_said(QT_TR_NOOP("settings file {path}: {key} cannot be read ({reason}); removed, "
+                             "the file as it was is kept as {copy}"),
+                  path=path, key=key, reason=reason, copy=copy))
 
 
 def _value(key: str, default=None):
@@ -223,7 +272,7 @@ def pen_width() -> int:
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,6}\s*", value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 999_999:
-        _bad("pen/width", f"not a pen width: {_short(value)}")
+        _bad("pen/width", _said(QT_TR_NOOP("not a pen width: {value}"), value=_short(value)))
         return DEFAULT_PEN_WIDTH
     return max(MIN_PEN_WIDTH, min(MAX_PEN_WIDTH, value))
 
@@ -235,7 +284,8 @@ def set_pen_width(value: int) -> None:
 def last_dir() -> str:
     value = _value("files/last_dir", "")
     if not isinstance(value, str) or len(value) > MAX_DIR or "\0" in value:
-        _bad("files/last_dir", f"not a folder name: {_short(value)}")
+        _bad("files/last_dir", _said(QT_TR_NOOP("not a folder name: {value}"),
+                                     value=_short(value)))
         return ""
     return value
 
@@ -251,7 +301,10 @@ def window_state() -> tuple[QByteArray | None, QByteArray | None]:
         if value is None:
             found.append(None)
         elif not isinstance(value, QByteArray) or value.size() > MAX_WINDOW_STATE:
-            _bad(key, f"not a saved window {key.split('/')[1]}: {_short(value)}")
+            what = (_said(QT_TR_NOOP("not a saved window geometry: {value}"), value=_short(value))
+                    if key == "window/geometry" else
+                    _said(QT_TR_NOOP("not a saved window state: {value}"), value=_short(value)))
+            _bad(key, what)
             found.append(None)
         else:
             found.append(value)
@@ -260,7 +313,7 @@ def window_state() -> tuple[QByteArray | None, QByteArray | None]:
 
 def bad_window_state(key: str) -> None:
     """Qt refused the saved ``window/geometry`` or ``window/state``: move it aside."""
-    _bad(key, "Qt cannot restore it")
+    _bad(key, _said(QT_TR_NOOP("Qt cannot restore it")))
 
 
 def set_window_state(geometry: QByteArray, state: QByteArray) -> None:
@@ -286,7 +339,8 @@ def composed_text() -> dict | None:
         data = loads_bounded(value, max_depth=8, max_number_digits=40)
         Composition.from_dict(data)
     except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
-        _bad("text/composed", f"the text kept from the last session: {exc}")
+        _bad("text/composed", _said(QT_TR_NOOP("the text kept from the last session: {error}"),
+                                    error=exc))
         return None
     return data
 
@@ -306,7 +360,7 @@ def _flag(key: str) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
         return value.strip().lower() in _TRUE
-    _bad(key, f"not true or false: {_short(value)}")
+    _bad(key, _said(QT_TR_NOOP("not true or false: {value}"), value=_short(value)))
     return False
 
 
@@ -328,7 +382,8 @@ def compact_position() -> tuple[int, int] | None:
              if isinstance(value, str) else None)
     x, y = (int(match[1]), int(match[2])) if match else (None, None)
     if x is None or not (-100_000 < x < 100_000 and -100_000 < y < 100_000):
-        _bad("view/compact_position", f"not a position: {_short(value)}")
+        _bad("view/compact_position", _said(QT_TR_NOOP("not a position: {value}"),
+                                            value=_short(value)))
         return None
     return x, y
 
@@ -363,7 +418,8 @@ def box_ink() -> str:
             if item is not None:
                 inkfile.ink_from_dict(item, "box")
     except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
-        _bad("text/boxes", f"the ink kept from the last session: {exc}")
+        _bad("text/boxes", _said(QT_TR_NOOP("the ink kept from the last session: {error}"),
+                                 error=exc))
         return ""
     return value
 

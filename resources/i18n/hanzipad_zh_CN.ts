@@ -800,5 +800,69 @@
         <source>Write a whole phrase in one wide box</source>
         <translation>在一个宽框里写一整句</translation>
     </message>
+    <message>
+        <source>settings file {path}: {why}; it cannot be moved aside ({error})</source>
+        <translation>设置文件 {path}：{why}；无法移到一边（{error}）</translation>
+    </message>
+    <message>
+        <source>settings file {path}: {why}; moved aside to {name}, starting afresh</source>
+        <translation>设置文件 {path}：{why}；已移到 {name}，重新开始</translation>
+    </message>
+    <message>
+        <source>settings file {path}: values that cannot be read ({keys}); they cannot be moved aside, the defaults are used</source>
+        <translation>设置文件 {path}：有无法读取的值（{keys}）；无法移到一边，使用默认值</translation>
+    </message>
+    <message>
+        <source>settings file {path}: values that cannot be read ({keys}): cannot be removed ({error}); a copy is kept as {copy}</source>
+        <translation>设置文件 {path}：有无法读取的值（{keys}）：无法删除（{error}）；副本保存为 {copy}</translation>
+    </message>
+    <message>
+        <source>settings file {path}: values that cannot be read ({keys}) removed; the file as it was is kept as {copy}</source>
+        <translation>设置文件 {path}：已删除无法读取的值（{keys}）；原文件保存为 {copy}</translation>
+    </message>
+    <message>
+        <source>settings file {path}: {key} cannot be read ({reason}); the default is used</source>
+        <translation>设置文件 {path}：无法读取 {key}（{reason}）；使用默认值</translation>
+    </message>
+    <message>
+        <source>settings file {path}: {key} cannot be read ({reason}); removed, the file as it was is kept as {copy}</source>
+        <translation>设置文件 {path}：无法读取 {key}（{reason}）；已删除，原文件保存为 {copy}</translation>
+    </message>
+    <message>
+        <source>not a pen width: {value}</source>
+        <translation>不是笔宽：{value}</translation>
+    </message>
+    <message>
+        <source>not a folder name: {value}</source>
+        <translation>不是文件夹名：{value}</translation>
+    </message>
+    <message>
+        <source>not a saved window geometry: {value}</source>
+        <translation>不是保存的窗口位置和大小：{value}</translation>
+    </message>
+    <message>
+        <source>not a saved window state: {value}</source>
+        <translation>不是保存的窗口状态：{value}</translation>
+    </message>
+    <message>
+        <source>Qt cannot restore it</source>
+        <translation>Qt 无法恢复它</translation>
+    </message>
+    <message>
+        <source>the text kept from the last session: {error}</source>
+        <translation>上次保留的文字：{error}</translation>
+    </message>
+    <message>
+        <source>not true or false: {value}</source>
+        <translation>不是真或假：{value}</translation>
+    </message>
+    <message>
+        <source>not a position: {value}</source>
+        <translation>不是位置：{value}</translation>
+    </message>
+    <message>
+        <source>the ink kept from the last session: {error}</source>
+        <translation>上次保留的笔迹：{error}</translation>
+    </message>
 </context>
 </TS>

@@ -443,3 +443,28 @@ def test_errors_keep_their_english_text_and_class():
     assert str(moved) == "cannot read labels: m.json: 5,000 bytes, more than the 4,096 allowed"
     with pytest.raises(KeyError):
         errors.Message("no.such.code")
+
+
+def test_settings_problems_are_said_in_the_ui_language():
+    """A setting moved aside is reported in English in the log and in the UI language in the
+    window (hanzipad.gui.settings.take_problems)."""
+    from pathlib import Path as P
+
+    from hanzipad.gui import settings
+
+    ini = P(settings.settings_file())
+    ini.parent.mkdir(parents=True, exist_ok=True)
+    ini.write_text("[pen]\nwidth=wide\n", encoding="utf-8")
+    assert settings.pen_width() == settings.DEFAULT_PEN_WIDTH
+    [english] = settings.take_problems()
+    assert english.startswith(f"settings file {ini}: pen/width cannot be read (not a pen width: "
+                              "'wide'); removed, the file as it was is kept as ")
+    ini.write_text("[view]\ncompact=maybe\n", encoding="utf-8")
+    i18n.set_language("zh")
+    try:
+        assert settings.compact() is False
+        [chinese] = settings.take_problems()
+    finally:
+        i18n.set_language("en")
+    assert chinese.startswith(f"设置文件 {ini}：无法读取 view/compact（不是真或假：'maybe'）；已删除，"
+                              "原文件保存为 ")
