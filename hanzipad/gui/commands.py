@@ -67,7 +67,7 @@ class EraseStrokesCommand(QUndoCommand):
 
 
 # --------------------------------------------------------------------- text
-# These act on a *composer*: the main window, which holds ``composition``
+# These act on a *composer*: the WritingController (gui/writing.py), which holds ``composition``
 # (:class:`hanzipad.compose.Composition`), the writing ``boxes`` (canvases) and
 # ``set_active_box(i)``, ``text_changed()``, ``output_inserted(entry, index)``,
 # ``output_removed(entry, index, forward)`` and ``output_replaced(entry)`` (the

@@ -59,7 +59,7 @@ c = w.canvas
 lat = []
 for i in range(int(sys.argv[4])):
     if i % 6 == 0:
-        w.clear()
+        w.writing.clear()
         app.processEvents()
     y = 40 + (i % 6) * 50
     pts = [QPoint(40 + k * 25, y + (k % 2) * 6) for k in range(12)]
@@ -86,7 +86,7 @@ for i in range(int(sys.argv[5])):
     for p in pts[1:-1]:
         QTest.mouseMove(c, p)
     got = []
-    conn = w.candidate_bar.shown.connect(lambda: got.append(1) if w._bar_mode == "ink" else None)
+    conn = w.candidate_bar.shown.connect(lambda: got.append(1) if w.writing._bar_mode == "ink" else None)
     start = time.perf_counter()
     QTest.mouseRelease(c, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
     while not got:
@@ -96,7 +96,7 @@ for i in range(int(sys.argv[5])):
     w.candidate_bar.shown.disconnect(conn)
 print(json.dumps({"window_s": shown, "ready_s": ready, "stroke_ms": lat, "press_ms": press,
                   "after_ms": after, "text": len(w.composition.text()),
-                  "context": w.lexicon is not None}))
+                  "context": w.writing.lexicon is not None}))
 w.close()
 """
 

@@ -132,7 +132,7 @@ def main() -> int:
     samples = (real_samples(args.real, real) if args.real else []) + hand_samples()
     shots, failures, top3_hits = [], [], 0
     for label, ink in samples:
-        w.clear()
+        w.writing.clear()
         app.processEvents()
         x0, y0, x1, y1 = ink.bounds()
         side = max(x1 - x0, y1 - y0) or 1
@@ -153,7 +153,7 @@ def main() -> int:
             QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
             app.processEvents()
         got.clear()
-        w.recognize()
+        w.writing.recognize()
         while not got:
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
         w.candidate_bar.shown.disconnect(conn)
