@@ -1,5 +1,5 @@
-"""``shards:DIR`` — prepared data (a folder made by ``hanzipad-train prepare``, :mod:`trainer.shards`)
-as a source, and the readers of that folder's format.
+"""``shards:DIR`` — prepared data (a folder that ``hanzipad-train prepare``, :mod:`trainer.shards`,
+wrote) as a source, and the readers of that folder's format.
 
 Layout of a prepared folder::
 
