@@ -308,12 +308,18 @@ class LineReader:
     ``probabilities(images)`` and ``labels``) and an optional
     :class:`hanzipad.lexicon.Lexicon`. Keeps the classified candidates of the last calls,
     so reading a line again after one more stroke classifies only what changed. Not
-    thread-safe: use one per thread."""
+    thread-safe: use one per thread.
+
+    ``scorer``, when given, scores the candidates instead of ``recognizer.probabilities``:
+    ``scorer(images [n, 64, 64]) -> [n, classes]`` probabilities over ``recognizer.labels``
+    (a writer's adapted classifier: :func:`hanzipad.linecli.profile_scorer`). Change it with
+    :meth:`set_scorer` (the classified candidates are forgotten then)."""
 
     def __init__(self, recognizer, lexicon=None, weights: Weights = DEFAULT_WEIGHTS,
                  max_span: int = MAX_SPAN, top: int = TOP, beam: int = BEAM,
-                 cache: int = CACHE):
+                 cache: int = CACHE, scorer=None):
         self.recognizer = recognizer
+        self.scorer = scorer
         self.lexicon = lexicon
         self.weights = weights
         self.max_span = max_span
@@ -324,6 +330,12 @@ class LineReader:
         self._lm: dict[tuple[str, str], float] = {}
 
     # -- classification -------------------------------------------------------------------
+
+    def set_scorer(self, scorer) -> None:
+        """Score candidates with ``scorer`` from now on (None: the recognizer's own)."""
+        if scorer is not self.scorer:
+            self.scorer = scorer
+            self._cache.clear()
 
     def _classify(self, ink_strokes: list[Stroke], cands: list[Span]) -> int:
         """Fill each span's chars/probs, classifying the new ones in one batch; returns how
@@ -340,7 +352,11 @@ class LineReader:
         if todo:
             keys = list(todo)
             images = np.stack([rasterize(Ink(list(k))) for k in keys])
-            probs = self.recognizer.probabilities(images)
+            score = self.scorer or self.recognizer.probabilities
+            probs = np.asarray(score(images))
+            if probs.shape != (len(keys), len(self.recognizer.labels)):
+                raise LineError(f"the scorer gave scores of shape {probs.shape} for "
+                                f"{len(keys)} images of {len(self.recognizer.labels)} classes")
             labels = self.recognizer.labels
             k = max(1, min(self.top, probs.shape[1]))
             for key, p in zip(keys, probs):

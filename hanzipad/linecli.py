@@ -12,6 +12,10 @@ is better); ``chars`` are the characters of the best reading, each with the clas
 alternatives (the character itself first) and the strokes it was read from. Plain output
 prints ``FILE: TEXT`` and the other readings. A bad input gets a one-line message naming it
 on stderr; the others are still read and the exit status is 1 at the end.
+
+With ``--profile FILE`` (a writer's profile made by ``hanzipad learn``) every candidate
+character is scored by the writer's adapted classifier (:func:`profile_scorer`), as
+``classify --profile`` scores single characters.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from hanzipad.ink import Ink, InkError, display_path, iter_jsonl_lines
 from hanzipad.ink import load as load_ink
 
 EXIT_BAD_INPUT = 1
+#: As ``classify --profile`` with a profile that cannot be used (hanzipad.cli's EXIT_NO_MODEL).
+EXIT_NO_PROFILE = 2
 
 
 def iter_line_inks(path: str) -> Iterator[tuple[int | None, int | None, str, Ink | str]]:
@@ -56,18 +62,75 @@ def iter_line_inks(path: str) -> Iterator[tuple[int | None, int | None, str, Ink
         yield None, None, shown, str(exc)
 
 
+def profile_scorer(recognizer, profile_path: str, warn):
+    """``scorer(images) -> probabilities`` of the writer's adapted classifier for
+    :class:`hanzipad.line.LineReader` (what ``classify --profile`` uses: the profile's map on
+    the model's features, then the bundle's last dense layer), or None when the bundle has no
+    adaptation data (said on ``warn``). :class:`hanzipad.adapt.ProfileError` when the
+    profile cannot be read; a profile made for another bundle is fitted again from its ink
+    (said on ``warn``), never applied as it is."""
+    from hanzipad.adapt import (
+        Adaptation,
+        AdaptationError,
+        AdaptedClassifier,
+        Profile,
+        ProfileError,
+    )
+
+    profile = Profile.load(profile_path)
+    try:
+        adaptation = Adaptation.load(recognizer.bundle)
+    except AdaptationError as exc:
+        warn(f"{exc}; reading lines without the profile")
+        return None
+    if adaptation is None or not recognizer.has_features:
+        warn(f"{recognizer.bundle.describe()} has no adaptation data: reading lines without "
+             "the profile")
+        return None
+    if not profile.usable(adaptation):
+        if len(profile) and profile.transform is not None:
+            warn(f"{display_path(profile_path)} was fitted for another model: fitting it again "
+                 f"from its {len(profile)} characters")
+        try:
+            profile.fit(recognizer, adaptation)
+        except InkError as exc:
+            raise ProfileError(f"{display_path(profile_path)}: damaged profile ({exc})") from None
+    return adapted_scorer(recognizer, AdaptedClassifier(adaptation, profile.transform))
+
+
+def adapted_scorer(recognizer, head):
+    """``scorer(images)``: ``head`` (a :class:`hanzipad.adapt.AdaptedClassifier`) on the
+    recognizer's features of ``images``, for :class:`hanzipad.line.LineReader`."""
+
+    def scorer(images):
+        _, features = recognizer.features(images)
+        return head.probabilities(features)
+
+    return scorer
+
+
 def classify_lines(args, recognizer, err, write_json, json_line, write_text) -> int:
-    """Run ``classify --line`` with the parsed ``args`` (files, top, json) and the
-    output helpers of :mod:`hanzipad.cli`; returns the exit status."""
+    """Run ``classify --line`` with the parsed ``args`` (files, top, json, profile) and the
+    output helpers of :mod:`hanzipad.cli`; returns the exit status (2 for a profile that
+    cannot be read)."""
+    from hanzipad.adapt import ProfileError
     from hanzipad.lexicon import Lexicon, LexiconError
     from hanzipad.line import LineError, LineReader
+
+    scorer = None
+    if getattr(args, "profile", None):
+        try:
+            scorer = profile_scorer(recognizer, args.profile, err)
+        except ProfileError as exc:
+            err(str(exc))
+            return EXIT_NO_PROFILE
 
     try:
         lexicon = Lexicon.load()
     except LexiconError as exc:
         err(f"reading lines without the word list: {exc}")
         lexicon = None
-    reader = LineReader(recognizer, lexicon)
+    reader = LineReader(recognizer, lexicon, scorer=scorer)
     status = 0
     for file in args.files:
         for index, line, where, ink in iter_line_inks(file):

@@ -197,3 +197,35 @@ def test_many_dots_stay_bounded(reader):
     else:
         assert got.text and got.classified <= 800
     assert time.perf_counter() - start < 20.0
+
+
+# -- a writer's scorer (adapted classifier) -------------------------------------------------
+
+
+def test_a_scorer_replaces_the_recognizers_scores(reader, real):
+    """``scorer`` scores every candidate (in batches of images); set_scorer forgets the
+    candidates classified before."""
+    import numpy as np
+
+    ink = written(real, "近代化", "japanese-native1", 0.2)
+    labels = reader.recognizer.labels
+    seen = []
+
+    def scorer(images):
+        seen.append(images.shape)
+        p = np.full((len(images), len(labels)), 1e-9, np.float32)
+        p[:, labels.index("近")] = 1.0  # a scorer that sees 近 everywhere
+        reader.recognizer.probabilities(images)  # (as long as the model takes)
+        return p
+
+    fresh = LineReader(reader.recognizer, reader.lexicon, scorer=scorer)
+    got = fresh.read(ink)
+    assert seen and all(s[1:] == (64, 64) for s in seen)
+    assert set(got.text) == {"近"}
+    assert fresh.read(ink).classified == 0
+    fresh.set_scorer(None)
+    again = fresh.read(ink)
+    assert again.classified > 0 and again.text == "近代化"
+    fresh.set_scorer(lambda images: np.ones((len(images), 3)))
+    with pytest.raises(LineError, match="shape"):
+        fresh.read(ink)

@@ -80,7 +80,24 @@ def test_without_line_nothing_changes(tmp_path, line_ink, capsys):
     assert list(record["candidates"][0]) == ["char", "prob"]
 
 
-def test_line_refuses_a_profile(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        main(["classify", "--line", "--profile", str(tmp_path / "p"), "x.json"])
-    assert "--line does not take --profile" in capsys.readouterr().err
+def test_line_with_a_profile(tmp_path, line_ink, capsys):
+    """``--line --profile``: the writer's adapted classifier scores the candidates (the
+    scores change, the contract stays); a profile that cannot be read is named, status 2."""
+    save(line_ink, tmp_path / "line.json")
+    profile = tmp_path / "me.json"
+    assert main(["learn", "--profile", str(profile), str(REAL_INK)]) == 0
+    capsys.readouterr()
+    line = str(tmp_path / "line.json")
+    assert main(["classify", "--line", "--json", line]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["classify", "--line", "--json", "--profile", str(profile), line]) == 0
+    out, err = capsys.readouterr()
+    adapted = json.loads(out)
+    assert adapted["text"] == "近代化" and [c["text"] for c in adapted["chars"]] == list("近代化")
+    assert adapted["candidates"][0]["text"] == "近代化"
+    assert adapted["chars"] != plain["chars"]  # the profile's probabilities, not the model's
+    assert err == ""
+    (tmp_path / "bad.json").write_text("{not a profile", encoding="utf-8")
+    assert main(["classify", "--line", "--profile", str(tmp_path / "bad.json"), line]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "bad.json" in err and len(err.strip().splitlines()) == 1
