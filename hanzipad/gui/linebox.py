@@ -39,6 +39,10 @@ SETTING = "view/line"
 NEW_LINE_WIDTH = 2.5
 #: Alternatives offered for one character of the reading.
 ALTERNATIVES = 10
+#: The writing band the line box's guide lines show: its width over its height, and its least
+#: height in pixels.
+BAND_ASPECT = 4.8
+BAND_MIN = 80.0
 
 
 def line_mode_setting() -> bool:
@@ -68,6 +72,16 @@ class LineCanvas(Canvas):
     def _grid_rect(self) -> QRectF:
         return QRectF(self.rect()).adjusted(12, 12, -12, -12)
 
+    def band_rect(self) -> QRectF:
+        """The writing band the guide lines show: the box's width, a :data:`BAND_ASPECT` th
+        of it high (at least :data:`BAND_MIN` pixels, at most the box), in the middle. The box
+        takes all the height the window gives it; the band keeps a line's shape, so a phrase
+        is written at the size of a line whatever the box's height (the reading itself does
+        not depend on the box: it measures the ink in its own line heights)."""
+        r = self._grid_rect()
+        h = min(r.height(), max(BAND_MIN, r.width() / BAND_ASPECT))
+        return QRectF(r.left(), r.center().y() - h / 2, r.width(), h)
+
     def _own_key(self, event) -> bool:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         return mods == Qt.KeyboardModifier.NoModifier and event.key() in self.KEYS
@@ -92,10 +106,15 @@ class LineCanvas(Canvas):
         r = self._grid_rect()
         if r.width() <= 0:
             return
+        band = self.band_rect()
         pen = QPen(GRID_COLOR, 1.0)
         pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        y = r.center().y()
+        for y in (band.top(), band.bottom()):
+            painter.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
+        pen.setStyle(Qt.PenStyle.DotLine)
+        painter.setPen(pen)
+        y = band.center().y()
         painter.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
 
 
@@ -436,8 +455,7 @@ def install_line_mode(window) -> LineBox:
     built). The line box takes the place of the two boxes and their keys."""
     box = LineBox(window.recognition, lambda: window.writing.lexicon,
                   pen_width=float(window.boxes[0].pen_width))
-    pad = window.boxes[0].parentWidget().layout()
-    pad.insertWidget(1, box, 1)  # after the text, where the boxes are
+    _place(window, box)
     box.setVisible(False)
     box.committed.connect(lambda entries, picked: commit_entries(window, entries, picked))
     action = QAction(tr("&Line"), window)
@@ -455,6 +473,35 @@ def install_line_mode(window) -> LineBox:
     if line_mode_setting():
         action.setChecked(True)
     return box
+
+
+def _boxes_row(layout, widget):
+    """The box layout (in ``layout`` or nested in it) that holds ``widget`` itself."""
+    if layout.indexOf(widget) >= 0:
+        return layout
+    for i in range(layout.count()):
+        inner = layout.itemAt(i).layout()
+        if inner is not None:
+            found = _boxes_row(inner, widget)
+            if found is not None:
+                return found
+    return None
+
+
+def _place(window, box: LineBox) -> None:
+    """Put the line box in the row of the writing boxes, first, with the boxes' stretch: in
+    line mode the boxes and keys are hidden, so the line box has the whole row, all the height
+    the boxes had (no empty band under it); otherwise it is hidden and takes nothing. The
+    reading does not depend on the box's shape (:mod:`hanzipad.line` measures everything in
+    line heights of the ink)."""
+    from PySide6.QtWidgets import QBoxLayout
+
+    content = window.boxes[0].parentWidget().layout()
+    row = _boxes_row(content, window.boxes[0])
+    if isinstance(row, QBoxLayout):
+        row.insertWidget(0, box, 1)
+    else:  # another layout: under the text, where the boxes are
+        content.insertWidget(1, box, 1)
 
 
 def set_line_mode(window, on: bool) -> None:

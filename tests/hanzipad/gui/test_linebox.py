@@ -6,18 +6,26 @@ from __future__ import annotations
 import pytest
 
 from hanzipad.gui.linebox import LineBox, line_mode_setting
-from tests.hanzipad.gui.conftest import line
+from tests.hanzipad.gui.conftest import line as canvas_line
 
 pytest.importorskip("PySide6")
+
+
+def line(canvas, x0, y0, x1, y1, n: int = 8):
+    """A stroke at fractions of the line box's writing band (its width, the guide lines'
+    height), as a person writes a phrase at the band's size whatever the box's height."""
+    band, h = canvas.band_rect(), canvas.height()
+    canvas_line(canvas, x0, (band.top() + y0 * band.height()) / h,
+                x1, (band.top() + y1 * band.height()) / h, n)
 
 
 def write_shi_yi_shi(canvas):
     """十 一 十 written left to right, each about a fifth of the box wide."""
     line(canvas, 0.05, 0.5, 0.27, 0.5)
-    line(canvas, 0.16, 0.15, 0.16, 0.85)
+    line(canvas, 0.16, 0.0, 0.16, 1.0)
     line(canvas, 0.38, 0.5, 0.6, 0.5)
     line(canvas, 0.7, 0.5, 0.92, 0.5)
-    line(canvas, 0.81, 0.15, 0.81, 0.85)
+    line(canvas, 0.81, 0.0, 0.81, 1.0)
 
 
 @pytest.fixture
@@ -33,12 +41,12 @@ def test_a_written_line_is_read_picked_and_committed(line_window, qtbot):
     box: LineBox = window.line_box
     canvas = box.canvas
     line(canvas, 0.05, 0.5, 0.27, 0.5)
-    line(canvas, 0.16, 0.15, 0.16, 0.85)
+    line(canvas, 0.16, 0.0, 0.16, 1.0)
     assert len(canvas.strokes()) == 2
     qtbot.waitUntil(lambda: box.text() == "十", timeout=10000)
     line(canvas, 0.38, 0.5, 0.6, 0.5)
     line(canvas, 0.7, 0.5, 0.92, 0.5)
-    line(canvas, 0.81, 0.15, 0.81, 0.85)
+    line(canvas, 0.81, 0.0, 0.81, 1.0)
     qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一十", timeout=10000)
     assert [b.text() for b in box._char_buttons] == ["十", "一", "十"]
     # a character's alternatives, and picking one
@@ -74,7 +82,7 @@ def test_the_reading_updates_while_writing_and_backspace_takes_a_stroke(line_win
     line(box.canvas, 0.05, 0.5, 0.27, 0.5)
     qtbot.waitUntil(lambda: not box.is_busy() and box.text() != "", timeout=10000)
     first = box.text()
-    line(box.canvas, 0.16, 0.15, 0.16, 0.85)
+    line(box.canvas, 0.16, 0.0, 0.16, 1.0)
     qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十", timeout=10000)
     assert first != "十"
     box.undo_button.click()
@@ -120,7 +128,7 @@ def test_line_mode_in_the_compact_pad_types_into_the_focused_program(
     assert box.isVisible() and box.canvas.width() <= window.width()
     canvas = box.canvas
     line(canvas, 0.05, 0.5, 0.4, 0.5)
-    line(canvas, 0.22, 0.15, 0.22, 0.85)
+    line(canvas, 0.22, 0.0, 0.22, 1.0)
     line(canvas, 0.55, 0.5, 0.9, 0.5)
     qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一", timeout=10000)
     box.commit_button.click()
@@ -139,7 +147,7 @@ def test_going_back_to_the_start_commits_the_line_and_starts_a_new_one(line_wind
     line(box.canvas, 0.05, 0.5, 0.27, 0.5)  # back at the left: a new line
     qtbot.waitUntil(lambda: window.composition.text() == "十一十", timeout=10000)
     assert len(box.canvas.strokes()) == 1
-    line(box.canvas, 0.16, 0.15, 0.16, 0.85)
+    line(box.canvas, 0.16, 0.0, 0.16, 1.0)
     qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十", timeout=10000)
     assert window.composition.text() == "十一十"
     box.commit_button.click()
@@ -163,3 +171,25 @@ def test_enter_backspace_and_esc_in_the_line_box(line_window, qtbot):
     line(box.canvas, 0.05, 0.5, 0.27, 0.5)
     QTest.keyClick(box.canvas, Qt.Key.Key_Escape)
     assert box.canvas.is_empty() and window.composition.text() == "十一一"
+
+
+def test_the_line_box_takes_the_height_the_boxes_had(make_window, qtbot):
+    """No empty band under the line box: it has the boxes' row to itself (the boxes and keys
+    hidden), the same top and bottom as the boxes; its writing band keeps a line's shape."""
+    window = make_window(None, wait_model=False)
+    window.resize(520, 640)
+    qtbot.wait(50)
+    boxes = window.boxes[0].geometry()
+    window.line_action.trigger()
+    qtbot.waitUntil(lambda: window.line_box.isVisible())
+    qtbot.wait(50)
+    got = window.line_box.geometry()
+    assert abs(got.top() - boxes.top()) <= 2 and abs(got.bottom() - boxes.bottom()) <= 2
+    canvas = window.line_box.canvas
+    band = canvas.band_rect()
+    assert canvas.height() > 2 * band.height()
+    assert 4 <= band.width() / band.height() <= 5.5
+    window.line_action.trigger()
+    qtbot.waitUntil(lambda: window.boxes[0].isVisible())
+    qtbot.wait(50)
+    assert window.boxes[0].geometry() == boxes
