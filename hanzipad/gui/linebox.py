@@ -118,6 +118,14 @@ class LineCanvas(Canvas):
         painter.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
 
 
+def adapted_scorer(worker):
+    """The writer's adapted classifier as a line reader's scorer, when the pad has learned the
+    writer's hand: ``worker.adapted`` (set by :mod:`hanzipad.gui.learning`) carrying a
+    ``scorer`` attribute (``images -> probabilities``, :func:`hanzipad.linecli.adapted_scorer`);
+    None otherwise (the model's own scores)."""
+    return getattr(getattr(worker, "adapted", None), "scorer", None)
+
+
 class _Relay(QObject):
     """Carries a reading from the worker thread to the UI thread (queued)."""
 
@@ -294,10 +302,11 @@ class LineBox(QWidget):
         self._busy = True
         lexicon = self.lexicon() if callable(self.lexicon) else self.lexicon
         self.recognition.run_in_worker(
-            lambda worker, recognizer: self._read(recognizer, lexicon, generation, ink))
+            lambda worker, recognizer: self._read(recognizer, lexicon, generation, ink,
+                                                  adapted_scorer(worker)))
 
-    def _read(self, recognizer, lexicon, generation: int, ink: Ink) -> None:
-        """In the worker thread."""
+    def _read(self, recognizer, lexicon, generation: int, ink: Ink, scorer=None) -> None:
+        """In the worker thread; ``scorer``: the writer's adapted classifier, if any."""
         from hanzipad.line import LineReader
 
         try:
@@ -305,6 +314,7 @@ class LineBox(QWidget):
             if self._reader is None or self._reader_key != key:
                 self._reader = LineReader(recognizer, lexicon)
                 self._reader_key = key
+            self._reader.set_scorer(scorer)
             reading = self._reader.read(ink, alternatives=ALTERNATIVES)
         except Exception as exc:  # noqa: BLE001 - said in the box, the app goes on
             self._relay.done.emit(generation, None, str(exc) or type(exc).__name__)

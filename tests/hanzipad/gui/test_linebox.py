@@ -193,3 +193,36 @@ def test_the_line_box_takes_the_height_the_boxes_had(make_window, qtbot):
     qtbot.waitUntil(lambda: window.boxes[0].isVisible())
     qtbot.wait(50)
     assert window.boxes[0].geometry() == boxes
+
+
+def test_the_line_is_read_with_the_writers_adapted_classifier(line_window, qtbot):
+    """When the pad has learned the writer's hand (the worker's ``adapted`` classifier with a
+    ``scorer``), the line's candidates are scored by it; without it, by the model."""
+    import numpy as np
+
+    window = line_window
+    box = window.line_box
+    seen = []
+
+    def install(worker, recognizer):
+        def classify(image, k=10):
+            return recognizer.classify(image, k)
+
+        def scorer(images):
+            seen.append(len(images))
+            p = np.full((len(images), len(recognizer.labels)), 1e-9, np.float32)
+            p[:, recognizer.labels.index("口")] = 1.0
+            return p
+
+        classify.scorer = scorer
+        worker.adapted = classify
+
+    window.recognition.run_in_worker(install)
+    write_shi_yi_shi(box.canvas)
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() and set(box.text()) == {"口"},
+                    timeout=10000)
+    assert seen
+    window.recognition.run_in_worker(lambda worker, recognizer: setattr(worker, "adapted", None))
+    box.undo_stroke()
+    line(box.canvas, 0.81, 0.0, 0.81, 1.0)
+    qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一十", timeout=10000)
