@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.trainer.test_inkpack import write_pots  # noqa: E402
+from tests.trainer.sources.packdata import write_pots  # noqa: E402
 from tests.trainer.tinydata import CHARS, write_gnt  # noqa: E402
 
 PY = sys.executable
@@ -132,7 +132,7 @@ def build(tmp: Path) -> dict:
     os.mkfifo(fifo_bundle / "labels.txt")
 
     # ink packs: a forged xz block that says (or really does) inflate far past its size
-    from trainer.inkpack import PackWriter
+    from trainer.sources.inkpack_format import PackWriter
 
     bomb = lzma.compress(b"\0" * (64 << 20), format=lzma.FORMAT_XZ)
     for name, declared in (("xz_bomb_declared", 6_000_000_000), ("xz_bomb_real", 64 << 20)):

@@ -117,7 +117,7 @@ def test_no_import_circle_in_trainer_not_even_through_imports_inside_functions()
 def test_sources_pack_and_shards_import_nothing_of_trainer_inside_functions():
     """The modules the old circle ran through need no import hidden in a function at all."""
     mine = [m for m in MODULES if m.startswith("trainer.sources") or m in (
-        "trainer.pack", "trainer.shards", "trainer.inkpack")]
+        "trainer.pack", "trainer.shards")]
     assert {m: sorted(GRAPH[m][1]) for m in mine if GRAPH[m][1]} == {}
 
 
