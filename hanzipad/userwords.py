@@ -295,5 +295,20 @@ def load_or_new(path: str | os.PathLike, warn=None) -> UserWords:
         return UserWords(path)
 
 
+def read_beside(profile_path: str | os.PathLike, warn=None) -> UserWords | None:
+    """The word list beside the profile ``profile_path`` (:func:`beside`) for a command that
+    writes nothing (``classify --line --profile``): None when there is none, or when it cannot
+    be used (``warn`` gets one line naming it; the file is left as it is)."""
+    path = beside(profile_path)
+    if not (path.exists() or path.is_symlink()):
+        return None
+    try:
+        return UserWords.load(path)
+    except UserWordsError as exc:
+        if warn is not None:
+            warn(f"{exc}; reading without the writer's words")
+        return None
+
+
 __all__ = ["MAX_WORD", "MAX_WORDS", "PRIOR", "UserWords", "UserWordsError", "beside",
-           "load_or_new", "set_aside"]
+           "load_or_new", "read_beside", "set_aside"]

@@ -187,3 +187,58 @@ def test_import_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_read_beside_a_profile_never_renames(tmp_path):
+    from hanzipad.userwords import read_beside
+
+    profile = tmp_path / "me.json"
+    assert read_beside(profile) is None  # none there
+    w = UserWords(beside(profile))
+    w.record("张伟明")
+    w.save()
+    assert read_beside(profile).count("张伟明") == 1
+    beside(profile).write_bytes(b"{")
+    said = []
+    assert read_beside(profile, said.append) is None
+    assert len(said) == 1 and str(beside(profile)) in said[0] and "\n" not in said[0]
+    assert beside(profile).read_bytes() == b"{"  # classify writes nothing: left as it is
+
+
+def test_classify_line_with_a_profile_reads_the_words_beside_it(tmp_path, capsys):
+    """classify --line --profile FILE mixes in FILE's word list; a damaged one is said, left
+    as it is, and the line read without it."""
+    from hanzipad.cli import main
+    from hanzipad.ink import Ink, Point, iter_jsonl, save
+    from tests.helpers import REAL_INK
+
+    real = {(ink.meta.get("writer"), ink.label): ink for _, ink in iter_jsonl(REAL_INK)}
+    strokes, x = [], 0.0
+    for c in "近代化":
+        ink = real[("japanese-native1", c)]
+        x0, y0, x1, y1 = ink.bounds()
+        s = 100 / max(x1 - x0, y1 - y0)
+        strokes += [tuple(Point(x + (p.x - x0) * s, (p.y - y0) * s) for p in st)
+                    for st in ink.strokes]
+        x += (x1 - x0) * s + 20
+    save(Ink(strokes, 400, 120), tmp_path / "line.json")
+    learned = tmp_path / "learn.jsonl"
+    learned.write_text("".join(json.dumps(ink.to_dict() | {"label": ink.label},
+                                          ensure_ascii=False) + "\n"
+                               for _, ink in list(iter_jsonl(REAL_INK))[:5]), encoding="utf-8")
+    profile = tmp_path / "me.json"
+    assert main(["learn", "--profile", str(profile), str(learned)]) == 0
+    words = UserWords(beside(profile))
+    words.record("近代化")
+    words.save()
+    capsys.readouterr()
+    args = ["classify", "--line", "--json", "--profile", str(profile), str(tmp_path / "line.json")]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["text"] == "近代化" and "words" not in err
+    beside(profile).write_bytes(b'{"format": "hanzipad-user-words", "version": 9}')
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["text"] == "近代化"
+    assert str(beside(profile)) in err and "newer HanziPad" in err
+    assert beside(profile).read_bytes().endswith(b"9}")
