@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from trainer.records import public_text
+from trainer.records import public, public_text
 from trainer.sources import InkSource, SourceError, open_source, parse_spec, source_class
 from trainer.sources.base import SkipStats, default_label_map
 from trainer.sources.inkpack_format import (
@@ -130,7 +130,7 @@ def pack(data_specs: list[str], out, *, workers: int = 1, tolerance: float = TOL
         if pool is not None:
             pool.close()
             pool.join()
-        index = writer.close([st.as_dict() for st in stats])
+        index = writer.close([public(st.as_dict()) for st in stats])
     except BaseException:
         writer.abort()
         raise

@@ -48,6 +48,7 @@ def test_pack_holds_ink_files_with_pressure_and_synthetic_writers(tmp_path):
     assert [d["kind"] for d in packed_sources] == ["ink", "strokes"]
     assert packed_sources[0]["packed_stats"]["corrupt"] == 1  # the broken line, counted while packing
     assert packed_sources[1]["package"] == "hanzi-writer-data"
+    assert str(tmp_path).encode() not in out.read_bytes()  # no machine path in the pack's records
     # a pack packs again (e.g. a subset of writers); at tolerance 0 nothing more is lost
     again = tmp_path / "again.inkpack"
     pack([f"inkpack:{out}"], again, tolerance=0, log=log_none)
