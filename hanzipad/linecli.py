@@ -130,7 +130,7 @@ def classify_lines(args, recognizer, err, write_json, json_line, write_text) -> 
     except LexiconError as exc:
         err(f"reading lines without the word list: {exc}")
         lexicon = None
-    if lexicon is not None and scorer is not None:  # the writer's own words (issue 36)
+    if lexicon is not None and getattr(args, "profile", None):  # the writer's words (issue 36)
         from hanzipad.userwords import read_beside
 
         lexicon.user = read_beside(args.profile, err)
