@@ -9,9 +9,13 @@ compiles the ``.qm`` with ``pyside6-lrelease``.
 ``tr("Open…")`` returns the text in the current language.  pyside6-lupdate extracts every
 string literal passed to a plain function called ``tr`` (in the empty context ``""``) and
 the strings marked with ``QT_TR_NOOP("…")`` (same context) for text translated later, such
-as the templates of :func:`explain` (:data:`CODES`: the core's errors, by code).  So call ``tr`` with a literal (``tr("Saved {}")
+as the templates of :func:`explain`.  So call ``tr`` with a literal (``tr("Saved {}")
 .format(path)``, never ``tr(f"Saved {path}")``); a ``#: Translators: …`` comment on the
-line above a string is a note shown to translators.  :func:`tr` works before a QApplication
+line above a string is a note shown to translators.
+
+The core's errors (:mod:`hanzipad.errors`) are translated by their code: :data:`CODES` holds
+the template the ``.ts`` translates for each, and :func:`explain` fills it with the error's
+parameters.  :func:`tr` works before a QApplication
 exists (it asks the translator directly, not through QCoreApplication).
 """
 
@@ -155,7 +159,6 @@ CODES = {
 }
 #: Translators: how a file name or place (%1) and what is wrong there (%2) are joined
 WHERE_REASON = QT_TR_NOOP("%1: %2")
-
 
 _language = "en"
 _translators: dict[str, object] = {}  # locale -> QTranslator (or None: no .qm)

@@ -342,17 +342,19 @@ def test_qt_file_dialog_is_all_chinese(qtbot, qapp, tmp_path):
         i18n.install_qt_translations(qapp)
 
 
-def test_packages_ship_the_compiled_translations():
+def test_packages_ship_the_compiled_translations(tmp_path, monkeypatch):
     """The wheel (package data of hanzipad_resources.i18n) and the PyInstaller build
     (resources/i18n beside the model) carry the .qm; the app finds it there."""
     from fnmatch import fnmatch
+
+    from tests.packaging.test_packaging_files import run_spec
 
     tomllib = pytest.importorskip("tomllib")
     setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert "hanzipad_resources.i18n" in setup["packages"]
     assert any(fnmatch(QM.name, p) for p in setup["package-data"]["hanzipad_resources.i18n"])
-    spec = (ROOT / "resources" / "packaging" / "hanzipad.spec").read_text(encoding="utf-8")
-    assert '(RES / "i18n").glob("*.qm")' in spec and '"resources/i18n")' in spec
+    frozen = {name for name, _, _ in run_spec(tmp_path, monkeypatch)["analysis"].datas}
+    assert f"resources/i18n/{QM.name}" in frozen
     assert i18n.qm_path("zh") == QM
 
 
