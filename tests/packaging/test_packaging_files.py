@@ -372,8 +372,6 @@ def test_build_scripts_say_how_to_use_them(script, options):
     assert r.returncode != 0 and "--no-such-option" in r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="--help shows one line too many (the script's "
-                   "`set -…o pipefail`): its `sed -n '2,17p'` / `'2,16p'` should end a line earlier")
 @pytest.mark.parametrize("script", ["build-linux", "check-deb"])
 def test_build_scripts_help_shows_no_code(script):
     r = subprocess.run([str(PACKAGING / script), "--help"], capture_output=True, text=True,
