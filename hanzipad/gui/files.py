@@ -12,6 +12,7 @@ from PySide6.QtGui import QImageReader
 
 from hanzipad import fileio
 from hanzipad import ink as inkfile
+from hanzipad.errors import os_reason
 from hanzipad.gui.canvas import Content, ShownImage
 from hanzipad.gui.i18n import os_error, tr
 from hanzipad.normalize import ImageError, load_image
@@ -125,7 +126,8 @@ def image_content(path: Path) -> ShownImage:
             image = reader.read()
             device.close()
     except OSError as exc:  # swapped for something else since load_image read it
-        raise ImageError(f"{path}: {exc.strerror or exc}") from None
+        reason = os_reason(exc)
+        raise ImageError.coded(reason.code, str(path), **reason.params) from None
     if image.isNull():  # Qt cannot decode it but Pillow could: show what the model sees
         from PySide6.QtGui import QImage
 

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 
 from hanzipad import adapt
 from hanzipad.gui import settings
+from hanzipad.gui.files import os_error_text
 from hanzipad.gui.i18n import tr
 from hanzipad.ink import Ink
 
@@ -186,7 +187,7 @@ class HandLearner(QObject):
                 self._profile.save(self.path)
         except OSError as exc:
             self.problem.emit(tr("Cannot save your handwriting profile {}: {}").format(
-                self.path, exc.strerror or exc))
+                self.path, os_error_text(exc)))
 
     def _job_forget(self, worker, recognizer) -> None:
         if self._profile is None:

@@ -500,7 +500,7 @@ class MainWindow(QMainWindow):
         try:
             content = load_content(path)
         except (inkfile.InkError, ImageError) as exc:
-            self.show_problem(tr("Cannot open file"), explain(str(exc)))
+            self.show_problem(tr("Cannot open file"), explain(exc))
             return False
         self._show_opened(path, content)
         return True
@@ -534,7 +534,7 @@ class MainWindow(QMainWindow):
         try:  # rounded, so that it always opens again (hanzipad.ink.saved_text)
             fileio.write_text(path, inkfile.saved_text(self.canvas.ink()) + "\n")
         except inkfile.InkError as exc:
-            self.show_problem(tr("Cannot save file"), f"{path}: {explain(str(exc))}")
+            self.show_problem(tr("Cannot save file"), f"{path}: {explain(exc)}")
             return False
         except OSError as exc:
             self.show_problem(tr("Cannot save file"), f"{path}: {os_error_text(exc)}")
