@@ -10,6 +10,12 @@ nothing leaves the machine. One that cannot be read is kept aside (renamed) and 
 a new one, saying so. Edit > "Learn from my handwriting" turns learning (and the use of the
 profile) off; "Forget my handwriting" drops it, and "Restore my handwriting" brings it back
 until the pad exits.
+
+Words too: the text the person commits is counted in a word list beside the profile
+(:mod:`hanzipad.userwords`, ``handwriting-profile.words.json``), which the lexicon mixes into
+its ranking, so the words they write most rise. It is kept on the UI thread (where the
+ranking runs), saved a while after the last commit and at exit, and follows the same
+learn / forget / restore switches.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from PySide6.QtCore import (
     Slot,
 )
 
-from hanzipad import adapt
+from hanzipad import adapt, userwords
 from hanzipad.gui import settings
 from hanzipad.gui.files import os_error_text
 from hanzipad.gui.i18n import tr
@@ -257,6 +263,62 @@ class LearningController(QObject):
         self.learner.changed.connect(self._on_changed)
         self.learner.problem.connect(lambda m: self.statusMessage.emit(m, 8000))
         recognition.modelLoaded.connect(lambda _description: self.learner.start())
+        #: The writer's word list (:class:`hanzipad.userwords.UserWords`), once loaded.
+        self.words: userwords.UserWords | None = None
+        self._forgotten_words: userwords.UserWords | None = None
+        self._lexicon = None
+        self._words_timer = QTimer(self)
+        self._words_timer.setSingleShot(True)
+        self._words_timer.setInterval(SAVE_DELAY_MS)
+        self._words_timer.timeout.connect(self.save_words)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.save_words)
+
+    # ------------------------------------------------------------ words too
+    def words_path(self) -> Path:
+        return userwords.beside(self.learner.path)
+
+    @Slot(object)
+    def attach_words(self, lexicon) -> None:
+        """Rank with the writer's words in ``lexicon`` (loaded then, from beside the
+        profile; a file that cannot be used is kept aside, saying so)."""
+        self._lexicon = lexicon
+        if self.words is None:
+            self.words = userwords.load_or_new(
+                self.words_path(), warn=lambda m: self.statusMessage.emit(m, 8000))
+        self._apply_words()
+
+    def _apply_words(self) -> None:
+        if self._lexicon is not None:
+            self._lexicon.user = self.words if self.enabled else None
+
+    @Slot(str, str)
+    def record_words(self, before: str, text: str) -> None:
+        """Count ``text``, committed after ``before``, in the writer's words."""
+        if self.enabled and self.words is not None:
+            self.words.record_next(before, text)
+            self._words_timer.start()
+
+    @Slot(str, str, str)
+    def correct_words(self, before: str, old: str, new: str) -> None:
+        """A character picked again: ``old`` was never meant, ``new`` was."""
+        if self.enabled and self.words is not None:
+            self.words.record_next(before, old, delta=-1)
+            self.words.record_next(before, new)
+            self._words_timer.start()
+
+    @Slot()
+    def save_words(self) -> None:
+        self._words_timer.stop()
+        words = self.words
+        if words is None or not words.dirty:
+            return
+        try:
+            words.save()
+        except OSError as exc:
+            self.statusMessage.emit(tr("Cannot save your word list {}: {}").format(
+                words.path, os_error_text(exc)), 8000)
 
     @property
     def enabled(self) -> bool:
@@ -265,6 +327,7 @@ class LearningController(QObject):
     @Slot(bool)
     def set_enabled(self, on: bool) -> None:
         self.learner.set_enabled(on)
+        self._apply_words()
 
     @Slot(object, str, object)
     def learn(self, entry, label: str, weight: float) -> None:
@@ -278,6 +341,12 @@ class LearningController(QObject):
     @Slot()
     def forget(self) -> None:
         self.learner.forget()
+        if self.words is not None:
+            self._forgotten_words = self.words
+            self.words = userwords.UserWords(self.words.path)
+            self.words.dirty = True  # the empty list is written (the old one kept in memory)
+            self._apply_words()
+            self.save_words()
         self.restorableChanged.emit(True)
         self.statusMessage.emit(tr("Your handwriting is forgotten (Edit > Restore my "
                                    "handwriting brings it back until HanziPad exits)"), 8000)
@@ -285,6 +354,11 @@ class LearningController(QObject):
     @Slot()
     def restore(self) -> None:
         self.learner.restore()
+        if self._forgotten_words is not None:
+            self.words, self._forgotten_words = self._forgotten_words, None
+            self.words.dirty = True
+            self._apply_words()
+            self.save_words()
         self.restorableChanged.emit(False)
 
     @Slot(int, int)

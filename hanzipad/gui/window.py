@@ -185,6 +185,9 @@ class MainWindow(QMainWindow):
         writing.textChanged.connect(self.textChanged)
         writing.contextLoaded.connect(self.contextLoaded)
         writing.confirmed.connect(learning.learn)  # the pad learns the writer's hand
+        writing.committed.connect(learning.record_words)  # ...and their words
+        writing.corrected.connect(learning.correct_words)
+        writing.contextLoaded.connect(lambda: learning.attach_words(writing.lexicon))
         self.candidate_bar.picked.connect(writing.pick)
         self.text.clicked.connect(writing.click_text)
         self.symbol_bar.typed.connect(writing.type_symbol)

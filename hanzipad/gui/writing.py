@@ -78,8 +78,10 @@ class WritingController(QObject):
     confirmed = Signal(object, str, object)
     #: Text the person put into the composition in one go: a box's character (when its
     #: candidates came, if it was committed before), a suggested word, a line's characters.
-    #: Not sent for keys, symbols, re-picks, undo and redo.
-    committed = Signal(str)
+    #: (the text before it, the text). Not sent for keys, symbols, re-picks, undo and redo.
+    committed = Signal(str, str)
+    #: A committed character was picked again: (the text before it, the old text, the new).
+    corrected = Signal(str, str, str)
 
     def __init__(self, boxes: list[Canvas], recognition,
                  own_window: Callable[[], int | None] | None = None,
@@ -297,7 +299,8 @@ class WritingController(QObject):
             self.undo_stack.endMacro()
         if entry.text:  # writer adaptation: a pick is sure, writing on only accepts the top
             self.confirmed.emit(entry, entry.text, STRONG if choice is not None else WEAK)
-            self.committed.emit(entry.text)
+            at = comp.index_of(entry)
+            self.committed.emit(comp.text_before(at) if at is not None else "", entry.text)
         self._show_text()
         return entry
 
@@ -315,7 +318,7 @@ class WritingController(QObject):
         if not ranked:  # nothing recognized (blank ink, a failure): no empty entry stays;
             self.composition.remove(entry)  # undo of its commit still brings the ink back
         else:
-            self.committed.emit(entry.text)
+            self.committed.emit(before, entry.text)
         self.text_changed()
         self.out.flush()  # its text, and what was committed after it (always on top)
 
@@ -338,7 +341,7 @@ class WritingController(QObject):
         self._replacing = self._cursor_before_select = None
         for entry, chosen in zip(entries, picked or [False] * len(entries)):
             self.confirmed.emit(entry, entry.text, STRONG if chosen else WEAK)
-        self.committed.emit("".join(e.text for e in entries))
+        self.committed.emit(comp.text_before(at), "".join(e.text for e in entries))
 
     # ---------------------------------------------------------------- editing
     def _on_stroke(self, stroke, box: Canvas) -> None:
@@ -381,7 +384,9 @@ class WritingController(QObject):
             back = self._cursor_before_select
             self._cursor_before_select = None
             if entry.text != char:  # then the cursor goes back where it was
+                old, before = entry.text, comp.text_before(comp.selected)
                 self.undo_stack.push(ReplaceEntryCommand(self, entry, char, back))
+                self.corrected.emit(before, old, char)
                 self.confirmed.emit(entry, char, STRONG)  # a re-pick: that ink was this
             elif back is not None:  # the same: the selection ends all the same
                 comp.set_cursor(back)
@@ -389,8 +394,9 @@ class WritingController(QObject):
                 self._show_idle_candidates()
         elif mode == "next":
             entry = Entry(char, tuple((c.char, 0.0) for c in self._shown), kind=WORD)
+            before = comp.text_before_cursor()
             self.undo_stack.push(CommitCommand(self, entry, comp.cursor))
-            self.committed.emit(char)
+            self.committed.emit(before, char)
         elif not self.canvas.is_empty():
             self.commit_box(choice=char)
         else:

@@ -596,6 +596,10 @@
         <translation>无法保存你的笔迹档案 {}：{}</translation>
     </message>
     <message>
+        <source>Cannot save your word list {}: {}</source>
+        <translation>无法保存你的词表 {}：{}</translation>
+    </message>
+    <message>
         <source>&amp;Learn from my handwriting</source>
         <translation>学习我的笔迹(&amp;L)</translation>
     </message>

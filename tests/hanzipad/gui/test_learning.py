@@ -96,3 +96,62 @@ def test_a_damaged_profile_is_kept_aside(make_window, adapt_bundle, qtbot):
     chars = _write(window, qtbot)
     window.writing.pick(chars[0])  # a new profile starts
     qtbot.waitUntil(lambda: window.learning.learner.count == 1, timeout=5000)
+
+
+def test_the_writers_words_are_counted_corrected_ranked_and_forgotten(make_window, tiny_bundle,
+                                                                      qtbot):
+    """Words too: committed text goes into the word list beside the profile, which the
+    lexicon ranks with; a re-pick moves the count; Forget / Restore and learning off."""
+    from hanzipad import userwords
+
+    window = make_window(tiny_bundle, load_context=True)
+    learning = window.learning
+    qtbot.waitUntil(lambda: learning.words is not None and window.writing.lexicon is not None,
+                    timeout=20000)
+    words = learning.words
+    assert window.writing.lexicon.user is words
+    assert words.path == userwords.beside(learning.learner.path)
+    for char in "人口":  # written and picked, one box after the other
+        with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
+            line(window.boxes[window.writing.active], 0.2, 0.5, 0.8, 0.5)
+        window.writing.pick(char)
+    assert window.composition.text() == "人口"
+    assert words.count("人口") == 1
+    # the second character picked again: the count moves to what was meant
+    window.writing.click_text(window.composition.offset_of(1), 0)
+    window.writing.pick("日")
+    assert window.composition.text() == "人日"
+    assert (words.count("人口"), words.count("人日")) == (0, 1)
+    learning.save_words()
+    assert userwords.UserWords.load(words.path).count("人日") == 1
+    # Forget: an empty list ranks and is written; Restore brings the words back
+    window.forget_action.trigger()
+    assert learning.words is not words and len(learning.words) == 0
+    assert window.writing.lexicon.user is learning.words
+    assert len(userwords.UserWords.load(words.path)) == 0
+    window.restore_action.trigger()
+    assert learning.words is words and window.writing.lexicon.user is words
+    assert userwords.UserWords.load(words.path).count("人日") == 1
+    # learning off: the lexicon ranks without them, and nothing is counted
+    window.learn_action.setChecked(False)
+    assert window.writing.lexicon.user is None
+    with qtbot.waitSignal(window.candidate_bar.shown, timeout=5000):
+        line(window.boxes[window.writing.active], 0.2, 0.5, 0.8, 0.5)
+    window.writing.pick("山")
+    assert words.count("日山") == 0
+
+
+def test_a_damaged_word_list_is_kept_aside(make_window, tiny_bundle, qtbot):
+    from hanzipad import userwords
+    from hanzipad.gui.learning import profile_path
+
+    path = userwords.beside(profile_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"format": "hanzipad-user-words", "version": 1, "words": [["人口", ')
+    window = make_window(tiny_bundle, load_context=True)
+    messages = []
+    window.learning.statusMessage.connect(lambda m, _ms: messages.append(m))
+    qtbot.waitUntil(lambda: window.learning.words is not None, timeout=20000)
+    assert len(window.learning.words) == 0
+    assert any(str(path.name) in m and "kept as" in m for m in messages), messages
+    assert [p.name for p in path.parent.glob(path.name + ".damaged-*")]

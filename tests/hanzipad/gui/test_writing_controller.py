@@ -43,11 +43,14 @@ STROKES = ((Point(10, 50), Point(90, 50)), (Point(50, 10), Point(50, 90)))
 class Recorder:
     def __init__(self, writing: WritingController):
         self.shown, self.candidates, self.committed, self.confirmed = [], [], [], []
+        self.before, self.corrected = [], []  # the text before each commit; re-picks
         self.picks, self.messages, self.changes = [], [], 0
         writing.textShown.connect(lambda text, cursor, sel: self.shown.append((text, cursor)))
         writing.candidatesChanged.connect(
             lambda cands, probs: self.candidates.append(([c.char for c in cands], probs)))
-        writing.committed.connect(self.committed.append)
+        writing.committed.connect(lambda before, text: (self.before.append(before),
+                                                        self.committed.append(text)))
+        writing.corrected.connect(lambda *args: self.corrected.append(args))
         writing.confirmed.connect(lambda entry, label, w: self.confirmed.append((label, w)))
         writing.pickRequested.connect(self.picks.append)
         writing.statusMessage.connect(lambda text, ms: self.messages.append(text))
@@ -104,6 +107,7 @@ def test_candidates_commits_and_what_the_person_confirmed(setup):
     writing.space()  # the top candidate, accepted by writing on: learned weakly
     assert writing.composition.text() == "干十"
     assert seen.committed == ["干", "十"] and seen.confirmed[-1] == ("十", WEAK)
+    assert seen.before == ["", "干"]
     writing.undo_stack.undo()  # the character leaves, its ink comes back
     assert writing.composition.text() == "干" and not writing.canvas.is_empty()
 
@@ -119,6 +123,10 @@ def test_a_commit_before_its_candidates_is_reported_when_they_come(setup):
     assert key.startswith("commit-") and len(ink.strokes) == 2
     recognition.answer("人入", generation - 1)
     assert writing.composition.text() == "人" and seen.committed == ["人"]
+    writing.click_text(writing.composition.offset_of(0), 0)  # picked again: reported
+    writing.pick("入")
+    assert writing.composition.text() == "入" and seen.corrected == [("", "人", "入")]
+    assert seen.committed == ["人"]  # a re-pick is no new commit
 
 
 def test_typing_out_goes_through_the_typist_in_order(setup):
@@ -159,6 +167,7 @@ def test_context_gives_next_words_and_readings(setup):
     assert seen.candidates[-1] == (["们"], False)  # next words, no probabilities
     writing.pick("们")
     assert writing.composition.text() == "干们" and seen.committed == ["干", "们"]
+    assert seen.before == ["", "干"]  # the suggested word, after what it continues
 
 
 def test_a_line_goes_in_as_one_step_and_one_commit(setup):
@@ -173,5 +182,6 @@ def test_a_line_goes_in_as_one_step_and_one_commit(setup):
     writing.commit_entries(entries, [False, True])
     assert writing.composition.text() == "十一" and writing.undo_stack.count() == steps + 1
     assert seen.committed == ["十一"] and seen.confirmed == [("十", WEAK), ("一", STRONG)]
+    assert seen.before == [""]
     writing.undo_stack.undo()
     assert writing.composition.text() == " "
