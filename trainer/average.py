@@ -22,10 +22,10 @@ measured and did worse for stage 9 and its base: 89.0 % top-1 on every tenth sam
 held-out writers, against 89.4 % this way, the same as the shipped average.)
 At least one member must be a run dir: the average takes its config from the first one.
 
-A member may be a ``compact`` network where another is a ``layout`` or ``residual`` network
-grown from it (``train --arch residual --init-from`` the compact run): it is grown into that
-network first (the grown run's block, with its last batch norm's scale and shift at zero; zero
-classifier rows for a grid head), so that it answers exactly as before. The mean is then the
+A member may be a ``compact`` network where another is a ``residual`` network grown from it
+(``train --arch residual --init-from`` the compact run): it is grown into that network first
+(the grown run's block, with its last batch norm's scale and shift at zero), so that it answers
+exactly as before. The mean is then the
 point halfway between the compact network and its grown fine-tune in weight space, as in
 WiSE-FT (Wortsman et al. 2022, "Robust fine-tuning of zero-shot models"): the fine-tune's gain
 on the real writers is kept while what the compact network read well (neat, mouse-drawn) comes
@@ -54,10 +54,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hanzipad.fileio import write_text
 from trainer.evaluate import is_bundle, non_finite_weights
-from trainer.runlock import RunDirLocked
-from trainer.sources.base import SourceError
-from trainer.train import (
+from trainer.finetune import base_provenance, load_bundle_into
+from trainer.rundir import (
     BEST,
     COMMANDS,
     CONFIG,
@@ -65,13 +65,13 @@ from trainer.train import (
     STATE,
     TMP_PREFIX,
     RunDirError,
-    atomic_write_text,
-    base_provenance,
     load_checkpoint,
     stored_config,
 )
+from trainer.runlock import RunDirLocked
+from trainer.sources.base import SourceError
 
-GROWN = ("layout", "residual")  # networks a compact member of their width grows into
+GROWN = ("residual",)  # networks a compact member of their width grows into
 
 
 def member_checkpoint(source) -> Path:
@@ -106,7 +106,6 @@ def _rebuild_bundle(bundle: Path, first: Path, config: dict, calibration, hint: 
     """A copy of the first member's model (``first``) holding the network of ``bundle``,
     rebuilt from its .tflite with batch-norm statistics measured on ``calibration()``."""
     from trainer import model as M
-    from trainer.train import load_bundle_into
 
     model = load_checkpoint(first, hint, compile=False)
     agree = load_bundle_into(
@@ -117,10 +116,10 @@ def _rebuild_bundle(bundle: Path, first: Path, config: dict, calibration, hint: 
 
 
 def _grow_member(ckpt: Path, first: Path, hint: str):
-    """A copy of the first member's model (``first``, a ``layout`` or ``residual`` network)
-    holding the ``compact`` network of the checkpoint ``ckpt`` grown into it
-    (:func:`trainer.model.grow_into`: the first member's block with its last batch norm at zero,
-    or zero classifier rows for the grid head), so that it answers exactly as ``ckpt`` does."""
+    """A copy of the first member's model (``first``, a ``residual`` network) holding the
+    ``compact`` network of the checkpoint ``ckpt`` grown into it
+    (:func:`trainer.model.grow_into`: the first member's block with its last batch norm at
+    zero), so that it answers exactly as ``ckpt`` does."""
     from trainer import model as M
 
     src = load_checkpoint(ckpt, hint, compile=False)
@@ -174,7 +173,7 @@ def _average(sources, out: Path, argv, calibrate, recalibrate, recalibrate_image
     if not configs:
         raise SourceError("average needs at least one run dir or checkpoint among --from (its "
                           "config is the average's); every member given is a model bundle")
-    # the config is the first run dir's; a grown network's (layout, residual) if any member
+    # the config is the first run dir's; a grown network's (residual) if any member
     # has one, so that compact members of its width grow into it
     first_ckpt, first_config = next(
         ((c, cfg) for c, cfg in configs.items() if cfg.get("arch") in GROWN),
@@ -246,10 +245,10 @@ def _average(sources, out: Path, argv, calibrate, recalibrate, recalibrate_image
     tmp = out / f"{TMP_PREFIX}{os.getpid()}-{BEST}"
     ref.save(tmp)
     os.replace(tmp, out / BEST)
-    atomic_write_text(out / CONFIG, json.dumps(first_config, ensure_ascii=False, indent=2) + "\n")
-    atomic_write_text(out / STATE, json.dumps(state, ensure_ascii=False, indent=2))
+    write_text(out / CONFIG, json.dumps(first_config, ensure_ascii=False, indent=2) + "\n")
+    write_text(out / STATE, json.dumps(state, ensure_ascii=False, indent=2))
     command = {"argv": argv, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    atomic_write_text(out / COMMANDS, json.dumps([command], ensure_ascii=False, indent=2))
+    write_text(out / COMMANDS, json.dumps([command], ensure_ascii=False, indent=2))
     return {"out": str(out), "members": [str(c) for c in ckpts],
             "params": int(ref.count_params()), "rebuilt": rebuilt, "recalibrated": recalibrated,
             "grown": {str(c): first_config["arch"] for c in grown}}

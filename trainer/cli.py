@@ -132,23 +132,46 @@ def _known_error(exc: BaseException) -> tuple[str, int] | None:
     return None
 
 
-def _config_args(p: argparse.ArgumentParser) -> None:
+# Options more than one command takes, as parent parsers (argparse lists a parent's options
+# first, so each is a parent only where its options lead, keeping every --help as it was).
+
+def _config_options() -> argparse.ArgumentParser:
+    """--config and --set (train)."""
+    p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--config", metavar="FILE", help="TOML config file (flags override it)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config setting (repeatable), e.g. --set lr=1e-3")
+    return p
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hanzipad-train",
-        description="Train, evaluate and export HanziPad's handwriting model. "
-        "Data are given as KIND:PATH (gnt, pot, pngdir, strokes, font, shards, ink, inkpack).",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+def _data_option(what: str, out: str, out_metavar: str) -> argparse.ArgumentParser:
+    """--data KIND:PATH… (required) and --out, ``what`` and ``out``: their help."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH", help=what)
+    p.add_argument("--out", required=True, metavar=out_metavar, help=out)
+    return p
 
-    t = sub.add_parser("train", help="train (or resume) a model in a run dir",
-                       description="Train a model; run again on the same --run-dir to resume.")
+
+def _workers_option(p: argparse.ArgumentParser, doing: str) -> None:
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help=f"processes {doing} in parallel (default: one per CPU)")
+
+
+def _seed_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
+
+
+def _model_data_options(model_metavar: str, model: str, data: str) -> argparse.ArgumentParser:
+    """--model (required) and --data KIND:PATH… (required): evaluate, prototypes."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--model", required=True, metavar=model_metavar, help=model)
+    p.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH", help=data)
+    return p
+
+
+def _train_options() -> argparse.ArgumentParser:
+    """train's own options (before the config options it shares the parser with)."""
+    t = argparse.ArgumentParser(add_help=False)
     t.add_argument("--train", nargs="+", metavar="KIND:PATH", help="training data")
     t.add_argument("--val", nargs="+", metavar="KIND:PATH", help="validation data (not augmented)")
     t.add_argument("--run-dir", metavar="DIR", required=True, help="checkpoints, logs, config")
@@ -168,11 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="validate every N steps, keeping best.keras (default 500)")
     t.add_argument("--lr", type=float, metavar="LR",
                    help="peak learning rate after warm-up (default 2e-3; a positive number)")
-    t.add_argument("--arch", choices=("compact", "layout", "residual", "article"),
-                   help="network: compact (default, VGG-style), layout (compact + a 4x4 grid "
-                        "head), residual (compact + a bottleneck block at 8x8; "
-                        "--init-from a compact net of its width grows into either) or "
-                        "article (the reference net)")
+    t.add_argument("--arch", choices=("compact", "residual"),
+                   help="network: compact (default, VGG-style) or residual (compact + a "
+                        "bottleneck block at 8x8; --init-from a compact net of its width grows "
+                        "into it)")
     t.add_argument("--width", type=float, help="channel multiplier of the compact net")
     t.add_argument("--classes", metavar="CHARS", help="train on these characters only")
     t.add_argument("--classes-file", metavar="FILE", help="train on the characters in FILE")
@@ -188,13 +210,28 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
                    help="one device (default), all local GPUs (mirrored), or several machines "
                         "(multiworker, from TF_CONFIG)")
-    _config_args(t)
+    return t
 
-    e = sub.add_parser("evaluate", help="accuracy of a bundle or run dir on data")
-    e.add_argument("--model", required=True, metavar="BUNDLE_OR_RUN_DIR",
-                   help="a model bundle (run as the app runs it) or a run dir (its checkpoint)")
-    e.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
-                   help="labelled data to evaluate on")
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser; each command's handler is its ``func`` (``set_defaults``), called with
+    ``(args, argv)`` by :func:`_dispatch`."""
+    parser = argparse.ArgumentParser(
+        prog="hanzipad-train",
+        description="Train, evaluate and export HanziPad's handwriting model. "
+        "Data are given as KIND:PATH (gnt, pot, pngdir, strokes, font, shards, ink, inkpack).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    t = sub.add_parser("train", help="train (or resume) a model in a run dir",
+                       description="Train a model; run again on the same --run-dir to resume.",
+                       parents=[_train_options(), _config_options()])
+    t.set_defaults(func=_train)
+
+    e = sub.add_parser("evaluate", help="accuracy of a bundle or run dir on data", parents=[
+        _model_data_options("BUNDLE_OR_RUN_DIR", "a model bundle (run as the app runs it) or a "
+                            "run dir (its checkpoint)", "labelled data to evaluate on")])
     e.add_argument("--json", action="store_true", help="last line: one JSON object of figures")
     e.add_argument("--limit", type=int, metavar="N", help="evaluate the first N samples only")
     e.add_argument("--checkpoint", choices=("best", "latest"), default="best",
@@ -205,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--record", action="store_true",
                    help="store the figures with the model: in a bundle's model.json "
                         "(\"evaluation\"), or a run dir's figures.json (always done for run dirs)")
+    e.set_defaults(func=_evaluate)
 
     x = sub.add_parser("export", help="write the app's model bundle from a run dir")
     x.add_argument("--run-dir", required=True, metavar="DIR", help="the trained run dir")
@@ -219,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="images used to check the exported model agrees (default 512)")
     x.add_argument("--data", nargs="+", metavar="KIND:PATH",
                    help="images for the agreement check (default: the run's val, else train data)")
+    x.set_defaults(func=_export)
 
     r = sub.add_parser("predict", help="top-3 characters per image or ink file")
     r.add_argument("files", nargs="+", metavar="IMAGE",
@@ -227,41 +266,40 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--top", type=int, default=3, metavar="K",
                    help="candidates per input (default 3)")
     r.add_argument("--json", action="store_true", help="one JSON object per line")
+    r.set_defaults(func=_predict)
 
     from trainer.shards import DEFAULT_SHARD_SIZE  # light: numpy, no TensorFlow
 
-    pr = sub.add_parser("prepare", help="convert data once into compact uint8 shards")
-    pr.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
-                    help="data to convert")
-    pr.add_argument("--out", required=True, metavar="DIR",
-                    help="a new folder for the shards (use it as shards:DIR)")
-    pr.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
-                    help="processes converting in parallel (default: one per CPU)")
+    pr = sub.add_parser("prepare", help="convert data once into compact uint8 shards", parents=[
+        _data_option("data to convert", "a new folder for the shards (use it as shards:DIR)",
+                     "DIR")])
+    _workers_option(pr, "converting")
     pr.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE, metavar="N",
                     help=f"images per shard file (default {DEFAULT_SHARD_SIZE})")
-    pr.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
+    _seed_option(pr)
+    pr.set_defaults(func=_prepare)
 
     pk = sub.add_parser("pack", help="pack pen traces into one compact, checked file (inkpack:FILE)",
                         description="Simplify and delta-code the ink of pot:, ink:, strokes: or "
                         "inkpack: data into one checked file (CASIA: 125 bytes a character; 80 "
                         "with --levels 100 --tolerance 2). Read it as inkpack:FILE; render it "
-                        "on many cores with prepare --data inkpack:FILE --workers N.")
-    pk.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
-                    help="ink to pack (pot, ink, strokes or inkpack, with their ?options)")
-    pk.add_argument("--out", required=True, metavar="FILE",
-                    help="the pack to write (a new file, e.g. casia-trn.inkpack)")
-    pk.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
-                    help="processes packing in parallel (default: one per CPU)")
+                        "on many cores with prepare --data inkpack:FILE --workers N.", parents=[
+                            _data_option("ink to pack (pot, ink, strokes or inkpack, with their "
+                                         "?options)", "the pack to write (a new file, e.g. "
+                                         "casia-trn.inkpack)", "FILE")])
+    _workers_option(pk, "packing")
     pk.add_argument("--tolerance", type=float, default=1.0, metavar="T",
                     help="stroke simplification tolerance in 255ths of the character's longer "
                          "side (default 1.0; 0 keeps every point)")
     pk.add_argument("--levels", type=int, default=0, metavar="L",
                     help="0 (default): integer pen coordinates kept as they are, other ink in "
                          "255 steps; L: every character rescaled to L steps (2..255)")
-    pk.add_argument("--seed", type=int, default=0, help="seed for synthetic sources (default 0)")
+    _seed_option(pk)
     pk.add_argument("--compress", choices=("none", "xz"), default="none",
                     help="store each block xz-compressed (about 23 %% smaller; a version-2 pack "
                          "that older trainers refuse); default none")
+    pk.set_defaults(func=_pack)
+
     av = sub.add_parser("average", help="one model from the mean weights of several checkpoints",
                         description="Average the weights of checkpoints of one lineage (the ends of "
                         "fine-tuning stages, snapshots of one run) into a new run dir; evaluate "
@@ -270,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the checkpoints (a run dir: its best.keras; a .keras file; or a model "
                          "bundle, rebuilt from its .tflite), two or more, at least one a run dir; "
                          "with --recalibrate one run dir is enough; a compact one grows into "
-                         "the residual or layout network of another (its fine-tune), repeat one "
+                         "the residual network of another (its fine-tune), repeat one "
                          "to weight it")
     av.add_argument("--calibrate", nargs="+", metavar="DATA",
                     help="data whose images set a bundle member's batch-norm statistics "
@@ -283,25 +321,28 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default 2048)")
     av.add_argument("--out", required=True, metavar="RUN_DIR",
                     help="the run dir to write (new, or an empty folder)")
+    av.set_defaults(func=_average)
+
     pt = sub.add_parser("prototypes", help="make a bundle able to adapt to its writer",
                         description="Add the feature output and the class prototypes (mean "
                         "feature of each class over --data) that writer adaptation needs to a "
-                        "model bundle; its predictions stay the same.")
-    pt.add_argument("--model", required=True, metavar="DIR", help="the model bundle")
-    pt.add_argument("--data", nargs="+", required=True, metavar="KIND:PATH",
-                    help="writer-independent data, e.g. the training writers")
+                        "model bundle; its predictions stay the same.", parents=[
+                            _model_data_options("DIR", "the model bundle", "writer-independent "
+                                                "data, e.g. the training writers")])
     pt.add_argument("--out", metavar="DIR", help="write the bundle here (default: in place)")
     pt.add_argument("--every", type=int, default=1, metavar="N",
                     help="use every N-th sample of the data (default 1: all)")
     pt.add_argument("--limit", type=int, metavar="N", help="stop after N images")
+    pt.set_defaults(func=_prototypes)
     return parser
 
 
 def _train(args, argv) -> int:
     from trainer.config import ConfigError, resolve
+    from trainer.rundir import CONFIG, LATEST, CheckpointError, stored_config
     from trainer.runlock import RunDirLocked
     from trainer.sources import SourceError
-    from trainer.train import CONFIG, LATEST, CheckpointError, stored_config, train
+    from trainer.train import train
 
     overrides = {
         k: getattr(args, k)
@@ -385,35 +426,46 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args, argv: list[str]) -> int:
-    if args.command == "train":
-        return _train(args, argv)
-    if args.command == "evaluate":
-        from trainer.evaluate import evaluate_main
+    return args.func(args, argv)
 
-        return evaluate_main(args)
-    if args.command == "export":
-        from trainer.export import export_main
 
-        return export_main(args)
-    if args.command == "predict":
-        from trainer.predict import predict_main
+# Each command's handler, ``(args, argv) -> exit status``; the modules are imported when the
+# command runs (TensorFlow and Keras only for the commands that need them).
 
-        return predict_main(args)
-    if args.command == "prepare":
-        return _prepare(args)
-    if args.command == "pack":
-        from trainer.pack import pack_main
+def _evaluate(args, argv) -> int:
+    from trainer.evaluate import evaluate_main
 
-        return pack_main(args, argv)
-    if args.command == "average":
-        from trainer.average import average_main
+    return evaluate_main(args)
 
-        return average_main(args, argv)
-    if args.command == "prototypes":
-        from trainer.prototypes import prototypes_main
 
-        return prototypes_main(args, argv)
-    return EXIT_USAGE
+def _export(args, argv) -> int:
+    from trainer.export import export_main
+
+    return export_main(args)
+
+
+def _predict(args, argv) -> int:
+    from trainer.predict import predict_main
+
+    return predict_main(args)
+
+
+def _pack(args, argv) -> int:
+    from trainer.pack import pack_main
+
+    return pack_main(args, argv)
+
+
+def _average(args, argv) -> int:
+    from trainer.average import average_main
+
+    return average_main(args, argv)
+
+
+def _prototypes(args, argv) -> int:
+    from trainer.prototypes import prototypes_main
+
+    return prototypes_main(args, argv)
 
 
 def entry() -> None:
@@ -443,7 +495,7 @@ def entry() -> None:
     os._exit(rc)
 
 
-def _prepare(args) -> int:
+def _prepare(args, argv) -> int:
     from trainer.shards import prepare_main
 
     result = prepare_main(args.data, args.out, args.workers, args.shard_size, args.seed)

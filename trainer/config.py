@@ -37,7 +37,7 @@ class Config:
     data_workers: int = 2  # PyDataset workers (--input numpy)
     val_max: int = 2048  # validation images per evaluation (first N of the val data)
     # model
-    arch: str = "compact"  # compact | layout | residual | article
+    arch: str = "compact"  # compact | residual
     width: float = 1.0
     dropout: float = 0.2
     # optimisation
@@ -93,9 +93,16 @@ class Config:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+#: Networks earlier versions offered, with why they are gone: a config (a run dir's stored
+#: config.json, a TOML file) naming one is refused saying so.
+REMOVED_ARCHS = {
+    "layout": "the compact network with a 4x4 grid head, tried and not kept (docs/model-history.md)",
+    "article": "the article's reference network, never trained",
+}
+
 CHOICES = {
     "input": ("tfdata", "numpy"),
-    "arch": ("compact", "layout", "residual", "article"),
+    "arch": ("compact", "residual"),
     "optimizer": ("adam", "adamw", "sgd"),
     "schedule": ("cosine", "constant"),
     "mixed_precision": ("auto", "on", "off"),
@@ -192,6 +199,9 @@ def _coerce(key: str, value, where: str):
     except (TypeError, ValueError):
         kind = type(default).__name__
         raise ConfigError(f"{where}: {key} must be a {kind}, got {value!r}") from None
+    if key == "arch" and value in REMOVED_ARCHS:
+        raise ConfigError(f"{where}: arch {value!r} was removed ({REMOVED_ARCHS[value]}); arch "
+                          f"must be one of {', '.join(CHOICES[key])}")
     if key in CHOICES and value not in CHOICES[key]:
         raise ConfigError(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, got {value!r}")
     return value

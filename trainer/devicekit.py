@@ -152,7 +152,7 @@ def init_run(source, out) -> dict:
     import keras
 
     from trainer import model as M
-    from trainer.train import (
+    from trainer.rundir import (
         BEST,
         COMMANDS,
         CONFIG,

@@ -5,7 +5,6 @@ dir's Keras checkpoint, on any data source."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -13,15 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from trainer.train import (
-    BEST,
-    CONFIG,
-    LATEST,
-    STATE,
-    atomic_write_text,
-    load_checkpoint,
-    read_json,
-)
+from hanzipad.fileio import write_text
+from trainer.rundir import BEST, CONFIG, LATEST, STATE, load_checkpoint, read_json
 
 FIGURES = "figures.json"
 
@@ -227,7 +219,7 @@ def headline(r: dict) -> dict:
 
 def record_in_bundle(bundle: Path, r: dict) -> None:
     """Add these figures to the bundle's model.json under ``"evaluation"`` (keyed by the data)."""
-    from hanzipad.bundle import META_FILE, read_metadata, write_metadata
+    from hanzipad.bundle import META_FILE, read_metadata
 
     meta = read_metadata(bundle / META_FILE)
     figures = headline(r)
@@ -236,9 +228,7 @@ def record_in_bundle(bundle: Path, r: dict) -> None:
 
     # keyed by the data, named as model.json names sources: no path of this machine
     meta.setdefault("evaluation", {})[public_text(" ".join(r["data"]))] = figures
-    tmp = bundle / (META_FILE + ".tmp")
-    write_metadata(tmp, meta)
-    os.replace(tmp, bundle / META_FILE)
+    write_text(bundle / META_FILE, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     print(f"recorded in {bundle / META_FILE}")
 
 
@@ -268,7 +258,7 @@ def evaluate_main(args) -> int:
     if pred.run_dir is not None:  # export copies these into model.json "figures"
         figs = read_json(pred.run_dir / FIGURES, {})
         figs[" ".join(r["data"])] = headline(r)
-        atomic_write_text(pred.run_dir / FIGURES, json.dumps(figs, ensure_ascii=False, indent=2))
+        write_text(pred.run_dir / FIGURES, json.dumps(figs, ensure_ascii=False, indent=2))
     if getattr(args, "record", False) and pred.run_dir is None and r["n"]:
         record_in_bundle(Path(args.model), r)
     if args.json:

@@ -18,7 +18,7 @@ import numpy as np
 from hanzipad.provenance import compact
 from trainer.evaluate import FIGURES, ModelError, load_keras_core, non_finite_weights
 from trainer.records import public
-from trainer.train import COMMANDS, read_json
+from trainer.rundir import COMMANDS, read_json
 
 #: Minimum share of sample images on which the bundle and the Keras model agree (top-1).
 MIN_AGREEMENT = 0.995

@@ -2,18 +2,14 @@
 the model, output ``[batch, classes]`` softmax probabilities (float32 even under mixed precision).
 
 * ``compact`` (default): VGG-style, batch norm, global average pooling; ``width`` scales channels.
-* ``layout``: ``compact`` plus a layout head: the last 8x8 feature map, max-pooled to a 4x4
-  grid, goes through a fully connected layer (``c(256)`` units) whose output is classified
-  beside the global average. Global pooling forgets *where* a component sits (口 left or
-  right, 土 above or below); the grid keeps it for about 2 M multiply-adds more.
-  A ``compact`` network of the same width grows into it without changing what it predicts
-  (:func:`grow_into`).
 * ``residual``: ``compact`` plus a residual bottleneck block on the last 8x8 map (1x1 to
   ``c(128)``, 3x3, 1x1 back to ``c(256)``, added to its input): two more layers of depth where
   the features are most abstract, for about 14 M multiply-adds more (148 M at width 1.0). The
   block's last batch norm starts at zero (``gamma = 0``: the block starts as the identity), so a
-  ``compact`` network grows into it too without changing what it predicts.
-* ``article``: the article's network for reference: conv-pool, conv-pool, fully connected.
+  ``compact`` network grows into it without changing what it predicts (:func:`grow_into`).
+
+Two earlier networks are gone (:data:`trainer.config.REMOVED_ARCHS`): ``layout`` (a 4x4 grid head, tried and
+not kept, see docs/model-history.md) and ``article`` (the reference net, never trained).
 """
 
 from __future__ import annotations
@@ -23,6 +19,8 @@ import math
 import keras
 import numpy as np
 from keras import layers as L
+
+from trainer.config import REMOVED_ARCHS
 
 CORE_NAME = "hanzipad"
 
@@ -74,28 +72,8 @@ def compact(classes: int, width: float = 1.0, dropout: float = 0.2,
     return keras.Model(inp, out, name=CORE_NAME)
 
 
-def layout(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
-    inp, x = _compact_body(width)
-    pooled = L.GlobalAveragePooling2D(name="gap")(x)
-    grid = L.MaxPooling2D(name="grid_pool")(x)  # 4x4
-    grid = L.Flatten(name="grid_flat")(grid)
-    if dropout > 0:
-        grid = L.Dropout(dropout, name="grid_dropout")(grid)
-    grid = L.Dense(_channels(width)(256), activation="relu", name="grid_fc")(grid)
-    x = L.Concatenate(name="features")([pooled, grid])
-    if dropout > 0:
-        x = L.Dropout(dropout, name="dropout")(x)
-    out = L.Dense(classes, activation="softmax", dtype="float32", name="probs")(x)
-    return keras.Model(inp, out, name=CORE_NAME)
-
-
 def residual(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
     return compact(classes, width, dropout, residual=True)
-
-
-def is_layout(model: keras.Model) -> bool:
-    """Whether ``model`` is a ``layout`` network (it has the grid head)."""
-    return any(layer.name == "grid_fc" for layer in model.layers)
 
 
 def is_residual(model: keras.Model) -> bool:
@@ -104,20 +82,18 @@ def is_residual(model: keras.Model) -> bool:
 
 
 def grows(src: keras.Model, core: keras.Model) -> bool:
-    """Whether ``core`` is a grown ``src``: a ``layout`` or ``residual`` network where ``src``
-    is a plain ``compact`` one (see :func:`grow_into`)."""
-    plain = not (is_layout(src) or is_residual(src))
-    return plain and (is_layout(core) or is_residual(core))
+    """Whether ``core`` is a grown ``src``: a ``residual`` network where ``src`` is a plain
+    ``compact`` one (see :func:`grow_into`)."""
+    return not is_residual(src) and is_residual(core)
 
 
 def grow_into(src: keras.Model, core: keras.Model) -> list[str]:
-    """Give the ``layout`` or ``residual`` network ``core`` the weights of the ``compact``
-    network ``src`` of the same width and classes, so that it predicts exactly what ``src``
-    does: every shared layer is copied; a layout network's classifier rows for the grid
-    features start at zero, a residual network's block keeps the weights it has (fresh ones,
-    or a trained block's when ``average`` grows a compact member) with its last batch norm's
-    scale and shift set to zero (the block adds nothing until it learns). Returns the layers
-    copied; raises ValueError naming the first layer that does not fit."""
+    """Give the ``residual`` network ``core`` the weights of the ``compact`` network ``src`` of
+    the same width and classes, so that it predicts exactly what ``src`` does: every shared
+    layer is copied; the block keeps the weights it has (fresh ones, or a trained block's when
+    ``average`` grows a compact member) with its last batch norm's scale and shift set to zero
+    (the block adds nothing until it learns). Returns the layers copied; raises ValueError
+    naming the first layer that does not fit."""
     copied = []
     for layer in src.layers:
         theirs = layer.get_weights()
@@ -128,19 +104,11 @@ def grow_into(src: keras.Model, core: keras.Model) -> list[str]:
         except ValueError:
             raise ValueError(f"layer {layer.name} has no counterpart in the {core.name} network") from None
         mine = ours.get_weights()
-        if layer.name == "probs":
-            kernel, bias = theirs
-            if mine[0].shape[1] != kernel.shape[1] or mine[0].shape[0] < kernel.shape[0]:
-                raise ValueError(f"classifier {kernel.shape} does not fit {mine[0].shape}")
-            grown = np.zeros_like(mine[0])
-            grown[:kernel.shape[0]] = kernel
-            ours.set_weights([grown, bias])
-        else:
-            shapes = [(a.shape, b.shape) for a, b in zip(theirs, mine) if a.shape != b.shape]
-            if shapes or len(theirs) != len(mine):
-                raise ValueError(f"layer {layer.name}: {shapes[0][0] if shapes else len(theirs)} "
-                                 f"vs {shapes[0][1] if shapes else len(mine)}")
-            ours.set_weights(theirs)
+        shapes = [(a.shape, b.shape) for a, b in zip(theirs, mine) if a.shape != b.shape]
+        if shapes or len(theirs) != len(mine):
+            raise ValueError(f"layer {layer.name}: {shapes[0][0] if shapes else len(theirs)} "
+                             f"vs {shapes[0][1] if shapes else len(mine)}")
+        ours.set_weights(theirs)
         copied.append(layer.name)
     if is_residual(core):
         last = core.get_layer("r1c_bn")
@@ -149,22 +117,14 @@ def grow_into(src: keras.Model, core: keras.Model) -> list[str]:
     return copied
 
 
-def article(classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
-    """conv(32)-pool, conv(64)-pool, FC classes (as in the article the project started from)."""
-    inp = keras.Input((64, 64, 1), name="image")
-    x = L.Rescaling(1 / 255.0, name="rescale")(inp)
-    x = L.Conv2D(int(32 * width), 3, padding="same", activation="relu", name="conv1")(x)
-    x = L.MaxPooling2D(name="pool1")(x)
-    x = L.Conv2D(int(64 * width), 3, padding="same", activation="relu", name="conv2")(x)
-    x = L.MaxPooling2D(name="pool2")(x)
-    x = L.Flatten(name="flatten")(x)
-    if dropout > 0:
-        x = L.Dropout(dropout, name="dropout")(x)
-    out = L.Dense(classes, activation="softmax", dtype="float32", name="probs")(x)
-    return keras.Model(inp, out, name=CORE_NAME)
+ARCHS = {"compact": compact, "residual": residual}
 
-
-ARCHS = {"compact": compact, "layout": layout, "residual": residual, "article": article}
+def unknown_arch(arch: str) -> str:
+    """Why ``arch`` cannot be built: a removed network named as such, or the ones there are."""
+    if arch in REMOVED_ARCHS:
+        return (f"arch {arch!r} was removed ({REMOVED_ARCHS[arch]}); use {' or '.join(ARCHS)} "
+                "(this version cannot resume or fine-tune a run, checkpoint or bundle of it)")
+    return f"unknown arch {arch!r} (use {', '.join(ARCHS)})"
 
 
 def multiply_adds(model: keras.Model) -> int:
@@ -192,7 +152,7 @@ def multiply_adds(model: keras.Model) -> int:
 
 def build_model(arch: str, classes: int, width: float = 1.0, dropout: float = 0.2) -> keras.Model:
     if arch not in ARCHS:
-        raise ValueError(f"unknown arch {arch!r} (use {', '.join(ARCHS)})")
+        raise ValueError(unknown_arch(arch))
     return ARCHS[arch](classes, width=width, dropout=dropout)
 
 
@@ -219,7 +179,11 @@ def core_of(model: keras.Model) -> keras.Model:
 
 @keras.saving.register_keras_serializable(package="hanzipad")
 class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up to ``peak`` over ``warmup`` steps, then cosine decay to ``floor`` at
+    """The schedule of runs started before :func:`make_schedule` used Keras' ``CosineDecay``:
+    kept, under its registered name ``hanzipad>WarmupCosine``, so that their checkpoints load
+    and resume with exactly the schedule they were trained with. New runs do not use it.
+
+    Linear warm-up to ``peak`` over ``warmup`` steps, then cosine decay to ``floor`` at
     ``total`` steps (constant after). ``cosine=False``: constant after warm-up."""
 
     def __init__(self, peak, floor, warmup, total, cosine=True):
@@ -244,9 +208,45 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
                 "total": self.total, "cosine": self.cosine}
 
 
+def make_schedule(cfg) -> keras.optimizers.schedules.CosineDecay:
+    """A new run's learning rate: Keras' ``CosineDecay`` with a linear warm-up from
+    ``lr / warmup_steps`` to ``lr`` over ``warmup_steps`` steps, then cosine decay to
+    ``min_lr`` at ``max_steps`` (``schedule = "constant"``: ``lr`` after the warm-up).
+
+    The same curve as :class:`WarmupCosine` after the warm-up; during it, ``WarmupCosine``
+    gives ``lr * (step + 1) / warmup_steps`` and this ``lr / w + (lr - lr / w) * step / w``
+    (``w = warmup_steps``): both start at ``lr / w`` and reach ``lr`` at step ``w``, this one
+    lower in between by ``lr * step / w**2`` (at most about ``lr / w``, at the warm-up's last
+    step)."""
+    peak, floor, warmup = float(cfg.lr), float(cfg.min_lr), int(cfg.warmup_steps)
+    alpha = 1.0 if cfg.schedule != "cosine" else (floor / peak if peak > 0 else 0.0)
+    if warmup > 0:
+        return keras.optimizers.schedules.CosineDecay(
+            peak / warmup, decay_steps=max(1, cfg.max_steps - warmup), alpha=alpha,
+            warmup_target=peak, warmup_steps=warmup)
+    return keras.optimizers.schedules.CosineDecay(peak, decay_steps=max(1, cfg.max_steps),
+                                                  alpha=alpha)
+
+
+def stretch_schedule(schedule, max_steps: int) -> bool:
+    """Keep a resumed run's schedule's shape over a new ``max_steps`` (a :class:`WarmupCosine`
+    of an older run, or a new run's ``CosineDecay``); returns whether it changed."""
+    if isinstance(schedule, WarmupCosine):
+        if schedule.total == max_steps:
+            return False
+        schedule.total = max_steps
+        return True
+    if isinstance(schedule, keras.optimizers.schedules.CosineDecay):
+        decay = max(1, max_steps - int(schedule.warmup_steps or 0))
+        if schedule.decay_steps == decay:
+            return False
+        schedule.decay_steps = decay
+        return True
+    return False
+
+
 def make_optimizer(cfg):
-    schedule = WarmupCosine(cfg.lr, cfg.min_lr, cfg.warmup_steps, cfg.max_steps,
-                            cosine=cfg.schedule == "cosine")
+    schedule = make_schedule(cfg)
     if cfg.optimizer == "adam":
         return keras.optimizers.Adam(schedule)
     if cfg.optimizer == "adamw":

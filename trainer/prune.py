@@ -52,13 +52,12 @@ def prune_into(src, core, images: np.ndarray) -> list[tuple[int, int]]:
         theirs, ours = _widths(src), _widths(core)
     except ValueError as exc:
         raise SourceError(f"--prune works on compact networks only ({exc})") from None
-    from trainer.model import is_layout, is_residual
+    from trainer.model import is_residual
 
     for net, what in ((src, "the checkpoint"), (core, "this run")):
-        kind = "layout" if is_layout(net) else "residual" if is_residual(net) else None
-        if kind:
-            raise SourceError(f"--prune works on compact networks only ({what} is a {kind} "
-                              f"network: prune a compact one, then grow it with --arch {kind})")
+        if is_residual(net):
+            raise SourceError(f"--prune works on compact networks only ({what} is a residual "
+                              "network: prune a compact one, then grow it with --arch residual)")
     if any(t < o for t, o in zip(theirs, ours)):
         raise SourceError(f"--prune keeps channels, it cannot add them: the checkpoint has "
                           f"{theirs} channels per layer, this run {ours}")

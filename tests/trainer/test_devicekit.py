@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import BUNDLED_FONT, STROKES_MINI, stroke_tarball
+from tests.trainer.trainrun import TINY, run_cli
 from trainer.devicekit import main, slim_stroke_data, subset_font
 from trainer.sources import open_source
 from trainer.strokedata import StrokeDataError, package_info
@@ -86,3 +87,41 @@ def test_subset_font_keeps_the_classes_glyphs_and_names(tmp_path, capsys):
     bad.write_bytes(b"not a font")
     assert main(["subset-font", str(bad), str(tmp_path / "b.otf")]) == 2
     assert f"{bad}: cannot read face 0" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_init_run_keeps_the_network_and_its_lineage_small(trained, data, tmp_path, capsys):
+    """The device kit's init/: a run dir with the network's weights alone (no optimizer
+    state) and the record of its data; train --init-from it starts from the same weights and
+    its model.json still names the base run's sources."""
+    keras = pytest.importorskip("keras")
+
+    from trainer.devicekit import init_run
+    from trainer.devicekit import main as kit_main
+    from trainer.model import core_of
+
+    run, _ = trained
+    small = tmp_path / "init"
+    r = init_run(run, small)
+    assert sorted(p.name for p in small.iterdir()) == ["best.keras", "command.json",
+                                                       "config.json", "state.json"]
+    assert (small / "best.keras").stat().st_size < (run / "latest.keras").stat().st_size / 2
+    assert r["parameters"] == core_of(keras.models.load_model(run / "best.keras")).count_params()
+    state = json.loads((small / "state.json").read_text())
+    assert state["sources"][0]["kind"] == "gnt" and "config_hash" not in state  # lineage only
+    ft = tmp_path / "ft"
+    rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", ft, "--init-from",
+                      small, "--max-steps", 1, "--lr", 1e-12, *TINY)
+    assert rc == 0, out
+    a = core_of(keras.models.load_model(run / "best.keras"))
+    b = core_of(keras.models.load_model(ft / "latest.keras"))
+    for x, y in zip(a.weights, b.weights):
+        if "kernel" in x.path:
+            np.testing.assert_allclose(np.asarray(x), np.asarray(y), atol=1e-6)
+    lineage = json.loads((ft / "state.json").read_text())["init_from"]
+    assert lineage["sources"] == state["sources"] and lineage["step"] == state["step"]
+    assert kit_main(["init-run", str(run), str(small)]) == 2  # never over an existing folder
+    assert f"{small}: exists" in capsys.readouterr().err
+    assert kit_main(["init-run", str(run / "best.keras"), str(tmp_path / "x")]) == 2
+    assert "not a run dir" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "init.tmp").exists()

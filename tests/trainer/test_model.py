@@ -64,9 +64,6 @@ def test_multiply_adds_counts_every_convolution_and_dense_layer():
     assert multiply_adds(build_model("compact", 10, width=1.0)) == expected
     # the shipped width: about 300 M a character for all 3755 classes
     assert 295e6 < multiply_adds(build_model("compact", 3755, width=1.5)) < 305e6
-    # the article's net: two convolutions and one large dense layer
-    art = build_model("article", 10, width=1.0)
-    assert multiply_adds(art) == 64 * 64 * 9 * 32 + 32 * 32 * 9 * 32 * 64 + 16 * 16 * 64 * 10
 
 
 def test_every_shipped_recipe_builds_a_network_within_the_cpu_budget():
@@ -85,29 +82,15 @@ def test_every_shipped_recipe_builds_a_network_within_the_cpu_budget():
         assert cost <= 150e6, f"{name}: {cfg.arch} width {cfg.width} costs {cost / 1e6:.0f} M"
 
 
-def test_layout_network_costs_its_grid_head_and_a_compact_one_grows_into_it_unchanged():
-    """``layout`` = ``compact`` + a 4x4 grid head; a trained compact network of the same width
-    grows into it with the same predictions (the classifier's grid rows start at zero)."""
-    import numpy as np
-    import pytest
+def test_a_removed_architecture_is_named_as_removed():
+    """``layout`` and ``article`` are gone: asking for one says so and names what there is."""
+    from trainer.model import build_model
 
-    from trainer.model import build_model, grow_into, multiply_adds
-
-    compact, layout = build_model("compact", 10, width=0.5), build_model("layout", 10, width=0.5)
-    grid = 4 * 4 * 128 * 128 + 128 * 10  # flattened 4x4x128 -> 128 units, 128 more features
-    assert multiply_adds(layout) == multiply_adds(compact) + grid
-    assert 136e6 < multiply_adds(build_model("layout", 3755, width=1.0)) < 137e6
-    x = _as_if_trained(compact)
-    before = layout.predict(x, verbose=0)
-    copied = grow_into(compact, layout)
-    assert "b4a_conv" in copied and "probs" in copied and "grid_fc" not in copied
-    np.testing.assert_allclose(layout.predict(x, verbose=0), compact.predict(x, verbose=0),
-                               atol=1e-6)
-    assert not np.allclose(before, layout.predict(x, verbose=0))
-    kernel = np.asarray(layout.get_layer("probs").kernel)
-    assert kernel.shape == (256, 10) and not kernel[128:].any()
-    with pytest.raises(ValueError, match="b1_conv"):
-        grow_into(build_model("compact", 10, width=1.0), build_model("layout", 10, width=0.5))
+    for arch in ("layout", "article"):
+        with pytest.raises(ValueError, match=f"arch '{arch}' was removed .*use compact or residual"):
+            build_model(arch, 10)
+    with pytest.raises(ValueError, match="unknown arch 'resnet' \\(use compact, residual\\)"):
+        build_model("resnet", 10)
 
 
 def test_residual_network_costs_its_block_and_a_compact_one_grows_into_it_unchanged():
@@ -144,3 +127,67 @@ def test_residual_network_costs_its_block_and_a_compact_one_grows_into_it_unchan
                                atol=1e-6)
     with pytest.raises(ValueError, match="b1_conv"):
         grow_into(build_model("compact", 10, width=1.0), build_model("residual", 10, width=0.5))
+
+
+def _schedule_model(optimizer):
+    inp = keras.Input((4,))
+    model = keras.Model(inp, keras.layers.Dense(3, activation="softmax")(inp))
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+    x = np.ones((8, 4), np.float32)
+    model.fit(x, np.eye(3, dtype=np.float32)[np.arange(8) % 3], epochs=1, batch_size=4, verbose=0)
+    return model
+
+
+def _lrs(schedule, steps):
+    return np.array([float(schedule(s)) for s in steps])
+
+
+def test_new_runs_use_keras_cosine_decay_with_warmup_the_old_curve_after_the_warm_up():
+    """make_schedule: CosineDecay with warmup_target; after the warm-up it is WarmupCosine's
+    curve; during it, lower by lr * step / w**2 (both start at lr / w and reach lr at w)."""
+    from trainer.config import Config
+    from trainer.model import WarmupCosine, make_schedule
+
+    cfg = Config(lr=2e-3, min_lr=1e-5, warmup_steps=10, max_steps=200)
+    new = make_schedule(cfg)
+    old = WarmupCosine(cfg.lr, cfg.min_lr, cfg.warmup_steps, cfg.max_steps)
+    assert isinstance(new, keras.optimizers.schedules.CosineDecay)
+    after = range(10, 260, 7)
+    np.testing.assert_allclose(_lrs(new, after), _lrs(old, after), rtol=1e-5, atol=1e-9)
+    assert float(new(300)) == pytest.approx(cfg.min_lr, rel=1e-4)
+    warm = np.arange(10)
+    np.testing.assert_allclose(_lrs(old, warm) - _lrs(new, warm), cfg.lr * warm / 100,
+                               rtol=1e-4, atol=1e-9)
+    assert float(new(0)) == pytest.approx(float(old(0))) == pytest.approx(cfg.lr / 10)
+    constant = make_schedule(Config(lr=1e-3, warmup_steps=0, max_steps=50, schedule="constant"))
+    np.testing.assert_allclose(_lrs(constant, [0, 25, 60]), 1e-3, rtol=1e-6)
+    no_warmup = make_schedule(Config(lr=1e-3, min_lr=0.0, warmup_steps=0, max_steps=50))
+    assert float(no_warmup(0)) == pytest.approx(1e-3) and float(no_warmup(50)) == pytest.approx(0)
+
+
+def test_an_old_checkpoint_resumes_with_its_warmup_cosine_and_a_new_one_with_cosine_decay(
+        tmp_path):
+    """A checkpoint of a run started before the change holds a WarmupCosine (registered as
+    hanzipad>WarmupCosine): it loads as one, with its numbers, and stretches to a new
+    max_steps as before; a new run's CosineDecay round-trips and stretches too."""
+    from trainer.config import Config
+    from trainer.model import WarmupCosine, make_schedule, stretch_schedule
+
+    assert keras.saving.get_registered_name(WarmupCosine) == "hanzipad>WarmupCosine"
+    old = WarmupCosine(1e-3, 1e-5, 5, 100)
+    _schedule_model(keras.optimizers.Adam(old)).save(tmp_path / "old.keras")
+    loaded = keras.models.load_model(tmp_path / "old.keras").optimizer._learning_rate
+    assert type(loaded) is WarmupCosine
+    assert loaded.get_config() == old.get_config()
+    steps = [0, 3, 5, 40, 100, 150]
+    np.testing.assert_allclose(_lrs(loaded, steps), _lrs(old, steps), rtol=1e-7)
+    assert stretch_schedule(loaded, 200) and loaded.total == 200
+    assert not stretch_schedule(loaded, 200)
+
+    new = make_schedule(Config(lr=1e-3, min_lr=1e-5, warmup_steps=5, max_steps=100))
+    _schedule_model(keras.optimizers.Adam(new)).save(tmp_path / "new.keras")
+    loaded = keras.models.load_model(tmp_path / "new.keras").optimizer._learning_rate
+    assert type(loaded) is keras.optimizers.schedules.CosineDecay
+    np.testing.assert_allclose(_lrs(loaded, steps), _lrs(new, steps), rtol=1e-7)
+    assert stretch_schedule(loaded, 200) and loaded.decay_steps == 195
+    assert float(loaded(200)) == pytest.approx(1e-5, rel=1e-4)

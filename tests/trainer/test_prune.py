@@ -85,4 +85,4 @@ def test_pruning_refuses_to_widen_or_change_the_classes():
     with pytest.raises(SourceError, match="classes"):
         prune_into(wide, M.build_model("compact", CLASSES + 1, 0.25, 0.0), _images(8))
     with pytest.raises(SourceError, match="compact"):
-        prune_into(M.build_model("article", CLASSES, 1.0, 0.0), narrow, _images(8))
+        prune_into(M.build_model("residual", CLASSES, 0.25, 0.0), narrow, _images(8))

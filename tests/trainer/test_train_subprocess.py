@@ -142,7 +142,7 @@ def test_two_workers_on_localhost(gnt, tmp_path):
 def test_make_default_model_fine_tunes_at_the_base_s_width_and_grows_on_request(gnt, tmp_path):
     """resources/train/make-default-model's train and export stages (the CPU fine-tune and
     device-train path) on tiny prepared data: the fine-tune takes FINETUNE_FROM's width,
-    ARCH=layout grows the compact base a grid head, the bundle says so, and a later fine-tune
+    ARCH=residual grows the compact base a residual block, the bundle says so, and a later fine-tune
     from that run keeps its network without being told; AVERAGE_WITH averages the grown run with
     the runs it lists (its fine-tune, its compact base) and exports the average."""
     import shutil
@@ -170,32 +170,32 @@ def test_make_default_model_fine_tunes_at_the_base_s_width_and_grows_on_request(
         return p.returncode, p.stdout
 
     grown, bundle = tmp_path / "grown", tmp_path / "bundle"
-    rc, out = make(STAGES="train export", FINETUNE_FROM=str(base), ARCH="layout", STEPS="2",
+    rc, out = make(STAGES="train export", FINETUNE_FROM=str(base), ARCH="residual", STEPS="2",
                    RUN=str(grown), OUT=str(bundle))
     assert rc == 0, out
-    assert "grows a layout head" in out
+    assert "grows a residual block" in out
     config = json.loads((grown / "config.json").read_text())
-    assert (config["arch"], config["width"]) == ("layout", 0.25)
+    assert (config["arch"], config["width"]) == ("residual", 0.25)
     assert config["batch_size"] == 16 and config["max_steps"] == 2
     meta = json.loads((bundle / "model.json").read_text())
-    assert (meta["arch"], meta["width"]) == ("layout", 0.25)
+    assert (meta["arch"], meta["width"]) == ("residual", 0.25)
     # writer adaptation: the export stage adds the feature output and prototypes (issue 36)
     assert (bundle / "prototypes.npz").is_file() and meta["adaptation"]["features"] > 0
     again = tmp_path / "again"
     rc, out = make(STAGES="train", FINETUNE_FROM=str(grown), STEPS="1", RUN=str(again))
     assert rc == 0, out
     assert "grows" not in out
-    assert json.loads((again / "config.json").read_text())["arch"] == "layout"
+    assert json.loads((again / "config.json").read_text())["arch"] == "residual"
     # AVERAGE_WITH: the grown run averaged with its later fine-tune and its compact base (grown
     # into it), recalibrated on the training data, is what export takes
     wise = tmp_path / "wise"
     rc, out = make(STAGES="average export", AVERAGE_WITH=f"{again} {base}", RUN=str(grown),
                    OUT=str(wise))
     assert rc == 0, out
-    assert "(a compact network, grown into the layout one" in out
+    assert "(a compact network, grown into the residual one" in out
     assert (tmp_path / "grown-average" / "best.keras").is_file()
     meta = json.loads((wise / "model.json").read_text())
-    assert meta["arch"] == "layout" and meta["command"][1] == "average"
+    assert meta["arch"] == "residual" and meta["command"][1] == "average"
     assert len(meta["averaged_from"]) == 3 and meta["recalibrated"]["images"] > 0
     rc, out = make(STAGES="average", AVERAGE_WITH=str(base), RUN=str(grown))
     assert rc == 0 and "averaged already" in out, out
