@@ -79,8 +79,6 @@ class _GuardedStdout:
         return getattr(self._stream, name)
 
 
-
-
 def _flush_stdout() -> int:
     """Flush standard output: 0, or the exit status for a reader that went away (quiet) or a
     stdout that cannot be written (/dev/full: one line saying so, exit 1)."""

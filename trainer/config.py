@@ -96,7 +96,7 @@ FIELDS = {f.name: f for f in dataclasses.fields(Config)}
 #: Networks earlier versions offered, with why they are gone: a config (a run dir's stored
 #: config.json, a TOML file) naming one is refused saying so.
 REMOVED_ARCHS = {
-    "layout": "the compact network with a 4x4 grid head, tried and not kept (docs/model-history.md)",
+    "layout": "the compact network with a 4x4 grid head, tried and not kept: docs/model-history.md",
     "article": "the article's reference network, never trained",
 }
 

@@ -119,6 +119,7 @@ def grow_into(src: keras.Model, core: keras.Model) -> list[str]:
 
 ARCHS = {"compact": compact, "residual": residual}
 
+
 def unknown_arch(arch: str) -> str:
     """Why ``arch`` cannot be built: a removed network named as such, or the ones there are."""
     if arch in REMOVED_ARCHS:

@@ -71,6 +71,7 @@ def test_average_writes_the_mean_of_checkpoints_as_a_run_dir_to_export(trained, 
     assert rc == 2 and "holds an average of checkpoints" in capsys.readouterr().err
     assert (avg / "best.keras").read_bytes() == before and not (avg / "latest.keras").exists()
 
+
 def test_average_recalibrates_batch_norms_on_clean_images(trained, data, tmp_path, capsys):
     """--recalibrate: the mean's batch norms hold the statistics of their inputs on the given
     data's (unaugmented) images, measured in network order; the other weights stay the mean;
@@ -153,6 +154,7 @@ def test_average_recalibrates_batch_norms_on_clean_images(trained, data, tmp_pat
     np.testing.assert_allclose(after.get_layer("b1_bn").get_weights()[2],
                                a.reshape(-1, a.shape[-1]).mean(0), rtol=1e-3, atol=1e-4)
 
+
 def test_average_takes_a_bundle_member(trained, data, tmp_path, capsys):
     """The shipped model is a bundle, not a run dir: a stage fine-tuned from it averages with
     the bundle itself, rebuilt as --init-from rebuilds it, and the bundle of the average writes
@@ -226,6 +228,7 @@ def test_average_takes_a_bundle_member(trained, data, tmp_path, capsys):
     assert rc == 2 and f"{base}: another network than" in err and "narrow" in err
     assert not any(p.exists() for p in (tmp_path / "none", tmp_path / "nocal", tmp_path / "mixed"))
 
+
 def _relabelled_run(run, out, **config):
     """A copy of the run dir ``run``'s best checkpoint at ``out`` whose config.json says
     ``config`` instead (what average reads first, before any weights)."""
@@ -234,6 +237,7 @@ def _relabelled_run(run, out, **config):
     (out / "config.json").write_text(json.dumps({**stored, **config}))
     (out / "best.keras").write_bytes((run / "best.keras").read_bytes())
     return out
+
 
 def test_average_refuses_what_it_cannot_average(trained, tmp_path, capsys):
     run, _ = trained
@@ -265,6 +269,7 @@ def test_average_refuses_what_it_cannot_average(trained, tmp_path, capsys):
     assert (tmp_path / "d" / "best.keras").is_file()
     for name in ("a", "b", "c", "one"):
         assert not (tmp_path / name).exists()  # a refusal writes nothing
+
 
 def test_average_grows_a_compact_member_into_its_residual_fine_tune(trained, data, tmp_path,
                                                                     capsys):

@@ -71,6 +71,7 @@ def test_export_bundle_agrees_and_predict(trained, data, tmp_path):
     assert rc == 2
     assert json.loads(text.strip().splitlines()[0])["candidates"][0]["char"] in CHARS
 
+
 def test_export_refuses_disagreeing_model(trained, tmp_path, monkeypatch):
     """A conversion that changes the answers must fail loudly and write no bundle."""
     import keras
@@ -91,6 +92,7 @@ def test_export_refuses_disagreeing_model(trained, tmp_path, monkeypatch):
     assert rc == 1, text
     assert "agreement with the Keras model: 0.00%" in text
     assert not (tmp_path / "bad").exists()
+
 
 def test_export_never_replaces_a_folder_that_is_not_a_bundle(trained, tmp_path, capsys):
     """--out naming a folder of the user's (or a file) is refused and left exactly as it was;

@@ -30,8 +30,10 @@ def tb_steps(events) -> dict[str, list[int]]:
             out.setdefault(value.tag, []).append(int(event.step))
     return out
 
+
 def losses(out: str) -> list[float]:
     return [float(m) for m in re.findall(r"^step \d+/\d+ loss ([\d.]+)", out, re.M)]
+
 
 def test_loss_falls_and_run_dir_complete(trained):
     run, out = trained
@@ -54,6 +56,7 @@ def test_loss_falls_and_run_dir_complete(trained):
     cfg = json.loads((run / "config.json").read_text())
     assert cfg["classes"] == CHARS and cfg["max_steps"] == 60 and cfg["width"] == 0.25
     assert (run / "tb").is_dir()
+
 
 def test_resume_continues_with_optimizer_state(trained, data, tmp_path):
     import shutil
@@ -81,6 +84,44 @@ def test_resume_continues_with_optimizer_state(trained, data, tmp_path):
     assert json.loads((copy / "state.json").read_text())["step"] == 70
     cmds = json.loads((copy / "command.json").read_text())
     assert [c["start_step"] for c in cmds] == [0, 60]
+
+
+def test_a_run_started_with_warmup_cosine_resumes_with_it(data, tmp_path, monkeypatch):
+    """A run dir of an older version holds WarmupCosine (hanzipad>WarmupCosine) in latest.keras:
+    it resumes with that schedule, stretched to the new max_steps, not with CosineDecay; a new
+    run's checkpoint holds CosineDecay."""
+    import keras
+
+    from trainer import model as M
+    from trainer.config import Config
+
+    def lr_at(out, step):
+        return float(re.search(rf"^step {step}/\d+ .* lr ([\d.e+-]+) ", out, re.M).group(1))
+
+    old = tmp_path / "old"
+    with monkeypatch.context() as m:  # the schedule of the versions before CosineDecay
+        m.setattr(M, "make_schedule", lambda cfg: M.WarmupCosine(
+            cfg.lr, cfg.min_lr, cfg.warmup_steps, cfg.max_steps, cosine=cfg.schedule == "cosine"))
+        rc, out = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", old,
+                          "--max-steps", 4, *TINY, "--set", "log_every=1")
+    assert rc == 0, out
+    assert type(keras.models.load_model(old / "latest.keras").optimizer._learning_rate) \
+        is M.WarmupCosine
+    rc, out = run_cli("train", "--run-dir", old, "--max-steps", 12)
+    assert rc == 0 and "resuming from step 4" in out, out
+    sched = keras.models.load_model(old / "latest.keras").optimizer._learning_rate
+    assert type(sched) is M.WarmupCosine and sched.total == 12
+    # the lr logged in the warm-up (10 steps), where the two schedules differ: WarmupCosine's
+    new_lr = float(M.make_schedule(Config(**json.loads((old / "config.json").read_text())))(6))
+    assert lr_at(out, 6) == pytest.approx(float(sched(6)), rel=1e-2)
+    assert abs(lr_at(out, 6) - new_lr) > 0.05 * new_lr
+    assert lr_at(out, 11) == pytest.approx(float(sched(11)), rel=1e-2)
+    new = tmp_path / "new"
+    assert run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", new, "--max-steps",
+                   1, *TINY)[0] == 0
+    assert type(keras.models.load_model(new / "latest.keras").optimizer._learning_rate) \
+        is keras.optimizers.schedules.CosineDecay
+
 
 def test_init_from_fine_tunes_from_the_weights(trained, data, tmp_path):
     import keras
@@ -115,6 +156,7 @@ def test_init_from_fine_tunes_from_the_weights(trained, data, tmp_path):
     c = core_of(keras.models.load_model(fresh / "latest.keras"))
     assert not np.allclose(np.asarray(kernels[0][0]), np.asarray(c.weights[0]))
 
+
 def test_init_from_refuses_another_architecture(trained, data, tmp_path, capsys):
     run, _ = trained
     rc, _ = run_cli("train", "--train", f"gnt:{data['train']}", "--run-dir", tmp_path / "ft",
@@ -131,6 +173,7 @@ def test_init_from_refuses_another_architecture(trained, data, tmp_path, capsys)
                     "--init-from", bad, "--max-steps", 1, *TINY)
     err = capsys.readouterr().err
     assert rc == 2 and str(bad) in err and "not a readable Keras checkpoint" in err
+
 
 def test_init_from_prune_starts_a_narrower_network_from_a_run_or_a_bundle(trained, data, tmp_path,
                                                                          capsys):
@@ -170,6 +213,7 @@ def test_init_from_prune_starts_a_narrower_network_from_a_run_or_a_bundle(traine
                     "--init-from", run, "--max-steps", 1, *TINY, *narrow)
     assert rc == 2 and "--prune" in capsys.readouterr().err
 
+
 def test_evaluate_json_on_run_dir(trained, data):
     run, _ = trained
     rc, out = run_cli("evaluate", "--model", run, "--data", f"gnt:{data['val']}", "--json")
@@ -182,6 +226,7 @@ def test_evaluate_json_on_run_dir(trained, data):
     assert set(r["per_class"]) <= set(CHARS)
     assert "top-1" in out and "most confused" in out or r["top1"] == 100.0
     assert json.loads((run / "figures.json").read_text())  # export puts these in model.json
+
 
 def test_init_from_a_bundle_fine_tunes_the_exported_weights(trained, data, tmp_path, capsys):
     """--init-from BUNDLE_DIR rebuilds the network from the bundle's .tflite (int8 too): the
@@ -224,6 +269,7 @@ def test_init_from_a_bundle_fine_tunes_the_exported_weights(trained, data, tmp_p
     m = keras.models.load_model(ft / "latest.keras")
     assert int(m.optimizer.iterations) == 2
 
+
 def test_numpy_input_path_trains(data, tmp_path):
     """The PyDataset path (for JAX boxes without TensorFlow): augmentation inside the model."""
     import keras
@@ -238,6 +284,7 @@ def test_numpy_input_path_trains(data, tmp_path):
     rc, out = run_cli("export", "--run-dir", run, "--out", tmp_path / "b", "--check-samples", 64)
     assert rc == 0, out
 
+
 @pytest.mark.parametrize("spec, needle", [
     ("gnt:/no/such/folder", "/no/such/folder"),
     ("nosuchkind:/tmp", "unknown kind"),
@@ -251,6 +298,7 @@ def test_bad_data_spec_exits_2(spec, needle, tmp_path, capsys):
     err = capsys.readouterr().err
     assert needle in err and "error" in err
 
+
 def test_bad_config_exits_2(tmp_path, capsys):
     from trainer.cli import main
 
@@ -260,6 +308,7 @@ def test_bad_config_exits_2(tmp_path, capsys):
     assert rc == 2 and "lr must be a float" in capsys.readouterr().err
     rc = main(["evaluate", "--model", str(tmp_path / "nothing"), "--data", "gnt:/x"])
     assert rc == 2 and "no such bundle or run dir" in capsys.readouterr().err
+
 
 def test_a_compact_run_grows_a_residual_block_that_exports_and_fine_tunes_again(
         trained, data, tmp_path, capsys):
