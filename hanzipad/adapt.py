@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from hanzipad.bundle import Bundle, BundleError, file_sha256
+from hanzipad.errors import HanziPadError, Message, os_reason, part
 from hanzipad.ink import MAX_COORDINATE, Ink, InkError
 from hanzipad.userwords import set_aside  # noqa: F401 - the pad keeps a damaged profile aside
 
@@ -68,7 +69,7 @@ STRONG = 1.0
 WEAK = 0.3
 
 
-class ProfileError(ValueError):
+class ProfileError(HanziPadError, ValueError):
     """A profile that cannot be used: one line naming the file and why."""
 
 
@@ -105,10 +106,9 @@ class Adaptation:
         try:
             digest = file_sha256(path)
         except BundleError as exc:
-            raise AdaptationError(str(exc)) from None
+            raise AdaptationError.of(exc) from None
         if isinstance(info.get("sha256"), str) and digest != info["sha256"].lower():
-            raise AdaptationError(f"{path}: its SHA-256 is not the one model.json records: "
-                                  "the file is damaged or was replaced")
+            raise AdaptationError.coded("adapt.sha256_mismatch", str(path))
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: np.asarray(z[k], np.float32) for k in ("counts", "bias")}
@@ -121,7 +121,7 @@ class Adaptation:
                 if "weights" in z:
                     arrays["weights"] = np.asarray(z["weights"], np.float32)
         except (OSError, ValueError, KeyError, IndexError, EOFError) as exc:
-            raise AdaptationError(f"{path}: not readable adaptation data ({exc})") from None
+            raise AdaptationError.coded("adapt.unreadable", str(path), detail=str(exc)) from None
         c = bundle.classes
         if "weights" not in arrays:
             arrays["weights"] = _weights_in_model(bundle, info.get("weights"),
@@ -129,10 +129,10 @@ class Adaptation:
         p, w = arrays["prototypes"], arrays["weights"]
         if (p.ndim != 2 or p.shape[0] != c or w.shape != p.shape
                 or arrays["bias"].shape != (c,) or arrays["counts"].shape != (c,)):
-            raise AdaptationError(f"{path}: shapes {p.shape}, {w.shape} do not fit the bundle's "
-                                  f"{c} classes")
+            raise AdaptationError.coded("adapt.shapes", str(path), prototypes=p.shape,
+                                        weights=w.shape, classes=c)
         if not all(np.isfinite(a).all() for a in arrays.values()):
-            raise AdaptationError(f"{path}: holds values that are not finite")
+            raise AdaptationError.coded("adapt.not_finite", str(path))
         model_sha = bundle.meta.get("sha256") or file_sha256(bundle.model_path)
         return cls(p, arrays["counts"], w, arrays["bias"], str(model_sha).lower(), digest)
 
@@ -144,8 +144,7 @@ def _weights_in_model(bundle: Bundle, where, shape) -> np.ndarray:
             or where.get("dtype") not in ("float16", "float32")
             or where.get("shape") != list(shape)
             or not isinstance(where.get("offset"), int) or where["offset"] < 0):
-        raise AdaptationError(f"{bundle.path}: model.json does not say where the last dense "
-                              "layer's weights are")
+        raise AdaptationError.coded("adapt.no_weights", str(bundle.path))
     dtype = np.dtype(where["dtype"]).newbyteorder("<")
     size = int(np.prod(shape)) * dtype.itemsize
     try:
@@ -153,9 +152,11 @@ def _weights_in_model(bundle: Bundle, where, shape) -> np.ndarray:
             f.seek(where["offset"])
             data = f.read(size)
     except OSError as exc:
-        raise AdaptationError(f"{bundle.model_path}: cannot read ({exc})") from None
+        reason = Message("os.error", errno=exc.errno, text=str(exc))
+        raise AdaptationError.coded("file.cannot_read_short", str(bundle.model_path),
+                                    reason=reason) from None
     if len(data) != size:
-        raise AdaptationError(f"{bundle.model_path}: shorter than model.json's weights need")
+        raise AdaptationError.coded("adapt.model_too_short", str(bundle.model_path))
     return np.frombuffer(data, dtype).reshape(shape).astype(np.float32)
 
 
@@ -500,30 +501,29 @@ class Profile:
         try:  # a regular file only (a FIFO or device is refused unread), size capped
             data = read_bytes_bounded(path, MAX_PROFILE_BYTES, shown)
         except OSError as exc:
-            raise ProfileError(f"{shown}: cannot read the profile ({exc.strerror or exc})"
-                               ) from None
+            raise ProfileError.coded("profile.cannot_read", shown,
+                                     reason=os_reason(exc)) from None
         except ValueError:
-            raise ProfileError(f"{shown}: larger than {MAX_PROFILE_BYTES >> 20} MiB, not a "
-                               "HanziPad profile") from None
+            raise ProfileError.coded("profile.too_large", shown,
+                                     mib=MAX_PROFILE_BYTES >> 20) from None
         try:
             obj = loads_bounded(data.decode("utf-8"), max_depth=16)
         except UnicodeDecodeError:
-            raise ProfileError(f"{shown}: not a HanziPad profile (not UTF-8 text)") from None
+            raise ProfileError.coded("profile.not_utf8", shown) from None
         except ValueError as exc:
-            raise ProfileError(f"{shown}: damaged or truncated profile ({exc})") from None
+            raise ProfileError.coded("profile.truncated", shown, detail=part(exc)) from None
         if not isinstance(obj, dict) or obj.get("format") != PROFILE_FORMAT:
-            raise ProfileError(f"{shown}: not a HanziPad profile (no \"format\": "
-                               f"\"{PROFILE_FORMAT}\")")
+            raise ProfileError.coded("profile.no_format", shown, format=PROFILE_FORMAT)
         version = obj.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise ProfileError(f"{shown}: damaged profile (version {version!r})")
+            raise ProfileError.coded("profile.bad_version", shown, version=repr(version))
         if version > PROFILE_VERSION:
-            raise ProfileError(f"{shown}: made by a newer HanziPad (profile version {version}, "
-                               f"this one reads up to {PROFILE_VERSION})")
+            raise ProfileError.coded("profile.newer", shown, version=version,
+                                     supported=PROFILE_VERSION)
         try:
             return cls._from_obj(obj, path)
         except (ValueError, TypeError, KeyError, InkError) as exc:
-            raise ProfileError(f"{shown}: damaged profile ({exc})") from None
+            raise ProfileError.coded("profile.damaged", shown, detail=part(exc)) from None
 
     @classmethod
     def _from_obj(cls, obj: dict, path: Path) -> Profile:

@@ -1,8 +1,9 @@
 """Errors with a code: what went wrong as a stable id and parameters, the English text built
 from :data:`TEMPLATES`.
 
-hanzipad's core modules (ink, fileio, bundle, normalize, recognizer) raise subclasses of
-:class:`HanziPadError` made with :meth:`HanziPadError.coded`::
+hanzipad's core modules (ink, fileio, bundle, normalize, recognizer, adapt, learn, lexicon,
+readings, userwords) raise subclasses of :class:`HanziPadError` made with
+:meth:`HanziPadError.coded`::
 
     raise InkError.coded("ink.no_strokes_key", path)   # "PATH: no 'strokes' key"
 
@@ -32,6 +33,7 @@ TEMPLATES: dict[str, str] = {
     # places inside a file
     "place.stroke_point": "stroke {stroke} point {point}",
     "place.stroke": "stroke {stroke}",
+    "place.line": "line {line}",
     # kinds of file (hanzipad.fileio)
     "kind.folder": "a folder",
     "kind.fifo": "a FIFO (named pipe)",
@@ -130,6 +132,62 @@ TEMPLATES: dict[str, str] = {
                          "the bundle)",
     "model.scores_not_finite": "the model's scores are not finite (NaN or infinity); the "
                                "model bundle is broken",
+    # a bundle's adaptation data (hanzipad.adapt)
+    "adapt.sha256_mismatch": "its SHA-256 is not the one model.json records: the file is "
+                             "damaged or was replaced",
+    "adapt.unreadable": "not readable adaptation data ({detail})",
+    "adapt.shapes": "shapes {prototypes}, {weights} do not fit the bundle's {classes} classes",
+    "adapt.not_finite": "holds values that are not finite",
+    "adapt.no_weights": "model.json does not say where the last dense layer's weights are",
+    "adapt.model_too_short": "shorter than model.json's weights need",
+    # a writer's profile (hanzipad.adapt, hanzipad.learn)
+    "profile.cannot_read": "cannot read the profile ({reason})",
+    "profile.too_large": "larger than {mib} MiB, not a HanziPad profile",
+    "profile.not_utf8": "not a HanziPad profile (not UTF-8 text)",
+    "profile.truncated": "damaged or truncated profile ({detail})",
+    "profile.no_format": "not a HanziPad profile (no \"format\": \"{format}\")",
+    "profile.bad_version": "damaged profile (version {version})",
+    "profile.newer": "made by a newer HanziPad (profile version {version}, this one reads up "
+                     "to {supported})",
+    "profile.damaged": "damaged profile ({detail})",
+    # labelled ink for a profile (hanzipad.learn)
+    "learn.no_label": "no \"label\" (the character this ink is)",
+    "learn.no_strokes": "ink has no strokes",
+    "learn.bad_weight": "\"weight\" must be a number in (0, 1], got {weight}",
+    # the writer's word list (hanzipad.userwords)
+    "words.cannot_read": "cannot read the word list ({reason})",
+    "words.too_large": "larger than {mib} MiB, not a HanziPad word list",
+    "words.not_utf8": "not a HanziPad word list (not UTF-8 text)",
+    "words.truncated": "damaged or truncated word list ({detail})",
+    "words.no_format": "not a HanziPad word list (no \"format\": \"{format}\")",
+    "words.bad_version": "damaged word list (version {version})",
+    "words.newer": "made by a newer HanziPad (word list version {version}, this one reads up "
+                   "to {supported})",
+    "words.no_list": "damaged word list (no list of words)",
+    "words.bad_entry": "damaged word list (entry {entry}: {item})",
+    "words.twice": "damaged word list ({word} listed twice)",
+    # {problem}: the reason the list cannot be used (a words.* message)
+    "words.kept_aside": "{problem}; kept as {aside}, starting a new word list",
+    "words.not_renamed": "{problem}; starting a new word list (could not rename it: {reason})",
+    "words.reading_without": "{problem}; reading without the writer's words",
+    # lexicon tables (hanzipad.lexicon, hanzipad.readings)
+    "lexicon.not_found": "lexicon file not found",
+    "lexicon.not_utf8": "not UTF-8 text (byte {offset})",
+    "lexicon.bad_header": "not a HanziPad lexicon file (first line should start with {magic})",
+    "lexicon.no_count": "the first line does not say how many entries follow",
+    "lexicon.last_line_incomplete": "truncated (the last line is incomplete)",
+    "lexicon.entries_mismatch": "truncated or damaged: {lines} entries, the header says "
+                                "{expected}",
+    "lexicon.malformed_line": "line {line} is malformed ({text}); expected {fields} "
+                              "tab-separated fields",
+    "lexicon.spaces": "{word} has spaces",
+    "lexicon.count_too_long": "count {count} has more than {limit} digits",
+    "lexicon.count_not_number": "count {count} is not a whole number",
+    "lexicon.count_not_positive": "count must be positive",
+    "lexicon.not_sorted": "words are not sorted (or repeated): {before} then {after}",
+    "readings.not_one_char": "{char} is not one character",
+    "readings.twice": "{char} is listed twice",
+    "readings.no_reading": "{char} has no reading",
 }
 
 
@@ -215,9 +273,25 @@ class HanziPadError(Exception):
         parts = [str(w) for w in where if w is not None and w != ""]
         return cls(": ".join([*parts, text]))
 
+    def reason(self) -> Message | str:
+        """What is wrong, without the places: a :class:`Message` (translated as a parameter of
+        another message) when coded, else the whole text."""
+        if self.code is None:
+            return str(self)
+        return Message(self.code, **self.params)
+
     def within(self, *where):
         """This error (same class) with ``where`` put in front of its places."""
         return type(self).of(self, *where)
+
+
+def part(exc: BaseException) -> Message | str:
+    """``exc`` as a parameter of another message ("damaged profile ({detail})"): a
+    :class:`Message` (translated with it) when it is a coded :class:`HanziPadError` naming no
+    place, else its text."""
+    if isinstance(exc, HanziPadError) and exc.code is not None and not exc.where:
+        return exc.reason()
+    return str(exc)
 
 
 def english(code: str, params: dict, where: tuple = ()) -> str:
@@ -263,4 +337,4 @@ def kind_of(mode: int) -> Message:
 
 
 __all__ = ["TEMPLATES", "HanziPadError", "Message", "english", "find", "kind_of", "os_reason",
-           "with_reason"]
+           "part", "with_reason"]

@@ -30,11 +30,16 @@ from hanzipad.adapt import (
     ProfileError,
 )
 from hanzipad.bundle import BundleError
+from hanzipad.errors import HanziPadError, part
 from hanzipad.ink import Ink, InkError, display_path, iter_jsonl_lines
 from hanzipad.ink import load as load_ink
 
 EXIT_BAD_INPUT = 1
 EXIT_UNUSABLE = 2
+
+
+class RecordError(HanziPadError, ValueError):
+    """A labelled ink that cannot be learned (no label, no strokes, a bad weight)."""
 
 
 def _err(message: str) -> None:
@@ -73,12 +78,12 @@ def iter_labelled(path: str):
 def _check(ink: Ink, where: str) -> tuple[str, float]:
     label = ink.meta.get("label")
     if not isinstance(label, str) or not label.strip():
-        raise ValueError(f"{where}: no \"label\" (the character this ink is)")
+        raise RecordError.coded("learn.no_label", where)
     if ink.is_empty():
-        raise ValueError(f"{where}: ink has no strokes")
+        raise RecordError.coded("learn.no_strokes", where)
     weight = ink.meta.get("weight", STRONG)
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 1:
-        raise ValueError(f"{where}: \"weight\" must be a number in (0, 1], got {weight!r}")
+        raise RecordError.coded("learn.bad_weight", where, weight=repr(weight))
     return label.strip(), float(weight)
 
 
@@ -171,7 +176,8 @@ def profile_classifier(recognizer, profile_path: str, warn: Callable[[str], None
         try:
             profile.fit(recognizer, adaptation)
         except InkError as exc:
-            raise ProfileError(f"{display_path(profile_path)}: damaged profile ({exc})") from None
+            raise ProfileError.coded("profile.damaged", display_path(profile_path),
+                                     detail=part(exc)) from None
     model = AdaptedClassifier(adaptation, profile.transform)
 
     def classify(image, k: int = 10):

@@ -32,7 +32,7 @@ None) are mixed into ``P(c | a word starting with s)`` and into :meth:`Lexicon.n
 the more the more often the writer has continued ``s`` (:meth:`UserWords.mix
 <hanzipad.userwords.UserWords.mix>`): what the person writes most rises in the ranking.
 
-Qt-free; imports only the standard library.
+Qt-free; imports only the standard library (and :mod:`hanzipad.errors`).
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ import re
 from bisect import bisect_left
 from itertools import accumulate
 from pathlib import Path
+
+from hanzipad.errors import HanziPadError, Message, os_reason
 
 WORDS_FILE = "words.tsv"
 #: Largest lexicon table read (words.tsv is 0.7 MB).
@@ -82,8 +84,13 @@ def read_blocked(file: Path, limit: int = 64 * 1024) -> frozenset[str]:
                      if (w := line.strip()) and not w.startswith("#"))
 
 
-class LexiconError(RuntimeError):
+class LexiconError(HanziPadError, RuntimeError):
     """A lexicon file that is missing, unreadable or damaged; the message names the file."""
+
+
+def line_place(line: int) -> Message:
+    """"line N" of a table, as a place of an error (translated with it)."""
+    return Message("place.line", line=line)
 
 
 def default_folder() -> Path:
@@ -102,29 +109,29 @@ def read_table(file: Path, magic: str, fields: int) -> list[list[str]]:
     try:  # a regular file of at most MAX_TABLE_BYTES: never a FIFO, /dev/zero or a huge file
         data = read_bytes_bounded(file, MAX_TABLE_BYTES)
     except FileNotFoundError:
-        raise LexiconError(f"{file}: lexicon file not found") from None
+        raise LexiconError.coded("lexicon.not_found", str(file)) from None
     except OSError as exc:
-        raise LexiconError(f"{file}: cannot read ({exc.strerror or exc})") from None
+        raise LexiconError.coded("file.cannot_read_short", str(file),
+                                 reason=os_reason(exc)) from None
     except ValueError as exc:  # too large: the message names the file
-        raise LexiconError(str(exc)) from None
+        raise LexiconError.of(exc) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise LexiconError(f"{file}: not UTF-8 text (byte {exc.start})") from None
+        raise LexiconError.coded("lexicon.not_utf8", str(file), offset=exc.start) from None
     header, _, body = text.partition("\n")
     if not header.startswith(magic):
-        raise LexiconError(f"{file}: not a HanziPad lexicon file (first line should start with "
-                           f"{magic!r})")
+        raise LexiconError.coded("lexicon.bad_header", str(file), magic=repr(magic))
     m = re.search(r"(?<!\d)(\d{1,12}) entries", header)
     if not m:
-        raise LexiconError(f"{file}: the first line does not say how many entries follow")
+        raise LexiconError.coded("lexicon.no_count", str(file))
     expected = int(m.group(1))
     if body and not body.endswith("\n"):
-        raise LexiconError(f"{file}: truncated (the last line is incomplete)")
+        raise LexiconError.coded("lexicon.last_line_incomplete", str(file))
     lines = body.count("\n")
     if lines != expected:
-        raise LexiconError(f"{file}: truncated or damaged: {lines} entries, the header "
-                           f"says {expected}")
+        raise LexiconError.coded("lexicon.entries_mismatch", str(file), lines=lines,
+                                 expected=expected)
     # one split for the whole file (a split per line costs several times more)
     parts = body.replace("\n", "\t").split("\t")
     parts.pop()  # "" after the final newline
@@ -133,11 +140,12 @@ def read_table(file: Path, magic: str, fields: int) -> list[list[str]]:
         for i, line in enumerate(body.split("\n")[:-1]):
             row = line.split("\t")
             if len(row) != fields or not row[0]:
-                raise LexiconError(f"{file}: line {i + 2} is malformed ({line[:60]!r}); "
-                                   f"expected {fields} tab-separated fields")
+                raise LexiconError.coded("lexicon.malformed_line", str(file), line=i + 2,
+                                         text=repr(line[:60]), fields=fields)
     if any(w != w.strip() for w in columns[0]):
         bad = next(i for i, w in enumerate(columns[0]) if w != w.strip())
-        raise LexiconError(f"{file}: line {bad + 2}: {columns[0][bad]!r} has spaces")
+        raise LexiconError.coded("lexicon.spaces", str(file), line_place(bad + 2),
+                                 word=repr(columns[0][bad]))
     return columns
 
 
@@ -168,17 +176,21 @@ class Lexicon:
         except ValueError:
             bad = next(i for i, t in enumerate(texts)
                        if not t.strip().isdigit() or len(t) > MAX_COUNT_DIGITS)
-            why = (f"has more than {MAX_COUNT_DIGITS} digits" if texts[bad].strip().isdigit()
-                   else "is not a whole number")
-            raise LexiconError(f"{file}: line {bad + 2}: count {texts[bad][:20]!r} "
-                               f"{why}") from None
+            count = repr(texts[bad][:20])
+            if texts[bad].strip().isdigit():
+                raise LexiconError.coded("lexicon.count_too_long", str(file),
+                                         line_place(bad + 2), count=count,
+                                         limit=MAX_COUNT_DIGITS) from None
+            raise LexiconError.coded("lexicon.count_not_number", str(file),
+                                     line_place(bad + 2), count=count) from None
         if any(c <= 0 for c in counts):
             bad = next(i for i, c in enumerate(counts) if c <= 0)
-            raise LexiconError(f"{file}: line {bad + 2}: count must be positive")
+            raise LexiconError.coded("lexicon.count_not_positive", str(file),
+                                     line_place(bad + 2))
         for i in range(1, len(words)):
             if words[i - 1] >= words[i]:
-                raise LexiconError(f"{file}: line {i + 2}: words are not sorted (or repeated): "
-                                   f"{words[i - 1]!r} then {words[i]!r}")
+                raise LexiconError.coded("lexicon.not_sorted", str(file), line_place(i + 2),
+                                         before=repr(words[i - 1]), after=repr(words[i]))
         lexicon = cls(words, counts, str(file))
         lexicon.blocked = read_blocked(folder / BLOCKED_FILE)
         return lexicon

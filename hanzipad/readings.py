@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hanzipad.lexicon import LexiconError, default_folder, read_table
+from hanzipad.lexicon import LexiconError, default_folder, line_place, read_table
 
 CHARS_FILE = "chars.tsv"
 CHARS_MAGIC = "# hanzipad chars 1"
@@ -33,12 +33,15 @@ class Readings:
         table: dict[str, tuple[list[str], str]] = {}
         for i, (char, text, gloss) in enumerate(zip(chars, readings, glosses)):
             if len(char) != 1:
-                raise LexiconError(f"{file}: line {i + 2}: {char[:20]!r} is not one character")
+                raise LexiconError.coded("readings.not_one_char", str(file), line_place(i + 2),
+                                         char=repr(char[:20]))
             if char in table:
-                raise LexiconError(f"{file}: line {i + 2}: {char} is listed twice")
+                raise LexiconError.coded("readings.twice", str(file), line_place(i + 2),
+                                         char=char)
             pinyin = [r.strip() for r in text.split(",") if r.strip()]
             if not pinyin:
-                raise LexiconError(f"{file}: line {i + 2}: {char} has no reading")
+                raise LexiconError.coded("readings.no_reading", str(file), line_place(i + 2),
+                                         char=char)
             table[char] = (pinyin, gloss.strip())
         return cls(table, str(file))
 

@@ -31,6 +31,8 @@ import os
 import time
 from pathlib import Path
 
+from hanzipad.errors import HanziPadError, os_reason, part
+
 FORMAT = "hanzipad-user-words"
 VERSION = 1
 #: Longest run of characters counted (the lexicon looks at most 3 characters back).
@@ -50,7 +52,7 @@ MIN_NEW = 3
 SUFFIX = ".words.json"
 
 
-class UserWordsError(ValueError):
+class UserWordsError(HanziPadError, ValueError):
     """A word-list file that cannot be used: one line naming the file and why."""
 
 
@@ -220,40 +222,37 @@ class UserWords:
         try:
             data = read_bytes_bounded(path, MAX_BYTES, shown)
         except OSError as exc:
-            raise UserWordsError(f"{shown}: cannot read the word list "
-                                 f"({exc.strerror or exc})") from None
+            raise UserWordsError.coded("words.cannot_read", shown,
+                                       reason=os_reason(exc)) from None
         except ValueError:
-            raise UserWordsError(f"{shown}: larger than {MAX_BYTES >> 20} MiB, not a HanziPad "
-                                 "word list") from None
+            raise UserWordsError.coded("words.too_large", shown, mib=MAX_BYTES >> 20) from None
         try:
             obj = loads_bounded(data.decode("utf-8"), max_depth=8)
         except UnicodeDecodeError:
-            raise UserWordsError(f"{shown}: not a HanziPad word list (not UTF-8 text)") from None
+            raise UserWordsError.coded("words.not_utf8", shown) from None
         except ValueError as exc:
-            raise UserWordsError(f"{shown}: damaged or truncated word list ({exc})") from None
+            raise UserWordsError.coded("words.truncated", shown, detail=part(exc)) from None
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-            raise UserWordsError(f"{shown}: not a HanziPad word list (no \"format\": "
-                                 f"\"{FORMAT}\")")
+            raise UserWordsError.coded("words.no_format", shown, format=FORMAT)
         version = obj.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise UserWordsError(f"{shown}: damaged word list (version {version!r})")
+            raise UserWordsError.coded("words.bad_version", shown, version=repr(version))
         if version > VERSION:
-            raise UserWordsError(f"{shown}: made by a newer HanziPad (word list version "
-                                 f"{version}, this one reads up to {VERSION})")
+            raise UserWordsError.coded("words.newer", shown, version=version, supported=VERSION)
         words = obj.get("words")
         if not isinstance(words, list):
-            raise UserWordsError(f"{shown}: damaged word list (no list of words)")
+            raise UserWordsError.coded("words.no_list", shown)
         out = cls(path)
         for i, item in enumerate(words):
             if (not isinstance(item, list) or len(item) != 3 or not isinstance(item[0], str)
                     or not 2 <= len(item[0]) <= MAX_WORD or not all(map(is_han, item[0]))
                     or any(isinstance(v, bool) or not isinstance(v, int) for v in item[1:])
                     or not 0 < item[1] <= MAX_COUNT or item[2] < 0):
-                raise UserWordsError(f"{shown}: damaged word list (entry {i + 1}: "
-                                     f"{str(item)[:40]})")
+                raise UserWordsError.coded("words.bad_entry", shown, entry=i + 1,
+                                           item=str(item)[:40])
             word, count, day = item
             if word in out.counts:
-                raise UserWordsError(f"{shown}: damaged word list ({word} listed twice)")
+                raise UserWordsError.coded("words.twice", shown, word=word)
             out._bump(word, count, day)
         out._trim()
         out.dirty = False
@@ -276,22 +275,24 @@ def set_aside(path: str | os.PathLike) -> Path:
 
 def load_or_new(path: str | os.PathLike, warn=None) -> UserWords:
     """The word list at ``path``: an empty one when there is none; when it cannot be used, it
-    is renamed aside (:func:`set_aside`), ``warn`` gets one line saying so, and an empty list
-    is returned. Never raises for the file's content."""
+    is renamed aside (:func:`set_aside`), ``warn`` gets a :class:`UserWordsError` saying so
+    (its text one line; the GUI translates it by its code), and an empty list is returned.
+    Never raises for the file's content."""
     path = Path(path)
     if not (path.exists() or path.is_symlink()):
         return UserWords(path)
     try:
         return UserWords.load(path)
     except UserWordsError as exc:
-        message = str(exc)
         try:
             aside = set_aside(path)
-            message += f"; kept as {aside.name}, starting a new word list"
+            said = UserWordsError.coded("words.kept_aside", *exc.where, problem=exc.reason(),
+                                        aside=aside.name)
         except OSError as err:
-            message += f"; starting a new word list (could not rename it: {err.strerror or err})"
+            said = UserWordsError.coded("words.not_renamed", *exc.where, problem=exc.reason(),
+                                        reason=os_reason(err))
         if warn is not None:
-            warn(message)
+            warn(said)
         return UserWords(path)
 
 
@@ -306,7 +307,8 @@ def read_beside(profile_path: str | os.PathLike, warn=None) -> UserWords | None:
         return UserWords.load(path)
     except UserWordsError as exc:
         if warn is not None:
-            warn(f"{exc}; reading without the writer's words")
+            warn(str(UserWordsError.coded("words.reading_without", *exc.where,
+                                          problem=exc.reason())))
         return None
 
 

@@ -59,6 +59,8 @@ if hasattr(errno, "EDQUOT"):
 CODES = {
     "place.stroke_point": QT_TR_NOOP("stroke {stroke} point {point}"),
     "place.stroke": QT_TR_NOOP("stroke {stroke}"),
+    #: Translators: a line of a file ("line 12")
+    "place.line": QT_TR_NOOP("line {line}"),
     "kind.folder": QT_TR_NOOP("a folder"),
     "kind.fifo": QT_TR_NOOP("a FIFO (named pipe)"),
     "kind.char_device": QT_TR_NOOP("a character device"),
@@ -156,6 +158,64 @@ CODES = {
                                     "prototypes on the bundle)"),
     "model.scores_not_finite": QT_TR_NOOP("the model's scores are not finite (NaN or infinity); "
                                           "the model bundle is broken"),
+    "adapt.sha256_mismatch": QT_TR_NOOP("its SHA-256 is not the one model.json records: the "
+                                        "file is damaged or was replaced"),
+    "adapt.unreadable": QT_TR_NOOP("not readable adaptation data ({detail})"),
+    "adapt.shapes": QT_TR_NOOP("shapes {prototypes}, {weights} do not fit the bundle's "
+                               "{classes} classes"),
+    "adapt.not_finite": QT_TR_NOOP("holds values that are not finite"),
+    "adapt.no_weights": QT_TR_NOOP("model.json does not say where the last dense layer's "
+                                   "weights are"),
+    "adapt.model_too_short": QT_TR_NOOP("shorter than model.json's weights need"),
+    "profile.cannot_read": QT_TR_NOOP("cannot read the profile ({reason})"),
+    "profile.too_large": QT_TR_NOOP("larger than {mib} MiB, not a HanziPad profile"),
+    "profile.not_utf8": QT_TR_NOOP("not a HanziPad profile (not UTF-8 text)"),
+    "profile.truncated": QT_TR_NOOP("damaged or truncated profile ({detail})"),
+    "profile.no_format": QT_TR_NOOP("not a HanziPad profile (no \"format\": \"{format}\")"),
+    "profile.bad_version": QT_TR_NOOP("damaged profile (version {version})"),
+    "profile.newer": QT_TR_NOOP("made by a newer HanziPad (profile version {version}, this one "
+                                "reads up to {supported})"),
+    "profile.damaged": QT_TR_NOOP("damaged profile ({detail})"),
+    #: Translators: a file of labelled ink given to "hanzipad learn"
+    "learn.no_label": QT_TR_NOOP("no \"label\" (the character this ink is)"),
+    "learn.no_strokes": QT_TR_NOOP("ink has no strokes"),
+    "learn.bad_weight": QT_TR_NOOP("\"weight\" must be a number in (0, 1], got {weight}"),
+    "words.cannot_read": QT_TR_NOOP("cannot read the word list ({reason})"),
+    "words.too_large": QT_TR_NOOP("larger than {mib} MiB, not a HanziPad word list"),
+    "words.not_utf8": QT_TR_NOOP("not a HanziPad word list (not UTF-8 text)"),
+    "words.truncated": QT_TR_NOOP("damaged or truncated word list ({detail})"),
+    "words.no_format": QT_TR_NOOP("not a HanziPad word list (no \"format\": \"{format}\")"),
+    "words.bad_version": QT_TR_NOOP("damaged word list (version {version})"),
+    "words.newer": QT_TR_NOOP("made by a newer HanziPad (word list version {version}, this one "
+                              "reads up to {supported})"),
+    "words.no_list": QT_TR_NOOP("damaged word list (no list of words)"),
+    "words.bad_entry": QT_TR_NOOP("damaged word list (entry {entry}: {item})"),
+    "words.twice": QT_TR_NOOP("damaged word list ({word} listed twice)"),
+    #: Translators: {problem} says why the writer's word list cannot be used; {aside} is the
+    #: new name of the file
+    "words.kept_aside": QT_TR_NOOP("{problem}; kept as {aside}, starting a new word list"),
+    "words.not_renamed": QT_TR_NOOP("{problem}; starting a new word list (could not rename it: "
+                                    "{reason})"),
+    "words.reading_without": QT_TR_NOOP("{problem}; reading without the writer's words"),
+    "lexicon.not_found": QT_TR_NOOP("lexicon file not found"),
+    "lexicon.not_utf8": QT_TR_NOOP("not UTF-8 text (byte {offset})"),
+    "lexicon.bad_header": QT_TR_NOOP("not a HanziPad lexicon file (first line should start with "
+                                     "{magic})"),
+    "lexicon.no_count": QT_TR_NOOP("the first line does not say how many entries follow"),
+    "lexicon.last_line_incomplete": QT_TR_NOOP("truncated (the last line is incomplete)"),
+    "lexicon.entries_mismatch": QT_TR_NOOP("truncated or damaged: {lines} entries, the header "
+                                           "says {expected}"),
+    "lexicon.malformed_line": QT_TR_NOOP("line {line} is malformed ({text}); expected {fields} "
+                                         "tab-separated fields"),
+    "lexicon.spaces": QT_TR_NOOP("{word} has spaces"),
+    "lexicon.count_too_long": QT_TR_NOOP("count {count} has more than {limit} digits"),
+    "lexicon.count_not_number": QT_TR_NOOP("count {count} is not a whole number"),
+    "lexicon.count_not_positive": QT_TR_NOOP("count must be positive"),
+    "lexicon.not_sorted": QT_TR_NOOP("words are not sorted (or repeated): {before} then "
+                                     "{after}"),
+    "readings.not_one_char": QT_TR_NOOP("{char} is not one character"),
+    "readings.twice": QT_TR_NOOP("{char} is listed twice"),
+    "readings.no_reading": QT_TR_NOOP("{char} has no reading"),
 }
 #: Translators: how a file name or place (%1) and what is wrong there (%2) are joined
 WHERE_REASON = QT_TR_NOOP("%1: %2")
@@ -357,7 +417,7 @@ def _read_back(text: str, prefix: str = "") -> str | None:
 
 
 def _place(text: str) -> str:
-    for code in ("place.stroke_point", "place.stroke"):
+    for code in ("place.stroke_point", "place.stroke", "place.line"):
         m = _matcher(errors.TEMPLATES[code]).match(text)
         if m:
             return _part(errors.Message(code, **m.groupdict()))

@@ -35,7 +35,7 @@ from PySide6.QtCore import (
 from hanzipad import adapt, userwords
 from hanzipad.gui import settings
 from hanzipad.gui.files import os_error_text
-from hanzipad.gui.i18n import tr
+from hanzipad.gui.i18n import explain, tr
 from hanzipad.ink import Ink
 
 PROFILE_NAME = "handwriting-profile.json"
@@ -143,7 +143,7 @@ class HandLearner(QObject):
             self._adaptation = adapt.Adaptation.load(recognizer.bundle)
         except adapt.AdaptationError as exc:
             self._adaptation = None
-            self.problem.emit(tr("Cannot adapt to your hand: {}").format(exc))
+            self.problem.emit(tr("Cannot adapt to your hand: {}").format(explain(exc)))
         if not self.enabled:
             self.changed.emit(0, -1)
             return
@@ -155,9 +155,9 @@ class HandLearner(QObject):
                 try:
                     aside = adapt.set_aside(self.path)
                     self.problem.emit(tr("{}; kept aside as {}, starting a new profile").format(
-                        exc, aside.name))
+                        explain(exc), aside.name))
                 except OSError:
-                    self.problem.emit(str(exc))
+                    self.problem.emit(explain(exc))
         self._profile = profile or adapt.Profile(self.path)
         self._apply(worker, recognizer, refit=not self._profile.usable(self._adaptation))
         self._save()  # fitted again for this model: not again at the next start
@@ -230,7 +230,7 @@ class HandLearner(QObject):
                     self._dirty = True
                 worker.adapted = _classifier(recognizer, ada, profile.transform)
             except Exception as exc:  # noqa: BLE001 - the pad goes on without adaptation
-                self.problem.emit(tr("Cannot adapt to your hand: {}").format(exc))
+                self.problem.emit(tr("Cannot adapt to your hand: {}").format(explain(exc)))
         fitted = profile.transform.samples if worker.adapted is not None else -1
         self.changed.emit(len(profile), fitted)
 
@@ -286,7 +286,7 @@ class LearningController(QObject):
         self._lexicon = lexicon
         if self.words is None:
             self.words = userwords.load_or_new(
-                self.words_path(), warn=lambda m: self.statusMessage.emit(m, 8000))
+                self.words_path(), warn=lambda e: self.statusMessage.emit(explain(e), 8000))
         self._apply_words()
 
     def _apply_words(self) -> None:

@@ -188,6 +188,11 @@
         <translation>没有标签</translation>
     </message>
     <message>
+        <source>line {line}</source>
+        <extracomment>a line of a file (&quot;line 12&quot;)</extracomment>
+        <translation>第 {line} 行</translation>
+    </message>
+    <message>
         <source>is {kind}, not a regular file</source>
         <extracomment>{kind} is &quot;a FIFO (named pipe)&quot;, &quot;a socket&quot;…</extracomment>
         <translation>是{kind}，不是普通文件</translation>
@@ -421,6 +426,188 @@
     <message>
         <source>no model runtime: install ai-edge-litert (or TensorFlow) to run the recognizer</source>
         <translation>没有模型运行库：请安装 ai-edge-litert（或 TensorFlow）</translation>
+    </message>
+    <message>
+        <source>its SHA-256 is not the one model.json records: the file is damaged or was replaced</source>
+        <translation>它的 SHA-256 与 model.json 记录的不一致：文件已损坏或被替换</translation>
+    </message>
+    <message>
+        <source>not readable adaptation data ({detail})</source>
+        <translation>无法读取的适应数据（{detail}）</translation>
+    </message>
+    <message>
+        <source>shapes {prototypes}, {weights} do not fit the bundle&apos;s {classes} classes</source>
+        <translation>形状 {prototypes}、{weights} 与模型包的 {classes} 个类别不符</translation>
+    </message>
+    <message>
+        <source>holds values that are not finite</source>
+        <translation>含有非有限数值</translation>
+    </message>
+    <message>
+        <source>model.json does not say where the last dense layer&apos;s weights are</source>
+        <translation>model.json 没有说明最后一个全连接层的权重在哪里</translation>
+    </message>
+    <message>
+        <source>shorter than model.json&apos;s weights need</source>
+        <translation>比 model.json 所记录的权重所需的长度短</translation>
+    </message>
+    <message>
+        <source>cannot read the profile ({reason})</source>
+        <translation>无法读取笔迹档案（{reason}）</translation>
+    </message>
+    <message>
+        <source>larger than {mib} MiB, not a HanziPad profile</source>
+        <translation>大于 {mib} MiB，不是 HanziPad 笔迹档案</translation>
+    </message>
+    <message>
+        <source>not a HanziPad profile (not UTF-8 text)</source>
+        <translation>不是 HanziPad 笔迹档案（不是 UTF-8 文本）</translation>
+    </message>
+    <message>
+        <source>damaged or truncated profile ({detail})</source>
+        <translation>笔迹档案已损坏或不完整（{detail}）</translation>
+    </message>
+    <message>
+        <source>not a HanziPad profile (no &quot;format&quot;: &quot;{format}&quot;)</source>
+        <translation>不是 HanziPad 笔迹档案（没有 &quot;format&quot;: &quot;{format}&quot;）</translation>
+    </message>
+    <message>
+        <source>damaged profile (version {version})</source>
+        <translation>笔迹档案已损坏（版本 {version}）</translation>
+    </message>
+    <message>
+        <source>made by a newer HanziPad (profile version {version}, this one reads up to {supported})</source>
+        <translation>由更新版本的 HanziPad 创建（笔迹档案版本 {version}，本版本最高只能读取 {supported}）</translation>
+    </message>
+    <message>
+        <source>damaged profile ({detail})</source>
+        <translation>笔迹档案已损坏（{detail}）</translation>
+    </message>
+    <message>
+        <source>no &quot;label&quot; (the character this ink is)</source>
+        <extracomment>a file of labelled ink given to &quot;hanzipad learn&quot;</extracomment>
+        <translation>没有 &quot;label&quot;（这个笔迹是哪个字）</translation>
+    </message>
+    <message>
+        <source>ink has no strokes</source>
+        <translation>笔迹没有笔画</translation>
+    </message>
+    <message>
+        <source>&quot;weight&quot; must be a number in (0, 1], got {weight}</source>
+        <translation>&quot;weight&quot; 必须是 (0, 1] 之间的数，实际为 {weight}</translation>
+    </message>
+    <message>
+        <source>cannot read the word list ({reason})</source>
+        <translation>无法读取词表（{reason}）</translation>
+    </message>
+    <message>
+        <source>larger than {mib} MiB, not a HanziPad word list</source>
+        <translation>大于 {mib} MiB，不是 HanziPad 词表</translation>
+    </message>
+    <message>
+        <source>not a HanziPad word list (not UTF-8 text)</source>
+        <translation>不是 HanziPad 词表（不是 UTF-8 文本）</translation>
+    </message>
+    <message>
+        <source>damaged or truncated word list ({detail})</source>
+        <translation>词表已损坏或不完整（{detail}）</translation>
+    </message>
+    <message>
+        <source>not a HanziPad word list (no &quot;format&quot;: &quot;{format}&quot;)</source>
+        <translation>不是 HanziPad 词表（没有 &quot;format&quot;: &quot;{format}&quot;）</translation>
+    </message>
+    <message>
+        <source>damaged word list (version {version})</source>
+        <translation>词表已损坏（版本 {version}）</translation>
+    </message>
+    <message>
+        <source>made by a newer HanziPad (word list version {version}, this one reads up to {supported})</source>
+        <translation>由更新版本的 HanziPad 创建（词表版本 {version}，本版本最高只能读取 {supported}）</translation>
+    </message>
+    <message>
+        <source>damaged word list (no list of words)</source>
+        <translation>词表已损坏（没有词语列表）</translation>
+    </message>
+    <message>
+        <source>damaged word list (entry {entry}: {item})</source>
+        <translation>词表已损坏（第 {entry} 项：{item}）</translation>
+    </message>
+    <message>
+        <source>damaged word list ({word} listed twice)</source>
+        <translation>词表已损坏（{word} 出现了两次）</translation>
+    </message>
+    <message>
+        <source>{problem}; kept as {aside}, starting a new word list</source>
+        <extracomment>{problem} says why the writer&apos;s word list cannot be used; {aside} is the new name of the file</extracomment>
+        <translation>{problem}；已另存为 {aside}，将新建词表</translation>
+    </message>
+    <message>
+        <source>{problem}; starting a new word list (could not rename it: {reason})</source>
+        <translation>{problem}；将新建词表（无法重命名原文件：{reason}）</translation>
+    </message>
+    <message>
+        <source>{problem}; reading without the writer&apos;s words</source>
+        <translation>{problem}；不使用你的词表继续识别</translation>
+    </message>
+    <message>
+        <source>lexicon file not found</source>
+        <translation>找不到词库文件</translation>
+    </message>
+    <message>
+        <source>not UTF-8 text (byte {offset})</source>
+        <translation>不是 UTF-8 文本（第 {offset} 字节）</translation>
+    </message>
+    <message>
+        <source>not a HanziPad lexicon file (first line should start with {magic})</source>
+        <translation>不是 HanziPad 词库文件（第一行应以 {magic} 开头）</translation>
+    </message>
+    <message>
+        <source>the first line does not say how many entries follow</source>
+        <translation>第一行没有说明后面有多少条目</translation>
+    </message>
+    <message>
+        <source>truncated (the last line is incomplete)</source>
+        <translation>文件不完整（最后一行没有结束）</translation>
+    </message>
+    <message>
+        <source>truncated or damaged: {lines} entries, the header says {expected}</source>
+        <translation>文件不完整或已损坏：有 {lines} 个条目，文件头写的是 {expected} 个</translation>
+    </message>
+    <message>
+        <source>line {line} is malformed ({text}); expected {fields} tab-separated fields</source>
+        <translation>第 {line} 行格式错误（{text}）；应为 {fields} 个以制表符分隔的字段</translation>
+    </message>
+    <message>
+        <source>{word} has spaces</source>
+        <translation>{word} 含有空格</translation>
+    </message>
+    <message>
+        <source>count {count} has more than {limit} digits</source>
+        <translation>次数 {count} 超过 {limit} 位数</translation>
+    </message>
+    <message>
+        <source>count {count} is not a whole number</source>
+        <translation>次数 {count} 不是整数</translation>
+    </message>
+    <message>
+        <source>count must be positive</source>
+        <translation>次数必须是正数</translation>
+    </message>
+    <message>
+        <source>words are not sorted (or repeated): {before} then {after}</source>
+        <translation>词语没有排序（或有重复）：{before} 之后是 {after}</translation>
+    </message>
+    <message>
+        <source>{char} is not one character</source>
+        <translation>{char} 不是单个字符</translation>
+    </message>
+    <message>
+        <source>{char} is listed twice</source>
+        <translation>{char} 出现了两次</translation>
+    </message>
+    <message>
+        <source>{char} has no reading</source>
+        <translation>{char} 没有读音</translation>
     </message>
     <message>
         <source>%1: %2</source>

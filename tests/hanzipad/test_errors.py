@@ -12,9 +12,11 @@ from hanzipad import errors
 ROOT = Path(__file__).resolve().parents[2]
 #: Modules whose errors the GUI translates by code.
 CODED = ["hanzipad/ink.py", "hanzipad/fileio.py", "hanzipad/bundle.py", "hanzipad/normalize.py",
-         "hanzipad/recognizer.py"]
+         "hanzipad/recognizer.py", "hanzipad/adapt.py", "hanzipad/learn.py",
+         "hanzipad/lexicon.py", "hanzipad/readings.py", "hanzipad/userwords.py"]
 ERROR_CLASSES = {"InkError", "InkFileError", "BundleError", "ImageError", "ContentError",
-                 "NonFiniteScores"}
+                 "NonFiniteScores", "ProfileError", "AdaptationError", "RecordError",
+                 "LexiconError", "UserWordsError"}
 
 
 def _without_the_tables(path: Path) -> str:
@@ -70,3 +72,15 @@ def test_os_reason_keeps_what_fileio_said():
     plain = OSError(errno.EIO, os.strerror(errno.EIO))
     assert errors.os_reason(plain) == errors.Message("os.error", errno=errno.EIO,
                                                      text=os.strerror(errno.EIO))
+
+
+def test_a_reason_as_a_parameter_keeps_its_code():
+    """``errors.part``: a coded error with no place is a Message (translated inside another
+    message); one naming a place, and any other exception, is its text."""
+    bare = errors.HanziPadError.coded("json.too_deep", limit=3)
+    assert errors.part(bare) == errors.Message("json.too_deep", limit=3)
+    placed = bare.within("a.json")
+    assert errors.part(placed) == "a.json: nested deeper than 3 levels"
+    assert errors.part(KeyError("x")) == "'x'"
+    assert placed.reason() == errors.Message("json.too_deep", limit=3)
+    assert errors.HanziPadError("plain").reason() == "plain"

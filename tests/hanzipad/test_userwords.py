@@ -152,7 +152,10 @@ def test_unusable_file_is_one_line_naming_it_and_kept_aside(tmp_path, content, n
     said = []
     fresh = load_or_new(path, said.append)  # what the pad does: never fails for it
     assert len(fresh) == 0 and fresh.path == path and not path.exists()
-    assert len(said) == 1 and str(path) in said[0] and "kept as" in said[0]
+    assert len(said) == 1 and isinstance(said[0], UserWordsError)  # (the GUI translates it)
+    assert said[0].code == "words.kept_aside" and said[0].where == (str(path),)
+    kept = list(tmp_path.glob("me.words.json.damaged-*"))[0].name
+    assert str(said[0]) == f"{message}; kept as {kept}, starting a new word list"
     aside = list(tmp_path.glob("me.words.json.damaged-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == content
     fresh.record("中文")

@@ -470,3 +470,45 @@ def test_settings_problems_are_said_in_the_ui_language():
         i18n.set_language("en")
     assert chinese.startswith(f"设置文件 {ini}：无法读取 view/compact（不是真或假：'maybe'）；已删除，"
                               "原文件保存为 ")
+
+
+def test_profile_word_list_and_lexicon_problems_are_said_in_chinese(tmp_path):
+    """The writer's profile, word list and the lexicon tables say their problems by code: the
+    English text is as before, the Chinese reads them with their places ("line 3")."""
+    from hanzipad import adapt, lexicon, readings, userwords
+
+    profile = tmp_path / "me.json"
+    profile.write_text('{"format": "hanzipad-profile", "version": 9}', encoding="utf-8")
+    words = tmp_path / "me.words.json"
+    words.write_text('{"format": "hanzipad-user-words", "version": 1, "words": 3}',
+                     encoding="utf-8")
+    table = tmp_path / "words.tsv"
+    table.write_text("# hanzipad words 1, 2 entries\n中文\t5\n人口\t0\n", encoding="utf-8")
+    chars = tmp_path / "chars.tsv"
+    chars.write_text("# hanzipad chars 1, 1 entries\n中\t\tmiddle\n", encoding="utf-8")
+    with pytest.raises(adapt.ProfileError) as newer:
+        adapt.Profile.load(profile)
+    with pytest.raises(lexicon.LexiconError) as count:
+        lexicon.Lexicon.load(tmp_path)
+    with pytest.raises(lexicon.LexiconError) as reading:
+        readings.Readings.load(tmp_path)
+    said = []
+    userwords.load_or_new(words, said.append)
+    [kept] = said
+    aside = next(tmp_path.glob("me.words.json.damaged-*")).name
+    assert str(newer.value) == (f"{profile}: made by a newer HanziPad (profile version 9, this "
+                                "one reads up to 1)")
+    assert str(count.value) == f"{table}: line 3: count must be positive"
+    assert str(reading.value) == f"{chars}: line 2: 中 has no reading"
+    assert str(kept) == (f"{words}: damaged word list (no list of words); kept as {aside}, "
+                         "starting a new word list")
+    i18n.set_language("zh")
+    try:
+        assert i18n.explain(newer.value) == (f"{profile}：由更新版本的 HanziPad 创建（笔迹档案"
+                                             "版本 9，本版本最高只能读取 1）")
+        assert i18n.explain(count.value) == f"{table}: 第 3 行：次数必须是正数"
+        assert i18n.explain(str(reading.value)) == f"{chars}: 第 2 行：中 没有读音"
+        assert i18n.explain(kept) == (f"{words}：词表已损坏（没有词语列表）；已另存为 {aside}，"
+                                      "将新建词表")
+    finally:
+        i18n.set_language("en")

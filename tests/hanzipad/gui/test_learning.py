@@ -155,3 +155,23 @@ def test_a_damaged_word_list_is_kept_aside(make_window, tiny_bundle, qtbot):
     assert len(window.learning.words) == 0
     assert any(str(path.name) in m and "kept as" in m for m in messages), messages
     assert [p.name for p in path.parent.glob(path.name + ".damaged-*")]
+
+
+def test_a_damaged_word_list_is_said_in_the_ui_language(make_window, tiny_bundle, qtbot):
+    from hanzipad import userwords
+    from hanzipad.gui import i18n
+    from hanzipad.gui.learning import profile_path
+
+    path = userwords.beside(profile_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"format": "hanzipad-user-words", "version": 1, "words": 3}')
+    i18n.set_language("zh")
+    try:
+        window = make_window(tiny_bundle, load_context=True)
+        messages = []
+        window.learning.statusMessage.connect(lambda m, _ms: messages.append(m))
+        qtbot.waitUntil(lambda: window.learning.words is not None, timeout=20000)
+    finally:
+        i18n.set_language("en")
+    [aside] = path.parent.glob(path.name + ".damaged-*")
+    assert f"{path}：词表已损坏（没有词语列表）；已另存为 {aside.name}，将新建词表" in messages
