@@ -255,6 +255,29 @@ def _rounder(decimals: int):
     return lambda v: round(v, decimals)
 
 
+#: Points a json.dumps call is given at a time when saving: the C encoder holds the GIL, so
+#: one call for a 500 k-point ink froze the window for seconds while a thread saved it.
+_SAVE_CHUNK = 4096
+
+
+def _compact_json(record: dict) -> str:
+    """``json.dumps(record, ensure_ascii=False, separators=(",", ":"))``, the same text, with
+    the strokes (the last key, as :meth:`Ink.to_dict` writes them) encoded a chunk of points at
+    a time (other threads run in between)."""
+    def dumps(value) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    if list(record)[-1:] != ["strokes"]:
+        return dumps(record)
+    head = dumps({k: v for k, v in record.items() if k != "strokes"})[:-1]
+    parts = []
+    for stroke in record["strokes"]:
+        chunks = [dumps(stroke[i:i + _SAVE_CHUNK])[1:-1]
+                  for i in range(0, len(stroke), _SAVE_CHUNK)]
+        parts.append("[" + ",".join(chunks) + "]")
+    return head + ("," if len(record) > 1 else "") + '"strokes":[' + ",".join(parts) + "]}"
+
+
 def saved_text(ink: Ink) -> str:
     """The JSON text an ink is saved as, one that :func:`load` always reads back: coordinates
     rounded to about 1/10,000 of the ink's size (whole units for a tablet-sized space; an ink
@@ -272,7 +295,7 @@ def saved_text(ink: Ink) -> str:
                                    None if p.pressure is None else t3(p.pressure))
                              for p in s) for s in ink.strokes],
                       r(ink.width), r(ink.height), dict(ink.meta))
-        text = json.dumps(rounded.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        text = _compact_json(rounded.to_dict())
         if len(text.encode("utf-8")) < MAX_INK_BYTES:
             return text
     raise InkError.coded("ink.too_large_to_save", points=ink.point_count(),

@@ -4,6 +4,8 @@ Open dialog's filters and the words for a failed file operation."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from hanzipad import fileio
 from hanzipad import ink as inkfile
 from hanzipad.errors import os_reason
 from hanzipad.gui.canvas import Content, ShownImage
-from hanzipad.gui.i18n import os_error, tr
+from hanzipad.gui.i18n import explain, os_error, tr
 from hanzipad.normalize import ImageError, load_image
 
 #: Longest side an opened image is decoded at for display (the recognizer uses its own copy).
@@ -43,6 +45,21 @@ def os_error_text(exc: OSError) -> str:
     return os_error(exc)
 
 
+@contextlib.contextmanager
+def _no_gc_pauses():
+    """Cyclic garbage collection off while a thread builds or encodes a big ink: its
+    allocations (10^5-10^6 points) set off full collections over every object of the
+    process, each holding the GIL, and the window froze for seconds. Nothing it builds is a
+    cycle; collection resumes afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 class FileLoader(QObject):
     """Reads and parses a file in a Python thread (an ink near the size limit takes seconds;
     the window keeps answering meanwhile); :attr:`done` comes in the UI thread."""
@@ -56,7 +73,8 @@ class FileLoader(QObject):
 
     def _run(self, generation: int, path: Path, load) -> None:
         try:
-            content, error = load(path), ""
+            with _no_gc_pauses():
+                content, error = load(path), ""
         except (inkfile.InkError, ImageError) as exc:
             content, error = None, str(exc)
         except Exception as exc:  # noqa: BLE001 - any failure is a message, never a crash
@@ -65,6 +83,62 @@ class FileLoader(QObject):
             self.done.emit(generation, str(path), content, error)
         except RuntimeError:  # the window (and this object) went away meanwhile
             pass
+
+
+class FileSaver(QObject):
+    """Writes ink files in a Python thread, one after the other; :attr:`done` comes in the
+    UI thread with the exception (InkError, OSError, …) or None."""
+
+    #: (path, the exception or None)
+    done = Signal(str, object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._threads: list[threading.Thread] = []
+
+    def start(self, path: Path, ink) -> None:
+        self._threads = [t for t in self._threads if t.is_alive()]
+        before = self._threads[-1] if self._threads else None
+        thread = threading.Thread(target=self._run, args=(path, ink, before),
+                                  name="hanzipad-save", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def wait(self) -> None:
+        """Until every save started has finished (at exit)."""
+        for thread in self._threads:
+            thread.join()
+
+    def _run(self, path: Path, ink, before: threading.Thread | None) -> None:
+        if before is not None:
+            before.join()  # saves land in the order asked for
+        error = self.write(path, ink)
+        try:
+            self.done.emit(str(path), error)
+        except RuntimeError:  # the window (and this object) went away meanwhile
+            pass
+
+
+    @staticmethod
+    def write(path: Path, ink) -> Exception | None:
+        """Write ``ink`` as a ``.json`` file atomically (:mod:`hanzipad.fileio`), rounded so
+        that it always opens again (:func:`hanzipad.ink.saved_text`); the failure or None."""
+        try:
+            with _no_gc_pauses():
+                text = inkfile.saved_text(ink)
+            fileio.write_text(path, text + "\n")
+        except Exception as exc:  # noqa: BLE001 - any failure is a message, never a crash
+            return exc
+        return None
+
+
+def save_problem(error: Exception) -> str:
+    """Why a save failed, in the UI language."""
+    if isinstance(error, inkfile.InkError):
+        return explain(error)
+    if isinstance(error, OSError):
+        return os_error_text(error)
+    return str(error) or type(error).__name__
 
 
 def load_content(path: Path) -> Content:

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hanzipad import fileio
 from hanzipad import ink as inkfile
 from hanzipad.compose import Composition
 from hanzipad.gui import settings
@@ -41,7 +40,7 @@ from hanzipad.gui.canvas import Canvas, Content
 from hanzipad.gui.commands import ReplaceContentCommand
 from hanzipad.gui.compact import CompactMode
 from hanzipad.gui.context import CONTEXT_DELAY_MS
-from hanzipad.gui.files import FileLoader, load_content, open_filters, os_error_text
+from hanzipad.gui.files import FileLoader, FileSaver, load_content, open_filters, save_problem
 from hanzipad.gui.i18n import explain, tr
 from hanzipad.gui.learning import LearningController
 from hanzipad.gui.style import STYLE_SHEET, app_icon
@@ -141,6 +140,8 @@ class MainWindow(QMainWindow):
         self._open_generation = 0
         self._file_loader = FileLoader(self)
         self._file_loader.done.connect(self._on_file_loaded)
+        self._file_saver = FileSaver(self)
+        self._file_saver.done.connect(self._on_saved)
 
         self.recognition.modelLoaded.connect(self._on_model_loaded)
         self.recognition.modelFailed.connect(self._on_model_failed)
@@ -528,21 +529,25 @@ class MainWindow(QMainWindow):
         dialog.setDefaultSuffix("json")
         if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
             return
-        self.save_ink(dialog.selectedFiles()[0])
+        self.start_save(dialog.selectedFiles()[0])
 
     def save_ink(self, path: str | Path) -> bool:
         """Write the ink as a ``.json`` file, atomically (:mod:`hanzipad.fileio`): a failed
-        save leaves the old file and no temporary file; a read-only file is not replaced."""
-        path = Path(path)
-        try:  # rounded, so that it always opens again (hanzipad.ink.saved_text)
-            fileio.write_text(path, inkfile.saved_text(self.canvas.ink()) + "\n")
-        except inkfile.InkError as exc:
-            self.show_problem(tr("Cannot save file"), f"{path}: {explain(exc)}")
+        save leaves the old file and no temporary file; a read-only file is not replaced.
+        Writes in the calling thread (scripts, tests); Save uses :meth:`start_save`."""
+        return self._on_saved(str(path), FileSaver.write(Path(path), self.canvas.ink()))
+
+    def start_save(self, path: str | Path) -> None:
+        """Save like :meth:`save_ink`, writing in a thread (a huge ink takes seconds)."""
+        self.statusBar().showMessage(tr("Saving {}…").format(path))
+        self._file_saver.start(Path(path), self.canvas.ink())
+
+    @Slot(str, object)
+    def _on_saved(self, path: str, error) -> bool:
+        if error is not None:
+            self.show_problem(tr("Cannot save file"), f"{path}: {save_problem(error)}")
             return False
-        except OSError as exc:
-            self.show_problem(tr("Cannot save file"), f"{path}: {os_error_text(exc)}")
-            return False
-        settings.set_last_dir(str(path.parent))
+        settings.set_last_dir(str(Path(path).parent))
         self.statusBar().showMessage(tr("Saved {}").format(path), 4000)
         return True
 
@@ -586,6 +591,7 @@ class MainWindow(QMainWindow):
         else:
             settings.set_window_state(self.saveGeometry(), self.saveState())
         self.writing.close()  # the text kept, the typist let go
+        self._file_saver.wait()  # a save under way ends (atomic: never half a file)
         self.recognition.shutdown()
         if self._message_box is not None:
             self._message_box.close()

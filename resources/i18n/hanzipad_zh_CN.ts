@@ -484,8 +484,12 @@
         <translation>笔迹档案已损坏（{detail}）</translation>
     </message>
     <message>
+        <source>learn takes ink files (.json or .jsonl with a &quot;label&quot;)</source>
+        <extracomment>what &quot;hanzipad learn&quot; says of the labelled ink it is given</extracomment>
+        <translation>learn 只接受笔迹文件（带 &quot;label&quot; 的 .json 或 .jsonl）</translation>
+    </message>
+    <message>
         <source>no &quot;label&quot; (the character this ink is)</source>
-        <extracomment>a file of labelled ink given to &quot;hanzipad learn&quot;</extracomment>
         <translation>没有 &quot;label&quot;（这个笔迹是哪个字）</translation>
     </message>
     <message>
@@ -495,6 +499,18 @@
     <message>
         <source>&quot;weight&quot; must be a number in (0, 1], got {weight}</source>
         <translation>&quot;weight&quot; 必须是 (0, 1] 之间的数，实际为 {weight}</translation>
+    </message>
+    <message>
+        <source>no ink in this file</source>
+        <translation>这个文件里没有笔迹</translation>
+    </message>
+    <message>
+        <source>no ink found (blank image)</source>
+        <translation>没有找到笔迹（空白图片）</translation>
+    </message>
+    <message>
+        <source>cannot draw this ink ({detail})</source>
+        <translation>无法绘制这个笔迹（{detail}）</translation>
     </message>
     <message>
         <source>cannot read the word list ({reason})</source>
@@ -938,6 +954,10 @@
     <message>
         <source>Ink (*.json)</source>
         <translation>笔迹 (*.json)</translation>
+    </message>
+    <message>
+        <source>Saving {}…</source>
+        <translation>正在保存 {}…</translation>
     </message>
     <message>
         <source>Saved {}</source>

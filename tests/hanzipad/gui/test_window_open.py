@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from hanzipad import ink as inkfile
 from hanzipad.gui import app as gui_app
 from hanzipad.gui.window import MainWindow
+from tests.hanzipad.gui.conftest import line
 
 
 @pytest.fixture
@@ -143,6 +144,36 @@ def test_large_ink_opens_off_the_ui_thread_saves_and_reopens(bare_window, qtbot,
     after = [p for s in again.strokes for p in s]
     assert max(abs(a.x - b.x) + abs(a.y - b.y) for a, b in zip(before, after)) <= 0.011
     assert window.open_file(saved), window.last_error
+    # File > Save writes in a thread too: the UI thread keeps answering
+    threaded = tmp_path / "threaded.json"
+    QApplication.processEvents()  # the reopened ink painted first (not the save's doing)
+    ticks.clear()
+    timer.start(10)
+    start = time.perf_counter()
+    with qtbot.waitSignal(window._file_saver.done, timeout=60000) as done:
+        window.start_save(threaded)
+        returned = time.perf_counter()
+    timer.stop()
+    finished = time.perf_counter()
+    assert done.args == [str(threaded), None]
+    assert returned - start < 0.1
+    writing = [start] + [t for t in ticks if t < finished]
+    gaps = [b - a for a, b in zip(writing, writing[1:])]
+    assert max(gaps) < 0.5 * (finished - start), (max(gaps), finished - start)
+    assert threaded.read_bytes() == saved.read_bytes()
+    assert window.statusBar().currentMessage() == f"Saved {threaded}"
+
+
+def test_a_save_in_a_thread_that_fails_names_the_file_and_loses_nothing(bare_window, qtbot,
+                                                                        tmp_path):
+    window = bare_window
+    line(window.canvas, 0.2, 0.5, 0.8, 0.5)
+    folder = tmp_path / "a-folder.json"
+    folder.mkdir()
+    with qtbot.waitSignal(window._file_saver.done, timeout=10000):
+        window.start_save(folder)
+    assert str(folder) in window.last_error and folder.is_dir()
+    assert len(window.canvas.strokes()) == 1
 
 
 def test_saved_ink_keeps_the_precision_its_size_needs(bare_window, tmp_path):
