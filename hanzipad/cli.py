@@ -34,6 +34,7 @@ import numpy as np
 
 from hanzipad import __version__, fileio
 from hanzipad.bundle import BundleError
+from hanzipad.errors import HanziPadError, Message
 from hanzipad.ink import Ink, InkError, display_path, is_ink_path, iter_jsonl_lines
 from hanzipad.ink import load as load_ink
 from hanzipad.normalize import ImageError, load_image
@@ -49,7 +50,7 @@ EXIT_BROKEN_PIPE = 141
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class InputError(ValueError):
+class InputError(HanziPadError, ValueError):
     """One input that could not be classified (message names the file and the reason)."""
 
 
@@ -85,21 +86,22 @@ def iter_inputs(path: str) -> Iterator[Input]:
                 seen = True
                 where = f"{shown}:{record.line}"
                 if isinstance(record.item, InkError):
-                    yield Input(record.index, record.line, where, _failing(str(record.item)))
+                    yield Input(record.index, record.line, where,
+                                _failing(InputError.of(record.item)))
                 else:
                     yield Input(record.index, record.line, where, _ink_loader(record.item, where))
         except InkError as exc:  # the file cannot be read (at all, or from some line on)
-            yield Input(None, None, shown, _failing(str(exc)))
+            yield Input(None, None, shown, _failing(InputError.of(exc)))
             return
         if not seen:
-            yield Input(None, None, shown, _failing(f"{shown}: no ink in this file"))
+            yield Input(None, None, shown, _failing(InputError.coded("input.no_ink", shown)))
         return
     if is_ink_path(p):
         def load():
             try:
                 ink = load_ink(p)
             except InkError as exc:
-                raise InputError(str(exc)) from None
+                raise InputError.of(exc) from None
             return _ink_image(ink, shown)
 
         yield Input(None, None, shown, load)
@@ -110,9 +112,9 @@ def iter_inputs(path: str) -> Iterator[Input]:
         try:
             image = load_image(p)
         except ImageError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError.of(exc) from None
         if not image.any():
-            raise InputError(f"{shown}: no ink found (blank image)")
+            raise InputError.coded("input.blank", shown)
         return image
 
     yield Input(None, None, shown, load_img)
@@ -126,16 +128,18 @@ def _refuse_special_file(p: Path, shown: str) -> None:
     try:
         check_regular_file(p, shown)
     except IsADirectoryError:
-        raise InputError(f"{shown}: not a regular file but a folder; refused unread") from None
+        raise InputError.coded("file.folder_refused", shown) from None
     except NotAFileError as exc:
-        raise InputError(f"{shown}: not a regular file but {exc.kind}; refused unread") from None
+        kind = getattr(exc, "reason", None)
+        kind = kind.params.get("kind", exc.kind) if isinstance(kind, Message) else exc.kind
+        raise InputError.coded("file.special_refused", shown, kind=kind) from None
     except OSError:
         return  # missing or unreadable: load_image says so
 
 
-def _failing(message: str):
+def _failing(error: InputError):
     def fail():
-        raise InputError(message)
+        raise error
 
     return fail
 
@@ -146,11 +150,11 @@ def _ink_loader(ink: Ink, where: str):
 
 def _ink_image(ink: Ink, where: str) -> np.ndarray:
     if ink.is_empty():
-        raise InputError(f"{where}: ink has no strokes")
+        raise InputError.coded("ink.no_strokes", where)
     try:
         return rasterize(ink)
     except (ValueError, OverflowError, MemoryError) as exc:  # ink.py's limits should prevent this
-        raise InputError(f"{where}: cannot draw this ink ({exc})") from None
+        raise InputError.coded("input.cannot_draw", where, detail=str(exc)) from None
 
 
 def _json_line(record: dict) -> str:

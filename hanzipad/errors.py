@@ -2,7 +2,7 @@
 from :data:`TEMPLATES`.
 
 hanzipad's core modules (ink, fileio, bundle, normalize, recognizer, adapt, learn, lexicon,
-readings, userwords) raise subclasses of :class:`HanziPadError` made with
+readings, userwords, cli) raise subclasses of :class:`HanziPadError` made with
 :meth:`HanziPadError.coded`::
 
     raise InkError.coded("ink.no_strokes_key", path)   # "PATH: no 'strokes' key"
@@ -150,10 +150,15 @@ TEMPLATES: dict[str, str] = {
     "profile.newer": "made by a newer HanziPad (profile version {version}, this one reads up "
                      "to {supported})",
     "profile.damaged": "damaged profile ({detail})",
-    # labelled ink for a profile (hanzipad.learn)
+    # labelled ink for a profile (hanzipad.learn, hanzipad.cli)
+    "learn.not_ink_file": "learn takes ink files (.json or .jsonl with a \"label\")",
     "learn.no_label": "no \"label\" (the character this ink is)",
-    "learn.no_strokes": "ink has no strokes",
+    "ink.no_strokes": "ink has no strokes",
     "learn.bad_weight": "\"weight\" must be a number in (0, 1], got {weight}",
+    # inputs of hanzipad classify (hanzipad.cli)
+    "input.no_ink": "no ink in this file",
+    "input.blank": "no ink found (blank image)",
+    "input.cannot_draw": "cannot draw this ink ({detail})",
     # the writer's word list (hanzipad.userwords)
     "words.cannot_read": "cannot read the word list ({reason})",
     "words.too_large": "larger than {mib} MiB, not a HanziPad word list",

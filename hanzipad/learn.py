@@ -64,10 +64,10 @@ def iter_labelled(path: str):
             yield shown, None, str(exc)
             return
         if not seen:
-            yield shown, None, f"{shown}: no ink in this file"
+            yield shown, None, str(RecordError.coded("input.no_ink", shown))
         return
     if p.suffix.lower() != ".json":
-        yield shown, None, f"{shown}: learn takes ink files (.json or .jsonl with a \"label\")"
+        yield shown, None, str(RecordError.coded("learn.not_ink_file", shown))
         return
     try:
         yield shown, load_ink(p), None
@@ -80,7 +80,7 @@ def _check(ink: Ink, where: str) -> tuple[str, float]:
     if not isinstance(label, str) or not label.strip():
         raise RecordError.coded("learn.no_label", where)
     if ink.is_empty():
-        raise RecordError.coded("learn.no_strokes", where)
+        raise RecordError.coded("ink.no_strokes", where)
     weight = ink.meta.get("weight", STRONG)
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 1:
         raise RecordError.coded("learn.bad_weight", where, weight=repr(weight))

@@ -176,10 +176,15 @@ CODES = {
     "profile.newer": QT_TR_NOOP("made by a newer HanziPad (profile version {version}, this one "
                                 "reads up to {supported})"),
     "profile.damaged": QT_TR_NOOP("damaged profile ({detail})"),
-    #: Translators: a file of labelled ink given to "hanzipad learn"
+    #: Translators: what "hanzipad learn" says of the labelled ink it is given
+    "learn.not_ink_file": QT_TR_NOOP("learn takes ink files (.json or .jsonl with a "
+                                     "\"label\")"),
     "learn.no_label": QT_TR_NOOP("no \"label\" (the character this ink is)"),
-    "learn.no_strokes": QT_TR_NOOP("ink has no strokes"),
+    "ink.no_strokes": QT_TR_NOOP("ink has no strokes"),
     "learn.bad_weight": QT_TR_NOOP("\"weight\" must be a number in (0, 1], got {weight}"),
+    "input.no_ink": QT_TR_NOOP("no ink in this file"),
+    "input.blank": QT_TR_NOOP("no ink found (blank image)"),
+    "input.cannot_draw": QT_TR_NOOP("cannot draw this ink ({detail})"),
     "words.cannot_read": QT_TR_NOOP("cannot read the word list ({reason})"),
     "words.too_large": QT_TR_NOOP("larger than {mib} MiB, not a HanziPad word list"),
     "words.not_utf8": QT_TR_NOOP("not a HanziPad word list (not UTF-8 text)"),

@@ -352,3 +352,35 @@ def test_non_utf8_file_names_give_valid_utf8_output(tmp_path, locale):
     assert [line.split(": ")[0] for line in lines] == [
         os.fsdecode(folder) + "/caf\\xe9.json", os.fsdecode(folder) + "/\\xff\\xfe.jsonl:1"]
     assert all("十 0.500" in line for line in lines)
+
+
+def test_input_problems_carry_a_code_and_keep_their_text(tmp_path):
+    """classify's input errors (hanzipad.cli.InputError) are made from codes; their text is as
+    the CLI always printed it."""
+    import os
+
+    from hanzipad.cli import InputError, iter_inputs
+    from hanzipad.learn import iter_labelled
+
+    Image.new("L", (30, 30), 255).save(tmp_path / "blank.png")
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "empty.jsonl").write_text("\n")
+    save(Ink.from_lists([], 100, 100), tmp_path / "none.json")
+    expected = {"blank.png": ("input.blank", "no ink found (blank image)"),
+                "folder.png": ("file.folder_refused",
+                               "not a regular file but a folder; refused unread"),
+                "empty.jsonl": ("input.no_ink", "no ink in this file"),
+                "none.json": ("ink.no_strokes", "ink has no strokes")}
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.png")
+        expected["pipe.png"] = ("file.special_refused",
+                                "not a regular file but a FIFO (named pipe); refused unread")
+    for name, (code, text) in expected.items():
+        path = str(tmp_path / name)
+        [item] = iter_inputs(path)
+        with pytest.raises(InputError) as info:
+            item.load()
+        assert (info.value.code, str(info.value)) == (code, f"{path}: {text}")
+    [(_, ink, message)] = iter_labelled(str(tmp_path / "blank.png"))
+    assert ink is None and message == (f"{tmp_path / 'blank.png'}: learn takes ink files "
+                                       "(.json or .jsonl with a \"label\")")

@@ -13,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Modules whose errors the GUI translates by code.
 CODED = ["hanzipad/ink.py", "hanzipad/fileio.py", "hanzipad/bundle.py", "hanzipad/normalize.py",
          "hanzipad/recognizer.py", "hanzipad/adapt.py", "hanzipad/learn.py",
-         "hanzipad/lexicon.py", "hanzipad/readings.py", "hanzipad/userwords.py"]
+         "hanzipad/lexicon.py", "hanzipad/readings.py", "hanzipad/userwords.py",
+         "hanzipad/cli.py"]
 ERROR_CLASSES = {"InkError", "InkFileError", "BundleError", "ImageError", "ContentError",
                  "NonFiniteScores", "ProfileError", "AdaptationError", "RecordError",
-                 "LexiconError", "UserWordsError"}
+                 "LexiconError", "UserWordsError", "InputError"}
 
 
 def _without_the_tables(path: Path) -> str:
