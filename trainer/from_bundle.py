@@ -3,7 +3,7 @@
 The shipped bundle is all that a fresh clone has of the default model's training: its run dir
 (``best.keras``) stayed on the machine that trained it. ``--init-from BUNDLE_DIR`` fine-tunes
 from the bundle itself: the ``compact`` network named by ``model.json`` (arch, width, classes)
-(or ``layout``: the same plus its grid head; ``residual``: plus its bottleneck block) is built
+(or ``residual``: the same plus its bottleneck block) is built
 and every weight is read back from the ``.tflite`` flatbuffer:
 
 * convolution and dense weights, dequantized when the bundle is int8 (dynamic range, one scale
@@ -30,8 +30,8 @@ from trainer.sources.base import SourceError
 
 CONV_LAYERS = ("b1", "b2a", "b2b", "b3a", "b3b", "b4a")
 RESIDUAL_LAYERS = ("r1a", "r1b", "r1c")  # the residual network's block only (r1c: no ReLU)
-DENSE_LAYERS = ("probs", "grid_fc")  # grid_fc: the layout network's grid head only
-ARCHS = ("compact", "layout", "residual")
+DENSE_LAYERS = ("probs",)
+ARCHS = ("compact", "residual")
 #: The widest network a bundle may describe (the shipped ones: 1 to 2).
 MAX_WIDTH = 16
 
@@ -85,7 +85,7 @@ def _tflite_weights(path: Path) -> dict[str, np.ndarray]:
 
 
 def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = None):
-    """A Keras ``compact`` (``layout``, ``residual``) network with the bundle's weights (see the module
+    """A Keras ``compact`` (``residual``) network with the bundle's weights (see the module
     doc)."""
     from trainer import model as M
 
@@ -106,7 +106,7 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
         raise SourceError(f"{meta_path}: the bundle's description is not a JSON object")
     arch, width, classes = meta.get("arch"), meta.get("width"), meta.get("classes")
     if arch not in ARCHS or not isinstance(width, (int, float)) or not isinstance(classes, int):
-        raise SourceError(f"{meta_path}: only compact, layout or residual bundles with arch, width and "
+        raise SourceError(f"{meta_path}: only compact or residual bundles with arch, width and "
                           f"classes in model.json can be fine-tuned (found arch={arch!r}, "
                           f"width={width!r})")
     if isinstance(classes, bool) or not 0 < classes <= MAX_CLASSES:
@@ -116,7 +116,7 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
         raise SourceError(f"{meta_path}: width {width!r} is not a network width (0 < width <= "
                           f"{MAX_WIDTH})")
     weights = _tflite_weights(bundle_dir / MODEL_FILE)
-    dense = DENSE_LAYERS if arch == "layout" else ("probs",)
+    dense = DENSE_LAYERS
     convs = CONV_LAYERS + (RESIDUAL_LAYERS if arch == "residual" else ())
     missing = [k for k in [f"{n}_{p}" for n in convs for p in ("conv", "bias")]
                + [f"{d}{p}" for d in dense for p in ("", "_bias")] if k not in weights]
@@ -148,9 +148,8 @@ def keras_from_bundle(bundle_dir: str | Path, calibration: np.ndarray | None = N
 def set_folded(core, folded: dict[str, np.ndarray], calibration: np.ndarray | None = None) -> None:
     """Give ``core`` the inference function ``folded`` (``{layer}_conv`` kernels in Keras layout
     with each batch norm folded in, ``{layer}_bias``, ``probs``, ``probs_bias``): the
-    convolutions take the folded kernels, each batch norm adds the folded bias (a layout
-    network's ``grid_fc``/``grid_fc_bias`` are set as they are; a residual network's block is
-    three more convolutions, ``r1a``..``r1c``), and with
+    convolutions take the folded kernels, each batch norm adds the folded bias (a residual
+    network's block is three more convolutions, ``r1a``..``r1c``), and with
     ``calibration`` images its statistics are then measured on them (see the module doc)."""
     for n in conv_layers(core):
         bn = core.get_layer(f"{n}_bn")

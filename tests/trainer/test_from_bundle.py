@@ -26,8 +26,9 @@ def test_garbage_tflite_is_refused_naming_it(tmp_path):
 
 
 @pytest.mark.parametrize("meta, needle", [
-    ({"arch": "article", "width": 1.0, "classes": 2}, "only compact, layout or residual bundles"),
-    ({"arch": "compact", "classes": 2}, "only compact, layout or residual bundles"),
+    ({"arch": "article", "width": 1.0, "classes": 2}, "only compact or residual bundles"),
+    ({"arch": "layout", "width": 1.0, "classes": 2}, "only compact or residual bundles"),
+    ({"arch": "compact", "classes": 2}, "only compact or residual bundles"),
 ])
 def test_bundle_without_a_compact_description_is_refused(tmp_path, meta, needle):
     from trainer.from_bundle import keras_from_bundle
