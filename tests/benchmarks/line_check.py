@@ -216,20 +216,25 @@ def evaluate(reader, lines, label="") -> dict:
             "lines": len(lines), "chars": total, "by_len": by_len, "subs": subs, "kinds": kinds}
 
 
-def isolated_accuracy(recognizer, lines) -> tuple[float, int]:
+def isolated_accuracy(recognizer, lines, widths=(1.0,)) -> tuple[float, int]:
+    """Top-1 of the lines' characters classified one by one, drawn with the pad's pen (or the
+    geometric mean over the pen ``widths``, as line mode draws its candidates)."""
     from hanzipad.ink import Ink
     from hanzipad.raster import rasterize
 
-    images, truth = [], []
+    inks, truth = [], []
     for _w, text, ink, ranges in lines:
         for c, (a, b) in zip(text, ranges):
-            images.append(rasterize(Ink(ink.strokes[a:b])))
+            inks.append(Ink(ink.strokes[a:b]))
             truth.append(c)
     right = 0
-    for i in range(0, len(images), 256):
-        p = recognizer.probabilities(np.stack(images[i:i + 256]))
+    for i in range(0, len(inks), 128):
+        part = inks[i:i + 128]
+        images = np.stack([rasterize(k, width_scale=w) for k in part for w in widths])
+        logp = np.log(np.maximum(recognizer.probabilities(images), 1e-12))
+        logp = logp.reshape(len(part), len(widths), -1).sum(axis=1)
         right += sum(recognizer.labels[int(k)] == t
-                     for k, t in zip(p.argmax(axis=1), truth[i:i + 256]))
+                     for k, t in zip(logp.argmax(axis=1), truth[i:i + 128]))
     return right / max(len(truth), 1), len(truth)
 
 
@@ -266,12 +271,11 @@ def report(result: dict) -> None:
           ", ".join(f"{a}->{b} {k}" for (a, b), k in r["subs"].most_common(15)))
 
 
-GRID = {
-    "lm": (0.3, 0.5, 0.8),
-    "char_bonus": (0.0, 2.0, 4.0),
-    "width": (1.0, 3.0, 6.0),
-    "inner_gap": (2.0, 6.0),
-    "outer_gap": (0.0, 3.0, 6.0),
+GRID = {  # fields of hanzipad.line.Weights
+    "classifier": (0.6, 0.7, 0.8),
+    "lm": (0.6, 0.8, 1.0),
+    "char_bonus": (4.0, 5.0, 6.0),
+    "geometry": (0.5, 0.8),
 }
 
 
@@ -292,6 +296,65 @@ def grid(reader, lines) -> None:
         print(f"  {100 * acc:.2f} %  {values}")
 
 
+# -- geometry model ---------------------------------------------------------------------
+
+TRAIN = range(1101, 1181)  # training writers whose composed lines fit the geometry model
+FIT_TEXTS = slice(600, None)  # texts the benchmark's lines (the first 600) leave out
+
+
+def geometry_data(lines) -> tuple[np.ndarray, np.ndarray]:
+    """Features (:func:`hanzipad.line.features`) of every candidate of ``lines`` and whether
+    it is one whole written character."""
+    from hanzipad.line import line_height, segment, spans, stroke_box
+
+    xs, ys = [], []
+    for _w, _t, ink, ranges in lines:
+        boxes = [stroke_box(st) for st in ink.strokes]
+        h = line_height(boxes)
+        truth = {tuple(range(a, b)) for a, b in ranges}
+        for sp in spans(segment(boxes, h), h):
+            xs.append(sp.features)
+            ys.append(sp.strokes in truth)
+    return np.asarray(xs, np.float64), np.asarray(ys, np.float64)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> np.ndarray:
+    """Logistic regression by Newton's method (a little L2, not on the constant)."""
+    w = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], l2 * len(x))
+    reg[0] = 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        grad = x.T @ (p - y) + reg * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def fit_geometry(pot_dir: Path, writers=TRAIN) -> None:
+    """Fit :data:`hanzipad.line.GEOMETRY` on lines composed from the training writers'
+    characters (texts the benchmark does not use) and print it."""
+    samples = writer_samples(pot_dir, writers)
+    texts = load_texts()[FIT_TEXTS]
+    rng = random.Random(1)
+    lines = []
+    for k, w in enumerate(sorted(samples)):
+        for text in texts[k % 8::8]:
+            if all(c in samples[w] for c in text):
+                ink, ranges = compose([samples[w][c] for c in text], rng)
+                lines.append((w, text, ink, ranges))
+    x, y = geometry_data(lines)
+    w = fit_logistic(x, y)
+    p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+    print(f"{len(lines)} lines of {len(samples)} training writers, {len(y)} candidates "
+          f"({int(y.sum())} whole characters); log-loss "
+          f"{-np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)):.4f}")
+    print("GEOMETRY = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pot", type=Path, help="folder of CASIA-OLHWDB1.1 .pot files")
@@ -302,6 +365,8 @@ def main(argv=None) -> int:
     ap.add_argument("--grid", action="store_true")
     ap.add_argument("--timing", type=int, default=30, metavar="N", help="8-character lines timed")
     ap.add_argument("--threads", type=int, default=1, help="recognizer threads (the app uses 1)")
+    ap.add_argument("--fit-geometry", action="store_true",
+                    help="fit the geometry model on the training writers (1101-1180) and stop")
     ap.add_argument("--make-texts", type=Path, metavar="DIR",
                     help="write the texts file from the handbook's zh-CN HTML folder and stop")
     args = ap.parse_args(argv)
@@ -316,6 +381,9 @@ def main(argv=None) -> int:
         return 0
     if not args.pot:
         ap.error("--pot DIR is needed (CASIA-OLHWDB1.1 .pot files of writers 1181-1200)")
+    if args.fit_geometry:
+        fit_geometry(args.pot)
+        return 0
     from hanzipad.lexicon import Lexicon
     from hanzipad.line import LineReader
     from hanzipad.recognizer import Recognizer
@@ -341,9 +409,16 @@ def main(argv=None) -> int:
                     evaluate(reader, test, f"other writers {TUNE.stop}-{writers.stop - 1}")]
     for r in results:
         report(r)
-    iso, n = isolated_accuracy(recognizer, lines)
-    print(f"\nisolated characters (the same {n}, one by one, top-1, no context): "
-          f"{100 * iso:.1f} %")
+    from hanzipad.line import WIDTHS
+
+    for label, part in (("all", lines), ("tuning writers", tune), ("other writers", test)):
+        if not part:
+            continue
+        iso, n = isolated_accuracy(recognizer, part)
+        iso2, _ = isolated_accuracy(recognizer, part, WIDTHS)
+        print(f"\nisolated characters, {label} (the same {n}, one by one, top-1, no context): "
+              f"{100 * iso:.1f} % (the pad's pen), {100 * iso2:.1f} % (pens {WIDTHS}, as line "
+              "mode draws them)")
     print(f"lines with a true cut that the over-segmentation missed: {missed}/{len(lines)}")
     print(f"read all lines in {took:.1f} s ({1000 * took / max(len(lines), 1):.0f} ms a line, "
           "cold)")
