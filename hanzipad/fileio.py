@@ -18,6 +18,7 @@ No Qt here: the GUI and the command line can both use it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import math
@@ -26,6 +27,7 @@ import re
 import stat
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from hanzipad.errors import HanziPadError, kind_of, with_reason
@@ -126,6 +128,37 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         raise
     _sync_folder(target.parent)
     return target
+
+
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike, temp: str | None = None) -> Iterator[Path]:
+    """For a writer that needs a file name (Keras' ``model.save``, ``np.save``): a temporary
+    path beside ``path`` (``temp``, a name in the same folder, or a fresh ``.NAME.*.tmpSUFFIX``
+    one) to write; when the block ends without an exception it replaces ``path`` atomically,
+    else it is removed. The same checks as :func:`write_bytes` (a read-only file, a folder,
+    a FIFO is never replaced); an OSError names ``path`` (:func:`write_error`)."""
+    target = target_path(path)
+    _check_destination(target, str(path))
+    if temp is None:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}",
+                                        dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+    else:
+        tmp = target.parent / temp
+    try:
+        yield tmp
+        _check_destination(target, str(path))
+        os.replace(tmp, target)
+    except BaseException as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise write_error(exc, path) from None
+        raise
+    _sync_folder(target.parent)
 
 
 def write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:

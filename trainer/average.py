@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hanzipad.fileio import write_text
+from hanzipad.fileio import replacing, write_text
 from trainer.evaluate import is_bundle, non_finite_weights
 from trainer.finetune import base_provenance, load_bundle_into
 from trainer.rundir import (
@@ -242,9 +242,8 @@ def _average(sources, out: Path, argv, calibrate, recalibrate, recalibrate_image
         state["recalibrated"] = recalibrated
         state["sources"] = data.describe()  # they set weights too: their terms apply
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f"{TMP_PREFIX}{os.getpid()}-{BEST}"
-    ref.save(tmp)
-    os.replace(tmp, out / BEST)
+    with replacing(out / BEST, f"{TMP_PREFIX}{os.getpid()}-{BEST}") as tmp:
+        ref.save(tmp)
     write_text(out / CONFIG, json.dumps(first_config, ensure_ascii=False, indent=2) + "\n")
     write_text(out / STATE, json.dumps(state, ensure_ascii=False, indent=2))
     command = {"argv": argv, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from hanzipad.fileio import read_json as read_json_bounded
-from hanzipad.fileio import write_text
+from hanzipad.fileio import replacing, write_text
 from trainer.config import Config
 
 LATEST = "latest.keras"
@@ -223,15 +223,11 @@ class Run:
             model.stop_training = True
             return  # the last good checkpoint stays
         name = BEST if best else LATEST
-        tmp = self.dir / f"{TMP_PREFIX}{os.getpid()}-{name}"
-        try:
-            model.save(tmp)
-            os.replace(tmp, self.dir / name)
-        except BaseException as exc:
-            _unlink(tmp)  # a partial checkpoint must not stay (it fills the disk for the retry)
-            if isinstance(exc, OSError):
-                raise self._save_error(exc, f"saving {name} at step {step}") from exc
-            raise
+        try:  # a partial checkpoint never stays (it would fill the disk for the retry)
+            with replacing(self.dir / name, f"{TMP_PREFIX}{os.getpid()}-{name}") as tmp:
+                model.save(tmp)
+        except OSError as exc:
+            raise self._save_error(exc, f"saving {name} at step {step}") from exc
         if not best:
             self.state.update(
                 step=step,

@@ -24,7 +24,6 @@ same, returning an exit status). Reading them back: :class:`trainer.sources.shar
 
 from __future__ import annotations
 
-import contextlib
 import json
 import multiprocessing
 import os
@@ -56,18 +55,8 @@ PREPARED_NAME = re.compile(r"s\d\d-\d{5}-\d{4}\.(images|labels)\.npy")
 def _save_npy(path: Path, arr: np.ndarray) -> None:
     """``arr`` as ``path``, through a temporary file that never outlives a failure (a full
     disk: :class:`~hanzipad.fileio.WriteError` naming ``path``)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, arr, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        named = fileio.write_error(exc, path) if isinstance(exc, OSError) else None  # disk full?
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if named is not None:
-            raise named from None
-        raise
+    with fileio.replacing(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, arr, allow_pickle=False)
 
 
 def _write_json(path: Path, obj) -> None:

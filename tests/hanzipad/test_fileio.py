@@ -146,3 +146,45 @@ def test_text_that_cannot_be_encoded_writes_nothing(tmp_path):
     with pytest.raises(UnicodeEncodeError):
         fileio.write_text(path, "bad \udc80 surrogate")
     assert path.read_text() == "old" and _listing(tmp_path) == ["ink.json"]
+
+
+def test_replacing_gives_a_writer_a_temp_name_and_replaces_atomically(tmp_path):
+    """For writers that need a file name (Keras, numpy): the temp file beside the target,
+    with its suffix (Keras wants .keras), replaces the target when the block ends."""
+    target = tmp_path / "best.keras"
+    target.write_bytes(b"old")
+    with fileio.replacing(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".keras" and tmp != target
+        tmp.write_bytes(b"new")
+        assert target.read_bytes() == b"old"  # not yet
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.keras"]
+    with fileio.replacing(target, "tmp-123-best.keras") as tmp:
+        assert tmp == tmp_path / "tmp-123-best.keras"
+        tmp.write_bytes(b"newer")
+    assert target.read_bytes() == b"newer" and not tmp.exists()
+
+
+def test_replacing_keeps_the_old_file_when_the_writer_fails(tmp_path):
+    target = tmp_path / "x.npy"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with fileio.replacing(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("the writer failed")
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npy"]
+    with pytest.raises(fileio.WriteError, match=f"writing {target}: No space left"):
+        with fileio.replacing(target):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npy"]
+
+
+def test_replacing_refuses_a_read_only_file_before_anything_is_written(tmp_path):
+    target = tmp_path / "ro.keras"
+    target.write_bytes(b"keep")
+    target.chmod(0o444)  # refused by its mode, even for root
+    with pytest.raises(fileio.ReadOnlyFileError):
+        with fileio.replacing(target):
+            raise AssertionError("never reached")
+    assert target.read_bytes() == b"keep"
