@@ -11,10 +11,10 @@ from PySide6.QtCore import QObject, Signal
 CONTEXT_DELAY_MS = 1500
 
 
-def load_context() -> tuple[object, object, list[str]]:
+def load_context() -> tuple[object, object, list]:
     """``(lexicon, readings, problems)``: the next-word/re-ranking lexicon and the pinyin
     and gloss data, each None when missing (a build without them) or broken (then
-    ``problems`` says why)."""
+    ``problems`` holds the exceptions that say why)."""
     found, problems = [], []
     for module, name in (("hanzipad.lexicon", "Lexicon"), ("hanzipad.readings", "Readings")):
         try:
@@ -26,7 +26,7 @@ def load_context() -> tuple[object, object, list[str]]:
             found.append(cls.load())
         except Exception as exc:  # noqa: BLE001 - LexiconError, OSError, bad data: go on
             found.append(None)
-            problems.append(str(exc) or type(exc).__name__)
+            problems.append(exc)
     return found[0], found[1], problems
 
 

@@ -157,7 +157,7 @@ class WritingController(QObject):
         if problems:
             self.statusMessage.emit(
                 tr("Writing works without word suggestions: {}").format(
-                    explain("; ".join(problems))), 10000)
+                    "; ".join(explain(p) or type(p).__name__ for p in problems)), 10000)
         self.contextLoaded.emit()
 
     def set_context(self, lexicon, readings) -> None:

@@ -185,3 +185,26 @@ def test_a_line_goes_in_as_one_step_and_one_commit(setup):
     assert seen.before == [""]
     writing.undo_stack.undo()
     assert writing.composition.text() == " "
+
+
+def test_each_context_problem_is_explained_in_the_ui_language(setup):
+    """Two broken context files: each problem is explained on its own (the joined text
+    matched no code and stayed English in a Chinese window)."""
+    import re
+
+    from hanzipad.gui import i18n
+    from hanzipad.lexicon import LexiconError
+
+    writing, recognition, seen = setup
+    problems = [LexiconError.coded("lexicon.not_found", "/x/words.tsv"),
+                LexiconError.coded("lexicon.not_utf8", "/x/chars.tsv", offset=7)]
+    writing._on_context_loaded(None, None, problems)
+    assert "/x/words.tsv: lexicon file not found; /x/chars.tsv: not UTF-8" in seen.messages[-1]
+    i18n.set_language("zh")
+    try:
+        writing._on_context_loaded(None, None, problems)
+    finally:
+        i18n.set_language("en")
+    text = seen.messages[-1]
+    assert "/x/words.tsv" in text and "/x/chars.tsv" in text
+    assert not re.search(r"not found|UTF-8 text|Writing works", text), text
