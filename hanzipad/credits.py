@@ -120,24 +120,26 @@ def lexicon_credits(folder: str | Path | None = None) -> list[Credit]:
     ``sources.json`` in ``folder`` (default: the app's ``resources/lexicon``): a JSON list of
     ``{name, version, licence, upstream, used_for}``. Raises
     :class:`hanzipad.lexicon.LexiconError` naming the file when it is missing or malformed."""
+    from hanzipad.errors import os_reason
     from hanzipad.lexicon import LexiconError, default_folder
 
     file = (Path(folder) if folder is not None else default_folder()) / LEXICON_SOURCES
     try:
         data = read_json(file, max_bytes=1024 * 1024, max_depth=8)
     except FileNotFoundError:
-        raise LexiconError(f"{file}: lexicon file not found") from None
+        raise LexiconError.coded("lexicon.not_found", str(file)) from None
     except OSError as exc:
-        raise LexiconError(f"{file}: cannot read ({exc.strerror or exc})") from None
+        raise LexiconError.coded("file.cannot_read_short", str(file),
+                                 reason=os_reason(exc)) from None
     except ValueError as exc:  # not JSON, nested too deep, huge numbers: names the file
-        raise LexiconError(str(exc)) from None
+        raise LexiconError.of(exc) from None
     if not isinstance(data, list):
-        raise LexiconError(f"{file}: expected a JSON list of sources")
+        raise LexiconError.coded("credits.not_a_list", str(file))
     out = []
     for i, src in enumerate(data):
         if not (isinstance(src, dict) and isinstance(src.get("name"), str) and src["name"]
                 and isinstance(src.get("licence"), str) and src["licence"]):
-            raise LexiconError(f"{file}: source {i + 1} needs a name and a licence")
+            raise LexiconError.coded("credits.incomplete", str(file), number=i + 1)
         out.append(Credit(src["name"], str(src.get("version", "")), src["licence"],
                           str(src.get("used_for", ""))))
     return out

@@ -193,6 +193,8 @@ TEMPLATES: dict[str, str] = {
     "readings.not_one_char": "{char} is not one character",
     "readings.twice": "{char} is listed twice",
     "readings.no_reading": "{char} has no reading",
+    "credits.not_a_list": "expected a JSON list of sources",
+    "credits.incomplete": "source {number} needs a name and a licence",
 }
 
 

@@ -221,6 +221,8 @@ CODES = {
     "readings.not_one_char": QT_TR_NOOP("{char} is not one character"),
     "readings.twice": QT_TR_NOOP("{char} is listed twice"),
     "readings.no_reading": QT_TR_NOOP("{char} has no reading"),
+    "credits.not_a_list": QT_TR_NOOP("expected a JSON list of sources"),
+    "credits.incomplete": QT_TR_NOOP("source {number} needs a name and a licence"),
 }
 #: Translators: how a file name or place (%1) and what is wrong there (%2) are joined
 WHERE_REASON = QT_TR_NOOP("%1: %2")

@@ -626,6 +626,14 @@
         <translation>{char} 没有读音</translation>
     </message>
     <message>
+        <source>expected a JSON list of sources</source>
+        <translation>应为来源的 JSON 列表</translation>
+    </message>
+    <message>
+        <source>source {number} needs a name and a licence</source>
+        <translation>第 {number} 个来源需要名称和许可证</translation>
+    </message>
+    <message>
         <source>%1: %2</source>
         <extracomment>how a file name or place (%1) and what is wrong there (%2) are joined</extracomment>
         <translation>%1：%2</translation>
