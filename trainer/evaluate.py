@@ -14,6 +14,7 @@ import numpy as np
 
 from hanzipad.fileio import write_text
 from trainer.rundir import BEST, CONFIG, LATEST, STATE, load_checkpoint, read_json
+from trainer.runlock import updating
 
 FIGURES = "figures.json"
 
@@ -217,18 +218,26 @@ def headline(r: dict) -> dict:
     return {k: r[k] for k in ("n", "top1", "top3", "top10", "skipped")}
 
 
+def add_figures(run_dir: Path, key: str, figures: dict) -> None:
+    """Add ``figures`` under ``key`` to the run's figures.json (another evaluate's kept)."""
+    with updating(run_dir / FIGURES):
+        figs = read_json(run_dir / FIGURES, {})
+        figs[key] = figures
+        write_text(run_dir / FIGURES, json.dumps(figs, ensure_ascii=False, indent=2))
+
+
 def record_in_bundle(bundle: Path, r: dict) -> None:
     """Add these figures to the bundle's model.json under ``"evaluation"`` (keyed by the data)."""
     from hanzipad.bundle import META_FILE, read_metadata
-
-    meta = read_metadata(bundle / META_FILE)
-    figures = headline(r)
-    figures["date"] = time.strftime("%Y-%m-%d", time.gmtime())
     from trainer.records import public_text
 
-    # keyed by the data, named as model.json names sources: no path of this machine
-    meta.setdefault("evaluation", {})[public_text(" ".join(r["data"]))] = figures
-    write_text(bundle / META_FILE, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+    figures = headline(r)
+    figures["date"] = time.strftime("%Y-%m-%d", time.gmtime())
+    with updating(bundle / META_FILE):  # another evaluate's figures are kept
+        meta = read_metadata(bundle / META_FILE)
+        # keyed by the data, named as model.json names sources: no path of this machine
+        meta.setdefault("evaluation", {})[public_text(" ".join(r["data"]))] = figures
+        write_text(bundle / META_FILE, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     print(f"recorded in {bundle / META_FILE}")
 
 
@@ -256,9 +265,7 @@ def evaluate_main(args) -> int:
     if r["n"] == 0:
         print("hanzipad-train: error: no samples to evaluate", file=sys.stderr)
     if pred.run_dir is not None:  # export copies these into model.json "figures"
-        figs = read_json(pred.run_dir / FIGURES, {})
-        figs[" ".join(r["data"])] = headline(r)
-        write_text(pred.run_dir / FIGURES, json.dumps(figs, ensure_ascii=False, indent=2))
+        add_figures(pred.run_dir, " ".join(r["data"]), headline(r))
     if getattr(args, "record", False) and pred.run_dir is None and r["n"]:
         record_in_bundle(Path(args.model), r)
     if args.json:

@@ -3,6 +3,7 @@ at once naming the other process; the lock of a killed process is taken over (is
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -105,3 +106,27 @@ def test_a_file_system_without_locks_runs_unguarded_with_a_note(tmp_path, monkey
     with run_dir_lock(tmp_path / "nfs", "x"):
         pass
     assert "cannot lock files (No locks available)" in capsys.readouterr().err
+
+
+def _add_many(run_dir, who, n):
+    from trainer.evaluate import add_figures
+
+    for i in range(n):
+        add_figures(Path(run_dir), f"{who}-{i}", {"n": i})
+
+
+def test_two_evaluates_at_once_keep_each_others_figures(tmp_path):
+    """figures.json is read, changed and written by every evaluate: two at once lost each
+    other's figures (the last write won); the update holds a lock, not the run dir's."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with run_dir_lock(tmp_path, "train (a run being trained can still be evaluated)"):
+        procs = [ctx.Process(target=_add_many, args=(str(tmp_path), who, 40)) for who in "ab"]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert sorted(figures) == sorted(f"{w}-{i}" for w in "ab" for i in range(40))
