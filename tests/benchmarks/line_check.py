@@ -216,10 +216,11 @@ def evaluate(reader, lines, label="") -> dict:
             "lines": len(lines), "chars": total, "by_len": by_len, "subs": subs, "kinds": kinds}
 
 
-def isolated_accuracy(recognizer, lines, widths=(1.0,)) -> tuple[float, int]:
-    """Top-1 of the lines' characters classified one by one, drawn with the pad's pen (or the
-    geometric mean over the pen ``widths``, as line mode draws its candidates)."""
+def isolated_accuracy(recognizer, lines, widths=((1.0, 1.0),)) -> tuple[float, int]:
+    """Top-1 of the lines' characters classified one by one, drawn as the pad draws them (or
+    the geometric mean over the drawings ``widths``, as line mode draws its candidates)."""
     from hanzipad.ink import Ink
+    from hanzipad.line import _stretched
     from hanzipad.raster import rasterize
 
     inks, truth = [], []
@@ -230,7 +231,8 @@ def isolated_accuracy(recognizer, lines, widths=(1.0,)) -> tuple[float, int]:
     right = 0
     for i in range(0, len(inks), 128):
         part = inks[i:i + 128]
-        images = np.stack([rasterize(k, width_scale=w) for k in part for w in widths])
+        images = np.stack([rasterize(_stretched(list(k.strokes), sx), width_scale=w)
+                           for k in part for w, sx in widths])
         logp = np.log(np.maximum(recognizer.probabilities(images), 1e-12))
         logp = logp.reshape(len(part), len(widths), -1).sum(axis=1)
         right += sum(recognizer.labels[int(k)] == t
@@ -318,7 +320,7 @@ def geometry_data(lines) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(xs, np.float64), np.asarray(ys, np.float64)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> np.ndarray:
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-6, steps: int = 100) -> np.ndarray:
     """Logistic regression by Newton's method (a little L2, not on the constant)."""
     w = np.zeros(x.shape[1])
     reg = np.full(x.shape[1], l2 * len(x))
@@ -417,8 +419,8 @@ def main(argv=None) -> int:
         iso, n = isolated_accuracy(recognizer, part)
         iso2, _ = isolated_accuracy(recognizer, part, WIDTHS)
         print(f"\nisolated characters, {label} (the same {n}, one by one, top-1, no context): "
-              f"{100 * iso:.1f} % (the pad's pen), {100 * iso2:.1f} % (pens {WIDTHS}, as line "
-              "mode draws them)")
+              f"{100 * iso:.1f} % (as the pad draws them), {100 * iso2:.1f} % (drawn as line mode "
+              f"draws candidates: {WIDTHS})")
     print(f"lines with a true cut that the over-segmentation missed: {missed}/{len(lines)}")
     print(f"read all lines in {took:.1f} s ({1000 * took / max(len(lines), 1):.0f} ms a line, "
           "cold)")
