@@ -236,13 +236,15 @@ def _classify(args: argparse.Namespace) -> int:
     parser = args.parser
     if args.top < 1:
         parser.error("--top must be at least 1")
-    if args.line and args.profile:
-        parser.error("--line does not take --profile yet")
     try:
         recognizer = _recognizer(args.model)
     except BundleError as exc:
         _err(f"cannot load the model: {exc}")
         return EXIT_NO_MODEL
+    if args.line:  # issue 37: each ink is one written line (--profile: hanzipad.linecli)
+        from hanzipad.linecli import classify_lines
+
+        return classify_lines(args, recognizer, _err, _write_json, _json_line, _write_text)
     classify = recognizer.classify
     if args.profile:  # writer adaptation (hanzipad.learn)
         from hanzipad.adapt import ProfileError
@@ -253,10 +255,6 @@ def _classify(args: argparse.Namespace) -> int:
         except ProfileError as exc:
             _err(str(exc))
             return EXIT_NO_MODEL
-    if args.line:  # issue 37: each ink is one written line
-        from hanzipad.linecli import classify_lines
-
-        return classify_lines(args, recognizer, _err, _write_json, _json_line, _write_text)
     status = 0
     for file in args.files:
         for item in iter_inputs(file):
