@@ -37,6 +37,7 @@ from hanzipad.gui import settings
 from hanzipad.gui.files import os_error_text
 from hanzipad.gui.i18n import explain, tr
 from hanzipad.ink import Ink
+from hanzipad.linecli import adapted_scorer
 
 PROFILE_NAME = "handwriting-profile.json"
 ENABLED_KEY = "learning/enabled"
@@ -242,6 +243,7 @@ def _classifier(recognizer, adaptation, transform):
         _, features = recognizer.features(image)
         return recognizer._top(head.probabilities(features)[0], k)
 
+    classify.scorer = adapted_scorer(recognizer, head)  # the line box reads with it too
     return classify
 
 

@@ -45,6 +45,12 @@ def test_a_pick_and_a_re_pick_are_learned(make_window, adapt_bundle, qtbot):
     profile = saved(window, qtbot)
     assert [(s.label, s.weight) for s in profile.samples] == [(chars[1], adapt.STRONG)]
     assert window.recognition._worker.adapted is not None  # the worker classifies with it
+    import numpy as np  # ...and so does the line box (issue 37): a scorer of images
+
+    scorer = window.recognition._worker.adapted.scorer
+    probs = scorer(np.zeros((3, 64, 64), np.uint8))
+    assert probs.shape == (3, len(window.recognition._worker._recognizer.labels))
+    assert np.allclose(probs.sum(axis=1), 1, atol=1e-3)
     # writing on commits the next top candidate: learned, weakly
     _write(window, qtbot)
     line(window.boxes[1 - window.writing.active], 0.2, 0.5, 0.8, 0.5)
