@@ -132,6 +132,13 @@ TEMPLATES: dict[str, str] = {
                          "the bundle)",
     "model.scores_not_finite": "the model's scores are not finite (NaN or infinity); the "
                                "model bundle is broken",
+    # reading a written line (hanzipad.line)
+    "line.scorer_shape": "the scorer gave scores of shape {shape} for {images} images of "
+                         "{classes} classes",
+    "line.too_many_strokes": "too much ink for one line: {count} strokes (at most {limit}); "
+                             "write a shorter line",
+    "line.too_many_parts": "too much ink for one line: {count} separate parts (at most "
+                           "{limit}); write a shorter line",
     # a bundle's adaptation data (hanzipad.adapt)
     "adapt.sha256_mismatch": "its SHA-256 is not the one model.json records: the file is "
                              "damaged or was replaced",

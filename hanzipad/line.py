@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hanzipad.errors import HanziPadError
 from hanzipad.ink import Ink, Point, Stroke
 from hanzipad.raster import rasterize
 
@@ -123,8 +124,8 @@ def geometry_score(f: list[float]) -> float:
 DEFAULT_WEIGHTS = Weights()
 
 
-class LineError(ValueError):
-    """Ink that cannot be read as a line; the message says why."""
+class LineError(HanziPadError, ValueError):
+    """Ink that cannot be read as a line; the message says why (a code, :mod:`hanzipad.errors`)."""
 
 
 @dataclass(frozen=True)
@@ -374,9 +375,8 @@ class LineReader:
             score = self.scorer or self.recognizer.probabilities
             probs = np.asarray(score(images))
             if probs.shape != (len(images), len(self.recognizer.labels)):
-                raise LineError(f"the scorer gave scores of shape {probs.shape} for "
-                                f"{len(images)} images of {len(self.recognizer.labels)} "
-                                "classes")
+                raise LineError.coded("line.scorer_shape", shape=probs.shape,
+                                      images=len(images), classes=len(self.recognizer.labels))
             if len(widths) > 1:  # the geometric mean of the drawings' probabilities
                 logp = np.log(np.maximum(probs, 1e-12)).reshape(len(keys), len(widths), -1)
                 logp = logp.mean(axis=1)
@@ -390,8 +390,7 @@ class LineReader:
                 idx = idx[np.argsort(-p[idx], kind="stable")]
                 got = ([labels[i] for i in idx], [float(p[i]) for i in idx])
                 if not all(math.isfinite(x) for x in got[1]):
-                    raise LineError("the model's scores are not finite (NaN or infinity); "
-                                    "the model bundle is broken")
+                    raise LineError.coded("model.scores_not_finite")
                 self._cache[key] = got
                 for s in todo[key]:
                     s.chars, s.probs = got
@@ -422,16 +421,14 @@ class LineReader:
         start = time.perf_counter()
         strokes = [s for s in ink.strokes if s]
         if not strokes:
-            raise LineError("ink has no strokes")
+            raise LineError.coded("ink.no_strokes")
         if len(strokes) > MAX_STROKES:
-            raise LineError(f"too much ink for one line: {len(strokes)} strokes (at most "
-                            f"{MAX_STROKES}); write a shorter line")
+            raise LineError.coded("line.too_many_strokes", count=len(strokes), limit=MAX_STROKES)
         boxes = [stroke_box(s) for s in strokes]
         height = line_height(boxes)
         segs = segment(boxes, height)
         if len(segs) > MAX_SEGMENTS:
-            raise LineError(f"too much ink for one line: {len(segs)} separate parts (at most "
-                            f"{MAX_SEGMENTS}); write a shorter line")
+            raise LineError.coded("line.too_many_parts", count=len(segs), limit=MAX_SEGMENTS)
         cands = spans(segs, height, self.weights, self.max_span)
         if len(cands) > MAX_CANDIDATES:  # keep the narrowest: every block stays reachable
             cands = sorted(cands, key=lambda s: (s.end - s.start, s.start))[:MAX_CANDIDATES]

@@ -221,6 +221,12 @@ CODES = {
     "readings.not_one_char": QT_TR_NOOP("{char} is not one character"),
     "readings.twice": QT_TR_NOOP("{char} is listed twice"),
     "readings.no_reading": QT_TR_NOOP("{char} has no reading"),
+    "line.scorer_shape": QT_TR_NOOP("the scorer gave scores of shape {shape} for {images} "
+                                    "images of {classes} classes"),
+    "line.too_many_strokes": QT_TR_NOOP("too much ink for one line: {count} strokes (at most "
+                                        "{limit}); write a shorter line"),
+    "line.too_many_parts": QT_TR_NOOP("too much ink for one line: {count} separate parts (at "
+                                      "most {limit}); write a shorter line"),
     "credits.not_a_list": QT_TR_NOOP("expected a JSON list of sources"),
     "credits.incomplete": QT_TR_NOOP("source {number} needs a name and a licence"),
 }

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from hanzipad.compose import Entry
 from hanzipad.gui import settings
 from hanzipad.gui.canvas import GRID_COLOR, Canvas, Content
-from hanzipad.gui.i18n import tr
+from hanzipad.gui.i18n import explain, tr
 from hanzipad.ink import Ink
 
 SETTING = "view/line"
@@ -129,7 +129,7 @@ def adapted_scorer(worker):
 class _Relay(QObject):
     """Carries a reading from the worker thread to the UI thread (queued)."""
 
-    done = Signal(int, object, str)  # generation, LineReading or None, error
+    done = Signal(int, object, object)  # generation, LineReading or None, the error or None
 
 
 class LineBox(QWidget):
@@ -317,12 +317,12 @@ class LineBox(QWidget):
             self._reader.set_scorer(scorer)
             reading = self._reader.read(ink, alternatives=ALTERNATIVES)
         except Exception as exc:  # noqa: BLE001 - said in the box, the app goes on
-            self._relay.done.emit(generation, None, str(exc) or type(exc).__name__)
+            self._relay.done.emit(generation, None, exc)
             return
-        self._relay.done.emit(generation, reading, "")
+        self._relay.done.emit(generation, reading, None)
 
-    @Slot(int, object, str)
-    def _on_done(self, generation: int, reading, error: str) -> None:
+    @Slot(int, object, object)
+    def _on_done(self, generation: int, reading, error) -> None:
         self._busy = False
         if self._leaving_ink is not None:
             leaving, self._leaving_ink = self._leaving_ink, None
@@ -382,8 +382,9 @@ class LineBox(QWidget):
             self.chars_row.addWidget(b)
             self._char_buttons.append(b)
         waiting = self._busy or self._waiting is not None
-        if getattr(self, "_error", "") and not chars:
-            self.status.setText(tr("cannot read this line: {}").format(self._error))
+        if getattr(self, "_error", None) is not None and not chars:
+            self.status.setText(tr("cannot read this line: {}").format(
+                explain(self._error) or type(self._error).__name__))
         elif waiting and not chars:
             self.status.setText(tr("reading…"))
         else:

@@ -626,6 +626,18 @@
         <translation>{char} 没有读音</translation>
     </message>
     <message>
+        <source>the scorer gave scores of shape {shape} for {images} images of {classes} classes</source>
+        <translation>评分器为 {images} 张图像、{classes} 个类别给出了形状为 {shape} 的分数</translation>
+    </message>
+    <message>
+        <source>too much ink for one line: {count} strokes (at most {limit}); write a shorter line</source>
+        <translation>一行的笔迹太多：{count} 笔（最多 {limit} 笔）；请写短一些</translation>
+    </message>
+    <message>
+        <source>too much ink for one line: {count} separate parts (at most {limit}); write a shorter line</source>
+        <translation>一行的笔迹太多：{count} 个分开的部分（最多 {limit} 个）；请写短一些</translation>
+    </message>
+    <message>
         <source>expected a JSON list of sources</source>
         <translation>应为来源的 JSON 列表</translation>
     </message>

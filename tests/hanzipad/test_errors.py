@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CODED = ["hanzipad/ink.py", "hanzipad/fileio.py", "hanzipad/bundle.py", "hanzipad/normalize.py",
          "hanzipad/recognizer.py", "hanzipad/adapt.py", "hanzipad/learn.py",
          "hanzipad/lexicon.py", "hanzipad/readings.py", "hanzipad/userwords.py",
-         "hanzipad/cli.py", "hanzipad/credits.py"]
+         "hanzipad/cli.py", "hanzipad/credits.py", "hanzipad/line.py"]
 ERROR_CLASSES = {"InkError", "InkFileError", "BundleError", "ImageError", "ContentError",
                  "NonFiniteScores", "ProfileError", "AdaptationError", "RecordError",
                  "LexiconError", "UserWordsError", "InputError"}

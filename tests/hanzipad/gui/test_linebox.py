@@ -226,3 +226,29 @@ def test_the_line_is_read_with_the_writers_adapted_classifier(line_window, qtbot
     box.undo_stroke()
     line(box.canvas, 0.81, 0.0, 0.81, 1.0)
     qtbot.waitUntil(lambda: not box.is_busy() and box.text() == "十一十", timeout=10000)
+
+
+def test_a_line_that_cannot_be_read_is_said_in_the_ui_language(line_window, qtbot):
+    """The reader's error comes through the worker as the exception, explained by its code
+    (in Chinese in a Chinese window)."""
+    from hanzipad.gui import i18n
+
+    window = line_window
+    box = window.line_box
+
+    def broken(worker, recognizer):  # a scorer of the wrong shape: the reader refuses
+        def classify(image, k=10):
+            return recognizer.classify(image, k)
+
+        classify.scorer = lambda images: [[1.0]]
+        worker.adapted = classify
+
+    window.recognition.run_in_worker(broken)
+    i18n.set_language("zh")
+    try:
+        write_shi_yi_shi(box.canvas)
+        qtbot.waitUntil(lambda: not box.is_busy() and "评分器" in box.status.text(),
+                        timeout=10000)
+    finally:
+        i18n.set_language("en")
+    assert "(1, 1)" in box.status.text() and "scorer" not in box.status.text()
