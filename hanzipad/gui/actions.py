@@ -81,6 +81,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("compact", QT_TR_NOOP("&Compact"), "set_compact", ("Ctrl+Shift+M",),
                tooltip=QT_TR_NOOP("A small floating pad in a corner of the screen"),
                checkable=True),
+    ActionSpec("line", QT_TR_NOOP("&Line"), "set_line_mode", ("Ctrl+Shift+L",),
+               tooltip=QT_TR_NOOP("Write a whole phrase in one wide box"), checkable=True,
+               toggled=True),
     # writer adaptation (hanzipad.gui.learning)
     ActionSpec("learn", QT_TR_NOOP("&Learn from my handwriting"), "learning.set_enabled",
                checkable=True, checked="learning.enabled", toggled=True),
@@ -90,13 +93,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("about", QT_TR_NOOP("&About HanziPad"), "show_about", ("F1",)),
 )
 
-#: The menu bar: (title, action names; None is a separator).  View > Line is added by
-#: :func:`hanzipad.gui.linebox.install_line_mode`.
+#: The menu bar: (title, action names; None is a separator).
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     (QT_TR_NOOP("&File"), ("open", "save", None, "quit")),
     (QT_TR_NOOP("&Edit"), ("undo", "redo", "clear", "copy", "clear_text", None,
                            "learn", "forget", "restore")),
-    (QT_TR_NOOP("&View"), ("more", "on_top", "compact")),
+    (QT_TR_NOOP("&View"), ("more", "on_top", "compact", "line")),
     (QT_TR_NOOP("&Help"), ("about",)),
 )
 

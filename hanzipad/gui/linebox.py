@@ -461,28 +461,18 @@ def commit_entries(window, entries: list[Entry], picked: list[bool] | None = Non
 
 
 def install_line_mode(window) -> LineBox:
-    """Add the line box (hidden until View > Line) and its action to ``window`` (a
-    :class:`hanzipad.gui.window.MainWindow`, after its layout, actions and recognition are
-    built). The line box takes the place of the two boxes and their keys."""
+    """Add the line box (hidden until View > Line: ``window.line_action``, in the actions
+    table) to ``window`` (a :class:`hanzipad.gui.window.MainWindow`, after its layout,
+    actions and recognition are built). The line box takes the place of the two boxes and
+    their keys."""
     box = LineBox(window.recognition, lambda: window.writing.lexicon,
                   pen_width=float(window.boxes[0].pen_width))
     _place(window, box)
     box.setVisible(False)
     box.committed.connect(lambda entries, picked: commit_entries(window, entries, picked))
-    action = QAction(tr("&Line"), window)
-    action.setCheckable(True)
-    action.setShortcut("Ctrl+Shift+L")
-    action.setToolTip(tr("Write a whole phrase in one wide box"))
-    action.toggled.connect(lambda on: set_line_mode(window, on))
-    window.addAction(action)
-    for menu_action in window.menuBar().actions():
-        menu = menu_action.menu()
-        if menu is not None and window.compact_action in menu.actions():
-            menu.addAction(action)
     window.line_box = box
-    window.line_action = action
     if line_mode_setting():
-        action.setChecked(True)
+        window.line_action.setChecked(True)
     return box
 
 

@@ -43,6 +43,8 @@ from hanzipad.gui.context import CONTEXT_DELAY_MS
 from hanzipad.gui.files import FileLoader, FileSaver, load_content, open_filters, save_problem
 from hanzipad.gui.i18n import explain, tr
 from hanzipad.gui.learning import LearningController
+from hanzipad.gui.linebox import install_line_mode
+from hanzipad.gui.linebox import set_line_mode as switch_line_mode
 from hanzipad.gui.style import STYLE_SHEET, app_icon
 from hanzipad.gui.symbols import SymbolBar, keyboard_symbol
 from hanzipad.gui.textview import ComposedText
@@ -147,9 +149,7 @@ class MainWindow(QMainWindow):
         self.recognition.modelFailed.connect(self._on_model_failed)
         self.recognition.error.connect(self._on_recognition_error)
         self._connect_controllers()
-        from hanzipad.gui.linebox import install_line_mode  # View > Line (issue 37)
-
-        install_line_mode(self)
+        install_line_mode(self)  # View > Line (issue 37)
         self.writing.start()  # (restored ink: recognized once loaded)
 
         geometry, state = settings.window_state()
@@ -582,6 +582,11 @@ class MainWindow(QMainWindow):
         self.compact_mode.set(on)
         if self.compact_action.isChecked() != bool(on):
             self.compact_action.setChecked(bool(on))
+
+    def set_line_mode(self, on: bool) -> None:
+        """View > Line (:mod:`hanzipad.gui.linebox`), remembered for the next start."""
+        if getattr(self, "line_box", None) is not None:
+            switch_line_mode(self, on)
 
     # ------------------------------------------------------------------ close
     def closeEvent(self, event):
