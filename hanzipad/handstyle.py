@@ -47,11 +47,12 @@ def _log(p: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p, 1e-30))
 
 
-def read(recognizer, head, image: np.ndarray, gate: float = GATE) -> np.ndarray:
+def read(recognizer, head, image: np.ndarray, gate: float | None = None) -> np.ndarray:
     """Probabilities ``[classes]`` of one 64x64 image through the writer's map ``head``
     (:class:`hanzipad.adapt.AdaptedClassifier`): one reading, or, when its best candidate's
-    probability is below ``gate``, five (:data:`READINGS`), their log-probabilities added
-    and normalised again."""
+    probability is below ``gate`` (None: :data:`GATE`), five (:data:`READINGS`), their
+    log-probabilities added and normalised again."""
+    gate = GATE if gate is None else gate
     image = np.asarray(image)
     if image.ndim == 3:  # [1, 64, 64] (or [64, 64, 1])
         image = image.reshape(IMAGE_SIZE, IMAGE_SIZE)

@@ -180,8 +180,9 @@ def profile_classifier(recognizer, profile_path: str, warn: Callable[[str], None
                                      detail=part(exc)) from None
     model = AdaptedClassifier(adaptation, profile.transform)
 
-    def classify(image, k: int = 10):
-        _, feats = recognizer.features(image)
-        return recognizer._top(model.probabilities(feats)[0], k)
+    from hanzipad.handstyle import read
+
+    def classify(image, k: int = 10):  # a doubtful character is read again (handstyle)
+        return recognizer._top(read(recognizer, model, image), k)
 
     return classify

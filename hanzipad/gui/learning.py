@@ -32,7 +32,7 @@ from PySide6.QtCore import (
     Slot,
 )
 
-from hanzipad import adapt, userwords
+from hanzipad import adapt, handstyle, userwords
 from hanzipad.gui import settings
 from hanzipad.gui.files import os_error_text
 from hanzipad.gui.i18n import explain, tr
@@ -239,9 +239,8 @@ class HandLearner(QObject):
 def _classifier(recognizer, adaptation, transform):
     head = adapt.AdaptedClassifier(adaptation, transform)
 
-    def classify(image, k: int = 10):
-        _, features = recognizer.features(image)
-        return recognizer._top(head.probabilities(features)[0], k)
+    def classify(image, k: int = 10):  # a doubtful character is read again (handstyle)
+        return recognizer._top(handstyle.read(recognizer, head, image), k)
 
     classify.scorer = adapted_scorer(recognizer, head)  # the line box reads with it too
     return classify
