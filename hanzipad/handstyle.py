@@ -1,14 +1,16 @@
 """Several readings of a doubtful character, with a writer's profile (numpy and Pillow only).
 
 With a profile (:mod:`hanzipad.adapt`) the pad reads a character once, through the writer's
-map; when the best candidate's probability stays below :data:`GATE` (about 1 character in
-20), it reads the character again four times, slanted by ±:data:`SHEAR` and stretched or
-squeezed in height by :data:`ASPECTS` (:func:`reading`: an affine change of the 64x64 image,
-then :func:`hanzipad.normalize.fit`, the one crop/scale/centre step, like the trainer's own
-shear and scale augmentation), each through the same map, and ranks the candidates by the sum
-of the five readings' log-probabilities. On held-out writers this adds to the map about as
-much as the map alone gives (``tests/benchmarks/adapt_input_check.py``, docs/adaptation.md).
-The readings are not fitted per writer: the profile stores nothing more.
+map; when the best candidate's probability stays below :data:`GATE` (1 character in 15 of
+the held-out writers'), it reads the character again four times, slanted by ±:data:`SHEAR`
+and stretched or squeezed in height by :data:`ASPECTS` (:func:`reading`: an affine change of
+the 64x64 image, then :func:`hanzipad.normalize.fit`, the one crop/scale/centre step, like
+the trainer's own shear and scale augmentation), each through the same map, and ranks the
+candidates by the sum of the five readings' log-probabilities. On the held-out writers
+1181-1200 (300 learned) the error falls by 20.4 % with the readings, 15.3 % with the map
+alone; a character read again costs about 5 ms more (``tests/benchmarks/adapt_input_check.py``,
+docs/adaptation.md). The readings are the same for every writer: the profile stores nothing
+more for them.
 """
 
 from __future__ import annotations

@@ -140,3 +140,37 @@ def test_classify_with_a_profile_reads_doubtful_characters_again(adapt_bundle, t
         assert [c.char for c in got] == [rec.labels[i] for i in want]
         assert np.isclose(sum(c.prob for c in classify(image, len(rec.labels))), 1.0,
                           atol=1e-4)
+
+
+def test_the_pads_adapted_classifier_reads_with_handstyle(monkeypatch):
+    """The GUI worker's adapted classifier (gui/learning._classifier) ranks by
+    handstyle.read; the line box's scorer reads each character once."""
+    pytest.importorskip("PySide6")
+    from hanzipad import adapt
+    from hanzipad.gui import learning
+    from hanzipad.recognizer import Candidate
+
+    ada = adapt.Adaptation(prototypes=np.zeros((3, 1), np.float32),
+                           counts=np.ones(3, np.float32),
+                           weights=np.array([[1.0], [0.0], [-1.0]], np.float32),
+                           bias=np.zeros(3, np.float32), model_sha256="m", sha256="p")
+    seen = []
+
+    def read(recognizer, head, image, gate=None):
+        seen.append(np.asarray(image).shape)
+        return handstyle.__dict__["_original_read"](recognizer, head, image, gate)
+
+    class Rec(_Recognizer):
+        labels = ["a", "b", "c"]
+
+        def _top(self, p, k):
+            order = np.argsort(-p, kind="stable")[:k]
+            return [Candidate(self.labels[i], float(p[i])) for i in order]
+
+    monkeypatch.setitem(handstyle.__dict__, "_original_read", handstyle.read)
+    monkeypatch.setattr(handstyle, "read", read)
+    rec = Rec()
+    classify = learning._classifier(rec, ada, None)
+    got = classify(_bar(), 2)
+    assert seen == [(64, 64)] and [c.char for c in got] == ["a", "b"]
+    assert classify.scorer(np.stack([_bar(), _bar()])).shape == (2, 3)
