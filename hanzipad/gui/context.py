@@ -13,15 +13,13 @@ CONTEXT_DELAY_MS = 1500
 
 def load_context() -> tuple[object, object, list]:
     """``(lexicon, readings, problems)``: the next-word/re-ranking lexicon and the pinyin
-    and gloss data, each None when missing (a build without them) or broken (then
-    ``problems`` holds the exceptions that say why)."""
+    and gloss data, each None when its files are missing or broken (then ``problems`` holds
+    the exceptions that say why)."""
+    from hanzipad.lexicon import Lexicon  # (in this thread: not on the start-up path)
+    from hanzipad.readings import Readings
+
     found, problems = [], []
-    for module, name in (("hanzipad.lexicon", "Lexicon"), ("hanzipad.readings", "Readings")):
-        try:
-            cls = getattr(__import__(module, fromlist=[name]), name)
-        except (ImportError, AttributeError):
-            found.append(None)  # not in this build: the pad works without it, silently
-            continue
+    for cls in (Lexicon, Readings):
         try:
             found.append(cls.load())
         except Exception as exc:  # noqa: BLE001 - LexiconError, OSError, bad data: go on
