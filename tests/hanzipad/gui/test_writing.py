@@ -312,15 +312,13 @@ def test_without_context_candidates_are_the_recognizers(window, qtbot, tiny_bund
 
 def test_broken_context_data_leaves_the_pad_working(make_window, tiny_bundle, qtbot,
                                                     monkeypatch):
-    class Broken:
-        @classmethod
-        def load(cls, folder=None):
-            raise ValueError("lexicon.tsv line 3: not a count")
-
-    fake = types.ModuleType("hanzipad.lexicon")
-    fake.Lexicon = Broken
-    monkeypatch.setitem(sys.modules, "hanzipad.lexicon", fake)
     from hanzipad.gui.window import MainWindow
+    from hanzipad.lexicon import Lexicon
+
+    def broken(folder=None):
+        raise ValueError("lexicon.tsv line 3: not a count")
+
+    monkeypatch.setattr(Lexicon, "load", broken)
 
     window = MainWindow(tiny_bundle)
     qtbot.addWidget(window)

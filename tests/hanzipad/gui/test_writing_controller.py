@@ -70,6 +70,7 @@ def setup(qtbot):
     seen = Recorder(writing)
     writing.start()
     yield writing, recognition, seen
+    writing.close()  # its save timer would fire in a later test, into that test's settings
     writing.deleteLater()
 
 
