@@ -156,19 +156,21 @@ def learn_main(argv: list[str]) -> int:
     return status
 
 
-def profile_classifier(recognizer, profile_path: str, warn: Callable[[str], None]):
-    """A ``classify(image, k)`` that uses the writer's profile (ProfileError when it cannot be
-    read); the recognizer's own when the bundle has no adaptation data (said on ``warn``)."""
+def profile_head(recognizer, profile_path: str, warn: Callable[[str], None],
+                 without: str = "classifying without the profile"):
+    """The writer's adapted classifier (:class:`hanzipad.adapt.AdaptedClassifier`) for
+    ``recognizer``'s bundle, or None when the bundle has no adaptation data (said on ``warn``,
+    ending with ``without``). ProfileError when the profile cannot be read; a profile made for
+    another bundle is fitted again from its ink (said on ``warn``), never applied as it is."""
     profile = Profile.load(profile_path)
     try:
         adaptation = Adaptation.load(recognizer.bundle)
     except AdaptationError as exc:
-        warn(f"{exc}; classifying without the profile")
-        return recognizer.classify
+        warn(f"{exc}; {without}")
+        return None
     if adaptation is None or not recognizer.has_features:
-        warn(f"{recognizer.bundle.describe()} has no adaptation data: classifying without the "
-             "profile")
-        return recognizer.classify
+        warn(f"{recognizer.bundle.describe()} has no adaptation data: {without}")
+        return None
     if not profile.usable(adaptation):
         if len(profile) and profile.transform is not None:
             warn(f"{display_path(profile_path)} was fitted for another model: fitting it again "
@@ -178,7 +180,15 @@ def profile_classifier(recognizer, profile_path: str, warn: Callable[[str], None
         except InkError as exc:
             raise ProfileError.coded("profile.damaged", display_path(profile_path),
                                      detail=part(exc)) from None
-    model = AdaptedClassifier(adaptation, profile.transform)
+    return AdaptedClassifier(adaptation, profile.transform)
+
+
+def profile_classifier(recognizer, profile_path: str, warn: Callable[[str], None]):
+    """A ``classify(image, k)`` that uses the writer's profile (:func:`profile_head`); the
+    recognizer's own when the bundle has no adaptation data."""
+    model = profile_head(recognizer, profile_path, warn)
+    if model is None:
+        return recognizer.classify
 
     from hanzipad.handstyle import read
 

@@ -68,34 +68,11 @@ def profile_scorer(recognizer, profile_path: str, warn):
     the model's features, then the bundle's last dense layer), or None when the bundle has no
     adaptation data (said on ``warn``). :class:`hanzipad.adapt.ProfileError` when the
     profile cannot be read; a profile made for another bundle is fitted again from its ink
-    (said on ``warn``), never applied as it is."""
-    from hanzipad.adapt import (
-        Adaptation,
-        AdaptationError,
-        AdaptedClassifier,
-        Profile,
-        ProfileError,
-    )
+    (said on ``warn``), never applied as it is (:func:`hanzipad.learn.profile_head`)."""
+    from hanzipad.learn import profile_head
 
-    profile = Profile.load(profile_path)
-    try:
-        adaptation = Adaptation.load(recognizer.bundle)
-    except AdaptationError as exc:
-        warn(f"{exc}; reading lines without the profile")
-        return None
-    if adaptation is None or not recognizer.has_features:
-        warn(f"{recognizer.bundle.describe()} has no adaptation data: reading lines without "
-             "the profile")
-        return None
-    if not profile.usable(adaptation):
-        if len(profile) and profile.transform is not None:
-            warn(f"{display_path(profile_path)} was fitted for another model: fitting it again "
-                 f"from its {len(profile)} characters")
-        try:
-            profile.fit(recognizer, adaptation)
-        except InkError as exc:
-            raise ProfileError(f"{display_path(profile_path)}: damaged profile ({exc})") from None
-    return adapted_scorer(recognizer, AdaptedClassifier(adaptation, profile.transform))
+    head = profile_head(recognizer, profile_path, warn, "reading lines without the profile")
+    return None if head is None else adapted_scorer(recognizer, head)
 
 
 def adapted_scorer(recognizer, head):
