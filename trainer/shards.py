@@ -1,20 +1,8 @@
 """Prepared data: compact uint8 shards of normalized samples, written (``hanzipad-train prepare``).
 
-Layout of a prepared folder (read by :mod:`trainer.sources.shards`, ``shards:DIR``)::
-
-    index.json                      # written last (atomically): the folder is valid once it exists
-    s00-00003-0000.images.npy       # uint8 [n, 64, 64], ink 255 on 0 (already normalized)
-    s00-00003-0000.labels.npy       # int16 [n] class indices into index.json "labels"
-    ...
-
-``index.json``: ``format`` ("hanzipad-shards"), ``version``, ``convention_version``,
-``image_size``, ``count``, ``labels`` (the label map as a list: class i = labels[i]),
-``class_counts``, ``shards`` (``[{"images", "labels", "count"}]``), ``sources`` (each
-source's ``describe()`` plus its skip ``stats``), ``created``.
-
-Files are plain ``.npy`` (uncompressed) so they can be memory-mapped: reading a shard costs
-no more memory than the samples in use.  Each file is written to a temporary name and
-renamed into place.
+The folder's layout and ``index.json`` are described in :mod:`trainer.sources.shards` (which
+reads them, ``shards:DIR``). Each file is written to a temporary name and renamed into place
+(:func:`hanzipad.fileio.replacing`); ``index.json`` last, so the folder is valid once it exists.
 
 API: :func:`write_shards` (any iterable of ``(image, label)``), :func:`prepare`
 (multiprocessing, returns the index) and :func:`prepare_main` (the ``prepare`` command: the
