@@ -297,6 +297,11 @@ class Sample:
     weight: float = STRONG
     added: float = 0.0  #: when (seconds since the epoch)
 
+    @property
+    def key(self) -> tuple:
+        """What tells this sample from another of the same file (a re-pick changes the label)."""
+        return (round(self.added, 3), self.strokes)
+
     @classmethod
     def from_ink(cls, ink: Ink, label: str, weight: float, added: float) -> Sample:
         x0, y0 = (ink.bounds() or (0.0, 0.0))[:2]  # drawing ignores where the ink lies:
@@ -388,6 +393,10 @@ class Profile:
     features_for: tuple[str, str] | None = None
     transform: Transform | None = None
     created: float = field(default_factory=time.time)
+    #: The keys of the samples the file held when this profile last read or wrote it.
+    on_disk: frozenset = field(default_factory=frozenset, repr=False, compare=False)
+    #: Samples another program had added to the file, taken in by the last :meth:`save`.
+    merged: int = field(default=0, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -479,16 +488,37 @@ class Profile:
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Write the profile atomically (:func:`hanzipad.fileio.write_text`)."""
-        from hanzipad.fileio import write_text
+        """Write the profile atomically (:func:`hanzipad.fileio.write_text`), holding the
+        file's lock (:func:`hanzipad.fileio.locked`): samples another program (``hanzipad
+        learn``, the pad) added to the file since this profile read or wrote it are taken in
+        first (:attr:`merged` says how many; fit again to use them), so neither loses the
+        other's; samples this one dropped (Forget, the size cap) stay dropped."""
+        from hanzipad.fileio import locked, write_text
 
         path = Path(path) if path is not None else self.path
         if path is None:
             raise ValueError("the profile has no file name")
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, self.to_json() + "\n")
+        with locked(path):
+            self.merged = self._take_new_samples(path)
+            write_text(path, self.to_json() + "\n")
+            self.on_disk = frozenset(s.key for s in self.samples)
         self.path = path
         return path
+
+    def _take_new_samples(self, path: Path) -> int:
+        if not path.exists():
+            return 0
+        try:
+            there = Profile.load(path)
+        except ProfileError:
+            return 0  # damaged: what is in memory replaces it
+        known = self.on_disk | {s.key for s in self.samples}
+        new = [s for s in there.samples if s.key not in known]
+        if new:
+            self.samples.extend(new)
+            self._trim()
+        return len(new)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Profile:
@@ -532,6 +562,7 @@ class Profile:
             raise ValueError("no list of samples")
         samples = [Sample.from_dict(s, f"sample {i + 1}") for i, s in enumerate(raw)]
         profile = cls(path=path, samples=samples)
+        profile.on_disk = frozenset(s.key for s in samples)
         created = obj.get("created")
         if isinstance(created, (int, float)) and not isinstance(created, bool):
             profile.created = float(created)

@@ -131,6 +131,33 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
 
 @contextlib.contextmanager
+def locked(path: str | os.PathLike) -> Iterator[None]:
+    """Hold a lock for a read-modify-write of the small file ``path`` (a profile, a run's
+    ``figures.json``): two programs updating it at once each keep the other's change instead
+    of the last write dropping it. It waits for the other (a write takes milliseconds). The
+    lock file is ``.NAME.lock`` beside it (kept: removing it would race with the next taker);
+    where the system cannot lock (Windows, some network mounts) nothing is held."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    path = Path(path)
+    fd = os.open(path.with_name(f".{path.name}.lock"),
+                 os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+                 | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                raise
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextlib.contextmanager
 def replacing(path: str | os.PathLike, temp: str | None = None) -> Iterator[Path]:
     """For a writer that needs a file name (Keras' ``model.save``, ``np.save``): a temporary
     path beside ``path`` (``temp``, a name in the same folder, or a fresh ``.NAME.*.tmpSUFFIX``

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from hanzipad.fileio import loads_bounded
+from hanzipad.fileio import loads_bounded, locked
 
 LOCK_FILE = ".lock"
 
@@ -95,29 +95,10 @@ def run_dir_lock(run_dir: str | os.PathLike, command: str, *, create: bool = Tru
         os.close(fd)  # releases the lock
 
 
-@contextlib.contextmanager
-def updating(path: str | os.PathLike):
-    """Hold a lock for a read-modify-write of the small file ``path`` (``figures.json``, a
-    bundle's ``model.json``): two ``evaluate`` commands at once each add their figures instead
-    of the last one's write dropping the other's. It waits for the other (a write takes
-    milliseconds); the run-dir lock is not taken, so a run being trained can be evaluated. The
-    lock file is ``.NAME.lock`` beside it."""
-    path = Path(path)
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    fd = os.open(path.with_name(f".{path.name}.lock"),
-                 os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-                 | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError as exc:
-            if exc.errno not in _NO_LOCKS:
-                raise
-        yield
-    finally:
-        os.close(fd)
+#: A read-modify-write of ``figures.json`` or a bundle's ``model.json`` (two ``evaluate``
+#: commands at once each keep the other's figures); the run-dir lock is not taken, so a run
+#: being trained can be evaluated. :func:`hanzipad.fileio.locked`.
+updating = locked
 
 
 def command_text(argv: list[str] | None = None) -> str:

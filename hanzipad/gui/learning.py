@@ -184,6 +184,10 @@ class HandLearner(QObject):
 
     def _job_save(self, worker, recognizer) -> None:
         self._save()
+        if self._profile is not None and self._profile.merged and self.enabled:
+            self._profile.merged = 0  # hanzipad learn added characters meanwhile: use them
+            self._apply(worker, recognizer, refit=True)
+            self._dirty = True  # (fitted again: written at the next save)
 
     def _save(self) -> None:
         if not self._dirty or self._profile is None:

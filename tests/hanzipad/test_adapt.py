@@ -79,7 +79,7 @@ def test_profile_round_trip_keeps_ink_weights_and_transform(tmp_path):
     assert [s.weight for s in q.samples] == [1.0, adapt.WEAK, 1.0]
     assert q.samples[2].ink().strokes == _ink(2).strokes  # the points as written
     assert np.array_equal(q.transform.a, p.transform.a) and q.transform.model_sha256 == "a" * 64
-    assert not list(tmp_path.glob(".me.json.*"))  # written atomically: no temp file left
+    assert [p.name for p in tmp_path.glob(".me.json.*")] == [".me.json.lock"]  # no temp file
 
 
 def test_profile_drops_the_oldest_samples_beyond_its_cap(tmp_path, monkeypatch):
@@ -376,3 +376,28 @@ def test_adaptation_data_that_do_not_fit_the_bundle_are_refused(adapt_bundle, tm
     (copy / "prototypes.npz").write_bytes(b"PK\x03\x04 damaged")
     with pytest.raises(adapt.AdaptationError, match="SHA-256"):
         adapt.Adaptation.load(load_bundle(copy))
+
+
+def test_two_programs_saving_one_profile_keep_each_others_characters(tmp_path):
+    """`hanzipad learn` and the pad update the same profile: each save takes in the
+    characters the other added to the file since it read it (under the file's lock), so the
+    last writer no longer drops the other's; characters one of them forgot stay forgotten."""
+    path = tmp_path / "me.json"
+    ink = Ink.from_lists([[[0, 0], [10, 10]], [[10, 0], [0, 10]]])
+    pad = adapt.Profile(path)
+    pad.add(ink, "十", adapt.STRONG, when=1.0)
+    pad.save()
+    cli = adapt.Profile.load(path)  # `hanzipad learn` reads it...
+    pad.add(ink, "一", adapt.WEAK, when=2.0)  # ...the pad learns one more and saves
+    pad.save()
+    cli.add(ink, "人", adapt.STRONG, when=3.0)  # ...and the command saves what it read + its own
+    cli.save()
+    assert cli.merged == 1
+    assert [s.label for s in adapt.Profile.load(path).samples] == ["十", "人", "一"]
+    pad.add(ink, "口", adapt.STRONG, when=4.0)
+    pad.save()
+    assert pad.merged == 1
+    assert sorted(s.label for s in adapt.Profile.load(path).samples) == ["一", "人", "十", "口"]
+    pad.forget()  # Forget in the pad: what the file held stays out
+    pad.save()
+    assert pad.merged == 0 and len(adapt.Profile.load(path)) == 0
