@@ -20,7 +20,8 @@ multiple contexts", IEEE TPAMI 2012), sized for a pad:
    so while a person writes, only the candidates with the newest strokes are classified.
 3. **Search.** A reading is a path through the lattice; its score adds, per character,
    the classifier's log-probability, a geometry score (width against the line's height,
-   gaps inside the character against the gap to the next one) and the lexicon's language
+   gaps inside the character against the gap to the next one, its middle against the middle
+   of the ink around it) and the lexicon's language
    model (:meth:`hanzipad.lexicon.Lexicon.probability`: continues a word of the last 1-3
    characters, or starts one), plus a constant per character. A beam search keeps the best
    paths at every cut and gives the best reading, the next best ones and, per character, its
@@ -97,22 +98,45 @@ class Weights:
 
 
 #: Logistic model of "these blocks are one whole character" on the features of
-#: :func:`features`, fitted on the composed lines of CASIA writers 1181-1190.
-GEOMETRY = (-11.045, 26.773, -17.450, -0.637, 0.777, 1.193, 1.029, 34.093, 27.648, -2.552,
-            -17.220, 1.669)
-#: Gaps are clipped to this many line heights in the features.
+#: :func:`features`, fitted on the composed lines of CASIA writers 1181-1190
+#: (``tests/benchmarks/line_check.py --pot DIR --fit-geometry tuning``).
+GEOMETRY = (-9.983, 28.849, -18.783, -2.430, 1.144, 1.214, 1.033, 35.059, 28.896, -2.270,
+            -18.360, 1.375, -18.626, -17.343, 14.314)
+#: Gaps (and the centre offset) are clipped to this many line heights in the features.
 GAP_CLIP = 1.0
+#: The ink around a candidate (its centre offset): blocks whose middle lies within this many
+#: line heights of it, among the NEAR_BLOCKS blocks before and after it.
+NEAR = 1.0
+NEAR_BLOCKS = 8
 
 
-def features(w: float, h: float, left: float, right: float, inner: float, blocks: int
-             ) -> list[float]:
+def features(w: float, h: float, left: float, right: float, inner: float, blocks: int,
+             offset: float = 0.0) -> list[float]:
     """The geometry features of a candidate: width and height, the gaps to the blocks before
-    and after it and the widest gap inside it, in line heights; how many blocks."""
+    and after it and the widest gap inside it, in line heights; how many blocks; how far its
+    middle lies above or below the middle of the ink around it (:func:`centre_offset`)."""
     left = min(max(left, -GAP_CLIP), GAP_CLIP)
     right = min(max(right, -GAP_CLIP), GAP_CLIP)
     inner = min(max(inner, -GAP_CLIP), GAP_CLIP)
+    off = min(abs(offset), GAP_CLIP)
     return [1.0, w, w * w, h, h * h, left, right, min(left, 0.0), min(right, 0.0), inner,
-            max(inner, 0.0), float(blocks > 1)]
+            max(inner, 0.0), float(blocks > 1), off, off * off, off * h]
+
+
+def centre_offset(box: Box, segments: list[Segment], start: int, end: int, height: float
+                  ) -> float:
+    """How far the middle of ``box`` (blocks ``start`` .. ``end - 1``) lies from the middle of
+    the ink around it (the blocks within :data:`NEAR` line heights of it on either side, in
+    the :data:`NEAR_BLOCKS` blocks before and after), in line heights. A whole character sits
+    on the line's middle; a piece of one (the top stroke of 下 read as 一) does not. Local, so
+    a line that climbs or falls as it is written is measured against its own part."""
+    lo, hi = box.x0 - NEAR * height, box.x1 + NEAR * height
+    y0, y1 = box.y0, box.y1
+    for seg in segments[max(0, start - NEAR_BLOCKS):end + NEAR_BLOCKS]:
+        b = seg.box
+        if lo <= (b.x0 + b.x1) / 2 <= hi:
+            y0, y1 = min(y0, b.y0), max(y1, b.y1)
+    return ((box.y0 + box.y1) / 2 - (y0 + y1) / 2) / height
 
 
 def geometry_score(f: list[float]) -> float:
@@ -272,7 +296,8 @@ def spans(segments: list[Segment], height: float, weights: Weights = DEFAULT_WEI
             if w > MAX_WIDTH and j > i + 1:
                 break
             right = (segments[j].box.x0 - box.x1) / height if j < n else GAP_CLIP
-            f = features(w, box.height / height, left, right, inner, j - i)
+            f = features(w, box.height / height, left, right, inner, j - i,
+                         centre_offset(box, segments, i, j, height))
             out.append(Span(i, j, box, tuple(strokes), weights.geometry * geometry_score(f), f))
     return out
 

@@ -3,6 +3,7 @@ with one held-out CASIA writer's own characters, read by ``hanzipad.line.LineRea
 
     python tests/benchmarks/line_check.py --pot DIR [--writers 1181-1200] [--lines N]
         [--model DIR] [--grid] [--timing N] [--threads T]
+    python tests/benchmarks/line_check.py --pot DIR --fit-geometry [training|tuning]
     python tests/benchmarks/line_check.py --make-texts HANDBOOK_HTML_DIR   # regenerate texts
 
 **Text.** ``tests/benchmarks/data/line-texts.txt``: pieces of 3-8 characters of the
@@ -348,10 +349,15 @@ def fit_geometry(pot_dir: Path, writers=TRAIN) -> None:
             if all(c in samples[w] for c in text):
                 ink, ranges = compose([samples[w][c] for c in text], rng)
                 lines.append((w, text, ink, ranges))
+    print_fit(lines, f"{len(samples)} training writers")
+
+
+def print_fit(lines, label: str) -> None:
+    """Fit the geometry model on ``lines`` and print it."""
     x, y = geometry_data(lines)
     w = fit_logistic(x, y)
     p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
-    print(f"{len(lines)} lines of {len(samples)} training writers, {len(y)} candidates "
+    print(f"{len(lines)} lines of {label}, {len(y)} candidates "
           f"({int(y.sum())} whole characters); log-loss "
           f"{-np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)):.4f}")
     print("GEOMETRY = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
@@ -367,8 +373,10 @@ def main(argv=None) -> int:
     ap.add_argument("--grid", action="store_true")
     ap.add_argument("--timing", type=int, default=30, metavar="N", help="8-character lines timed")
     ap.add_argument("--threads", type=int, default=1, help="recognizer threads (the app uses 1)")
-    ap.add_argument("--fit-geometry", action="store_true",
-                    help="fit the geometry model on the training writers (1101-1180) and stop")
+    ap.add_argument("--fit-geometry", nargs="?", const="training", choices=("training", "tuning"),
+                    help="fit the geometry model on lines of the training writers (1101-1180, "
+                    "texts the benchmark leaves out) or on the benchmark's lines of the tuning "
+                    "writers (1181-1190: hanzipad.line.GEOMETRY), print it and stop")
     ap.add_argument("--make-texts", type=Path, metavar="DIR",
                     help="write the texts file from the handbook's zh-CN HTML folder and stop")
     args = ap.parse_args(argv)
@@ -383,8 +391,14 @@ def main(argv=None) -> int:
         return 0
     if not args.pot:
         ap.error("--pot DIR is needed (CASIA-OLHWDB1.1 .pot files of writers 1181-1200)")
-    if args.fit_geometry:
+    if args.fit_geometry == "training":
         fit_geometry(args.pot)
+        return 0
+    if args.fit_geometry == "tuning":
+        samples = writer_samples(args.pot, HELD_OUT)  # the benchmark's lines, as below
+        lines = build_lines(load_texts()[:args.lines], samples, random.Random(0))
+        print_fit([ln for ln in lines if ln[0] in TUNE], f"tuning writers {TUNE.start}-"
+                  f"{TUNE.stop - 1}")
         return 0
     from hanzipad.lexicon import Lexicon
     from hanzipad.line import LineReader

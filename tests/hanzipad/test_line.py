@@ -9,10 +9,14 @@ import pytest
 
 from hanzipad.ink import Ink, Point, iter_jsonl
 from hanzipad.line import (
+    GEOMETRY,
     MAX_SPAN,
     MAX_STROKES,
     LineError,
     LineReader,
+    centre_offset,
+    features,
+    geometry_score,
     line_height,
     segment,
     spans,
@@ -90,6 +94,47 @@ def test_the_true_characters_are_in_the_lattice():
         assert tuple(range(a, b)) in cands
     # nothing wider than the widest allowed character joins 川 and 十
     assert tuple(range(0, 5)) not in cands
+
+
+def _offsets(ink: Ink) -> dict[tuple[int, ...], float]:
+    boxes = [stroke_box(s) for s in ink.strokes]
+    h = line_height(boxes)
+    segs = segment(boxes, h)
+    return {tuple(s.strokes): centre_offset(s.box, segs, s.start, s.end, h)
+            for s in spans(segs, h)}
+
+
+def test_a_whole_character_sits_on_the_middle_a_top_stroke_does_not():
+    ink, ranges = synthetic_line("十口十", [0.3, 0.3])
+    line = Ink([*ink.strokes, _line(400, 0, 500, 0)])  # a flat stroke along the top
+    off = _offsets(line)
+    for a, b in ranges:
+        assert abs(off[tuple(range(a, b))]) < 0.05
+    assert off[(len(line.strokes) - 1,)] < -0.4  # half a line above the middle
+    middle = Ink([*ink.strokes, _line(400, 50, 500, 50)])  # 一 written on the middle
+    assert abs(_offsets(middle)[(len(middle.strokes) - 1,)]) < 0.05
+
+
+def test_the_middle_is_the_ink_around_a_character_in_a_climbing_line():
+    strokes, ranges = [], []
+    for k in range(6):  # 十 after 十, each 40 units higher: the line climbs
+        first = len(strokes)
+        x, y = 130 * k, -40 * k
+        strokes += [_line(x, y + 50, x + 100, y + 50), _line(x + 50, y, x + 50, y + 100)]
+        ranges.append((first, len(strokes)))
+    off = _offsets(Ink(strokes))
+    # (against the whole line's middle the first and last would be a third of a line off)
+    assert all(abs(off[tuple(range(a, b))]) < 0.15 for a, b in ranges)
+
+
+def test_geometry_prefers_a_flat_stroke_on_the_middle():
+    assert len(features(1.0, 1.0, 0.2, 0.2, -1.0, 1)) == len(GEOMETRY)
+    middle = geometry_score(features(0.9, 0.05, 0.2, 0.2, -1.0, 1, 0.0))
+    above = geometry_score(features(0.9, 0.05, 0.2, 0.2, -1.0, 1, -0.45))
+    assert above < middle - 2.0
+    # a tall character is hardly moved off the middle, and barely pays for it
+    tall = [geometry_score(features(1.0, 1.0, 0.2, 0.2, -1.0, 1, o)) for o in (0.0, 0.03)]
+    assert tall[0] - tall[1] < 0.5
 
 
 # -- real ink with the shipped model -----------------------------------------------------------
