@@ -208,23 +208,14 @@ def test_read_beside_a_profile_never_renames(tmp_path):
     assert beside(profile).read_bytes() == b"{"  # classify writes nothing: left as it is
 
 
-def test_classify_line_with_a_profile_reads_the_words_beside_it(tmp_path, capsys):
+def test_classify_line_with_a_profile_reads_the_words_beside_it(tmp_path, capsys, line_ink):
     """classify --line --profile FILE mixes in FILE's word list; a damaged one is said, left
     as it is, and the line read without it."""
     from hanzipad.cli import main
-    from hanzipad.ink import Ink, Point, iter_jsonl, save
+    from hanzipad.ink import iter_jsonl, save
     from tests.helpers import REAL_INK
 
-    real = {(ink.meta.get("writer"), ink.label): ink for _, ink in iter_jsonl(REAL_INK)}
-    strokes, x = [], 0.0
-    for c in "近代化":
-        ink = real[("japanese-native1", c)]
-        x0, y0, x1, y1 = ink.bounds()
-        s = 100 / max(x1 - x0, y1 - y0)
-        strokes += [tuple(Point(x + (p.x - x0) * s, (p.y - y0) * s) for p in st)
-                    for st in ink.strokes]
-        x += (x1 - x0) * s + 20
-    save(Ink(strokes, 400, 120), tmp_path / "line.json")
+    save(line_ink, tmp_path / "line.json")  # 近代化 (tests/hanzipad/conftest.py)
     learned = tmp_path / "learn.jsonl"
     learned.write_text("".join(json.dumps(ink.to_dict() | {"label": ink.label},
                                           ensure_ascii=False) + "\n"
