@@ -267,6 +267,18 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _json_text(value, cap: int, digits: int):
+    """A setting kept as JSON text, parsed with the bounded reader; ValueError when it is not
+    text, is longer than ``cap`` characters, or is not such JSON."""
+    from hanzipad.fileio import loads_bounded
+
+    if not isinstance(value, str):
+        raise ValueError(f"not text: {_short(value)}")
+    if len(value) > cap:
+        raise ValueError(f"{len(value):,} characters, more than {cap:,}")
+    return loads_bounded(value, max_depth=8, max_number_digits=digits)
+
+
 def pen_width() -> int:
     value = _value("pen/width", DEFAULT_PEN_WIDTH)
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,6}\s*", value):
@@ -326,17 +338,12 @@ def composed_text() -> dict | None:
     """The composed text kept from the last session (:meth:`Composition.to_dict`, checked by
     :meth:`Composition.from_dict`), or None."""
     from hanzipad.compose import Composition
-    from hanzipad.fileio import loads_bounded
 
     value = _value("text/composed", "")
     if isinstance(value, str) and not value:
         return None
     try:
-        if not isinstance(value, str):
-            raise ValueError(f"not text: {_short(value)}")
-        if len(value) > MAX_COMPOSED:
-            raise ValueError(f"{len(value):,} characters, more than {MAX_COMPOSED:,}")
-        data = loads_bounded(value, max_depth=8, max_number_digits=40)
+        data = _json_text(value, MAX_COMPOSED, digits=40)
         Composition.from_dict(data)
     except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
         _bad("text/composed", _said(QT_TR_NOOP("the text kept from the last session: {error}"),
@@ -400,17 +407,12 @@ def box_ink() -> str:
     """The writing boxes' ink kept from the last session (JSON text, checked: every box's ink
     is one :func:`hanzipad.ink.ink_from_dict` accepts), or ""."""
     from hanzipad import ink as inkfile
-    from hanzipad.fileio import loads_bounded
 
     value = _value("text/boxes", "")
     if isinstance(value, str) and not value:
         return ""
     try:
-        if not isinstance(value, str):
-            raise ValueError(f"not text: {_short(value)}")
-        if len(value) > MAX_BOX_INK:
-            raise ValueError(f"{len(value):,} characters, more than {MAX_BOX_INK:,}")
-        data = loads_bounded(value, max_depth=8, max_number_digits=30)
+        data = _json_text(value, MAX_BOX_INK, digits=30)
         boxes = data.get("boxes") if isinstance(data, dict) else None
         if not isinstance(boxes, list) or len(boxes) > 2:
             raise ValueError("not the boxes' ink")
