@@ -72,7 +72,7 @@ def test_export_bundle_agrees_and_predict(trained, data, tmp_path):
     assert json.loads(text.strip().splitlines()[0])["candidates"][0]["char"] in CHARS
 
 
-def test_export_refuses_disagreeing_model(trained, tmp_path, monkeypatch):
+def test_export_refuses_disagreeing_model(trained, tmp_path, monkeypatch, capsys):
     """A conversion that changes the answers must fail loudly and write no bundle."""
     import keras
 
@@ -90,7 +90,11 @@ def test_export_refuses_disagreeing_model(trained, tmp_path, monkeypatch):
     monkeypatch.setattr(B, "tflite_bytes", broken)
     rc, text = run_cli("export", "--run-dir", run, "--out", tmp_path / "bad")
     assert rc == 1, text
-    assert "agreement with the Keras model: 0.00%" in text
+    # every answer moved; only a near-tie of the barely trained net (two classes within 0.001
+    # of each other) may still count as kept, so the agreement is far below the 99.5 % needed
+    agreement = float(re.search(r"agreement with the Keras model: ([\d.]+)%", text).group(1))
+    assert agreement < 10.0, text
+    assert "disagrees with the trained one" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
 
 
