@@ -85,6 +85,11 @@ class UserWords:
         self._longer: dict[str, set[str]] = {}
         #: changed since it was loaded or saved
         self.dirty = False
+        #: the net change of each word's count since it was loaded or saved: what a save adds
+        #: to the file as it is then (another program's words kept)
+        self._delta: dict[str, int] = {}
+        #: a save writes this list as it is, dropping what the file holds (after Forget)
+        self.whole = False
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -97,6 +102,7 @@ class UserWords:
         if new == old:
             return
         stem = word[:-1]
+        self._delta[word] = self._delta.get(word, 0) + new - old
         self._follow[stem] = self._follow.get(stem, 0) + new - old
         if self._follow[stem] <= 0:
             del self._follow[stem]
@@ -143,11 +149,13 @@ class UserWords:
         self.record_next("", text)
 
     def forget(self) -> None:
-        """Drop every word."""
+        """Drop every word (the next save drops the file's too)."""
         self.counts.clear()
         self.days.clear()
         self._follow.clear()
         self._longer.clear()
+        self._delta.clear()
+        self.whole = True
         self.dirty = True
 
     def _trim(self) -> None:
@@ -199,17 +207,39 @@ class UserWords:
                           ensure_ascii=False, separators=(",", ":"))
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Write the list atomically (:func:`hanzipad.fileio.write_text`)."""
-        from hanzipad.fileio import write_text
+        """Write the list atomically (:func:`hanzipad.fileio.write_text`). Under the file's
+        lock (:func:`hanzipad.fileio.locked`) the counts changed here since the last load or
+        save are added to the file as it is now, so two programs writing one list (two pads)
+        keep each other's words; this list then holds the sum too. After :meth:`forget` (or
+        with :attr:`whole` set) the list is written as it is. A file that cannot be read is
+        replaced by this list."""
+        from hanzipad.fileio import locked, write_text
 
         path = Path(path) if path is not None else self.path
         if path is None:
             raise ValueError("the word list has no file name")
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, self.to_json() + "\n")
+        with locked(path):
+            if not self.whole and path.is_file():
+                try:
+                    self._merge_into(UserWords.load(path))
+                except UserWordsError:
+                    pass  # damaged: this list replaces it
+            write_text(path, self.to_json() + "\n")
         self.path = path
         self.dirty = False
+        self.whole = False
+        self._delta.clear()
         return path
+
+    def _merge_into(self, disk: UserWords) -> None:
+        """Take ``disk``'s counts plus this list's changes since it was loaded or saved."""
+        for word, delta in self._delta.items():
+            if delta:
+                disk._bump(word, delta, self.days.get(word) or _today())
+        disk._trim()
+        self.counts, self.days = disk.counts, disk.days
+        self._follow, self._longer = disk._follow, disk._longer
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> UserWords:
@@ -256,6 +286,7 @@ class UserWords:
             out._bump(word, count, day)
         out._trim()
         out.dirty = False
+        out._delta.clear()
         return out
 
 

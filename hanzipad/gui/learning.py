@@ -349,7 +349,7 @@ class LearningController(QObject):
         if self.words is not None:
             self._forgotten_words = self.words
             self.words = userwords.UserWords(self.words.path)
-            self.words.dirty = True  # the empty list is written (the old one kept in memory)
+            self.words.forget()  # the empty list replaces the file (the old one kept in memory)
             self._apply_words()
             self.save_words()
         self.restorableChanged.emit(True)
@@ -361,7 +361,7 @@ class LearningController(QObject):
         self.learner.restore()
         if self._forgotten_words is not None:
             self.words, self._forgotten_words = self._forgotten_words, None
-            self.words.dirty = True
+            self.words.whole = self.words.dirty = True  # it replaces the emptied file
             self._apply_words()
             self.save_words()
         self.restorableChanged.emit(False)

@@ -110,6 +110,33 @@ def test_save_load_round_trip(tmp_path):
     assert beside(tmp_path / "handwriting-profile.json").name == "handwriting-profile.words.json"
 
 
+def test_two_programs_writing_one_list_keep_each_others_words(tmp_path):
+    """Two pads (or a pad and a second one) load one list, write on, and save in turn: the
+    second save adds its words to what the first wrote instead of dropping them; Forget in one
+    drops the file's words too."""
+    path = tmp_path / "me.words.json"
+    first = UserWords(path)
+    first.record("学校")
+    first.save()
+    a, b = UserWords.load(path), UserWords.load(path)
+    a.record("学校很好")
+    b.record("今天学校")
+    a.save()
+    b.save()
+    back = UserWords.load(path)
+    assert back.count("很好") == 1 and back.count("今天") == 1
+    assert back.count("学校") == 3  # first, a and b each wrote it once
+    assert b.counts == back.counts  # b now ranks with a's words too
+    assert back.followed("学") == 3
+    b.record_next("学校", "很", delta=-1)  # a take-back is merged as a take-back
+    b.save()
+    assert UserWords.load(path).count("校很") == 0
+    a.forget()
+    a.record("再见")
+    a.save()
+    assert UserWords.load(path).counts == {"再见": 1}
+
+
 def test_size_cap_drops_the_rarest(monkeypatch):
     monkeypatch.setattr(userwords, "MAX_WORDS", 50)
     w = UserWords()
