@@ -317,7 +317,8 @@ class WritingController(QObject):
             return
         if not ranked:  # nothing recognized (blank ink, a failure): no empty entry stays;
             self.composition.remove(entry)  # undo of its commit still brings the ink back
-        else:
+        else:  # its top candidate, accepted by writing on before it came: learned weakly
+            self.confirmed.emit(entry, entry.text, WEAK)
             self.committed.emit(before, entry.text)
         self.text_changed()
         self.out.flush()  # its text, and what was committed after it (always on top)

@@ -119,14 +119,16 @@ def test_a_commit_before_its_candidates_is_reported_when_they_come(setup):
     writing.boxes[1].strokeStarting.emit()  # a stroke in the other box commits box 1's ink
     assert writing.composition.text() == "" and len(writing.composition) == 1
     assert writing.canvas is writing.boxes[1] and writing.boxes[0].is_empty()
-    assert seen.committed == []
+    assert seen.committed == [] and seen.confirmed == []
     generation, ink, key = next(r for r in recognition.requests if r[2] is not None)
     assert key.startswith("commit-") and len(ink.strokes) == 2
     recognition.answer("人入", generation - 1)
     assert writing.composition.text() == "人" and seen.committed == ["人"]
+    assert seen.confirmed == [("人", WEAK)]  # the top candidate, accepted unseen: weakly
     writing.click_text(writing.composition.offset_of(0), 0)  # picked again: reported
     writing.pick("入")
     assert writing.composition.text() == "入" and seen.corrected == [("", "人", "入")]
+    assert seen.confirmed[-1] == ("入", STRONG)  # the re-pick: that ink was 入
     assert seen.committed == ["人"]  # a re-pick is no new commit
 
 
