@@ -90,6 +90,9 @@ class UserWords:
         self._delta: dict[str, int] = {}
         #: a save writes this list as it is, dropping what the file holds (after Forget)
         self.whole = False
+        #: the file's (mtime, size) when this list last read or wrote it: a save reads it
+        #: again only when another program has written it since
+        self._stamp: tuple[int, int] | None = None
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -220,12 +223,14 @@ class UserWords:
             raise ValueError("the word list has no file name")
         path.parent.mkdir(parents=True, exist_ok=True)
         with locked(path):
-            if not self.whole and path.is_file():
+            stamp = _stamp(path)
+            if not self.whole and stamp is not None and stamp != self._stamp:
                 try:
                     self._merge_into(UserWords.load(path))
                 except UserWordsError:
                     pass  # damaged: this list replaces it
             write_text(path, self.to_json() + "\n")
+            self._stamp = _stamp(path)
         self.path = path
         self.dirty = False
         self.whole = False
@@ -287,7 +292,17 @@ class UserWords:
         out._trim()
         out.dirty = False
         out._delta.clear()
+        out._stamp = _stamp(path)
         return out
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """``(mtime in ns, size)`` of the file ``path``, or None when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
 
 
 def set_aside(path: str | os.PathLike) -> Path:

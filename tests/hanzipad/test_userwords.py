@@ -137,6 +137,19 @@ def test_two_programs_writing_one_list_keep_each_others_words(tmp_path):
     assert UserWords.load(path).counts == {"再见": 1}
 
 
+def test_a_list_damaged_by_another_program_is_replaced_at_save(tmp_path):
+    """The file is read again at a save only when another program wrote it; one that it
+    damaged meanwhile cannot be merged and this list replaces it, never failing the save."""
+    path = tmp_path / "me.words.json"
+    w = UserWords(path)
+    w.record("学校")
+    w.save()
+    path.write_text('{"format": "hanzipad-user-wor', encoding="utf-8")  # cut short
+    w.record("很好")
+    w.save()
+    assert UserWords.load(path).counts == w.counts == {"学校": 1, "很好": 1}
+
+
 def test_size_cap_drops_the_rarest(monkeypatch):
     monkeypatch.setattr(userwords, "MAX_WORDS", 50)
     w = UserWords()
