@@ -193,6 +193,6 @@ def profile_classifier(recognizer, profile_path: str, warn: Callable[[str], None
     from hanzipad.handstyle import read
 
     def classify(image, k: int = 10):  # a doubtful character is read again (handstyle)
-        return recognizer._top(read(recognizer, model, image), k)
+        return recognizer._top(read(recognizer, model, image, k=k), k)
 
     return classify

@@ -244,7 +244,7 @@ def _classifier(recognizer, adaptation, transform):
     head = adapt.AdaptedClassifier(adaptation, transform)
 
     def classify(image, k: int = 10):  # a doubtful character is read again (handstyle)
-        return recognizer._top(handstyle.read(recognizer, head, image), k)
+        return recognizer._top(handstyle.read(recognizer, head, image, k=k), k)
 
     classify.scorer = adapted_scorer(recognizer, head)  # the line box reads with it too
     return classify
