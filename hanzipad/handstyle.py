@@ -56,13 +56,15 @@ def reading(image: np.ndarray, shear: float = 0.0, aspect: float = 1.0) -> np.nd
     return fit(np.asarray(moved))
 
 
-def margin(p: np.ndarray) -> float:
-    """How far the best of the probabilities ``p`` is above the second best (NaN stays NaN)."""
-    p = np.asarray(p).ravel()
-    if len(p) < 2:
-        return float(p.max()) if len(p) else 0.0
-    second, best = np.partition(p, -2)[-2:]
-    return float(best - second)
+def margin(p: np.ndarray) -> np.ndarray | float:
+    """How far the best of the probabilities ``p`` is above the second best, along the last
+    axis (a float for one row; NaN stays NaN)."""
+    p = np.asarray(p)
+    if p.shape[-1] < 2:
+        return p.max(axis=-1) if p.shape[-1] else np.zeros(p.shape[:-1])
+    top = np.partition(p, -2, axis=-1)[..., -2:]
+    out = top[..., 1] - top[..., 0]
+    return float(out) if out.ndim == 0 else out
 
 
 def _log(p: np.ndarray) -> np.ndarray:
@@ -88,14 +90,13 @@ def read(recognizer, head, image: np.ndarray, gate: float | None = None, k: int 
     p = head.probabilities(features, among)[0]
     if not margin(p) < gate:  # (NaN: left to the caller's check)
         return p
-    total = _log(p)
+    scored = slice(None) if among is None else among  # the classes not scored stay 0
+    total = _log(p[scored])
     for shear, aspect in READINGS:  # one at a time: the model keeps its batch size of 1
         _, more = recognizer.features(reading(image, shear, aspect)[None])
-        total += _log(head.probabilities(more, among)[0])
+        total += _log(head.probabilities(more, among)[0][scored])
     total -= total.max()
-    out = np.exp(total)
-    if among is not None:  # the classes not scored stay 0
-        keep = np.zeros(len(out), bool)
-        keep[among] = True
-        out[~keep] = 0.0
-    return out / out.sum()
+    total = np.exp(total)
+    out = np.zeros_like(p)
+    out[scored] = total / total.sum()
+    return out

@@ -348,8 +348,7 @@ def gate_mask(logp: np.ndarray, gate: float, on: str = "margin") -> np.ndarray:
     """Which rows of log-probabilities are read again (see :func:`gated_errors`)."""
     if on == "best":
         return np.exp(logp.max(1)) < gate
-    two = np.exp(np.partition(logp, -2, axis=1)[:, -2:])
-    return two[:, 1] - two[:, 0] < gate
+    return handstyle.margin(np.exp(logp)) < gate
 
 
 def choose_readings(sc, data, writers, tune, held, pot, cache, rec) -> None:
